@@ -1,0 +1,73 @@
+"""Order flows, their states and the rules between states (EcomOrderFlow, EcomOrderStates, EcomOrderStateRules)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, enum_column
+from models.enums import FlowKind
+
+
+class Flow(Base):
+    __tablename__ = "flows"
+    __table_args__ = (
+        # Exactly one default flow per kind.
+        sa.Index(
+            "uq_flows_default_per_kind",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    kind: Mapped[FlowKind] = mapped_column(enum_column(FlowKind))
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+
+class State(Base):
+    __tablename__ = "states"
+    __table_args__ = (
+        # Exactly one default state per flow.
+        sa.Index(
+            "uq_states_default_per_flow",
+            "flow_id",
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(sa.ForeignKey("flows.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    color: Mapped[str | None] = mapped_column(sa.String(32))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    allow_edit: Mapped[bool] = mapped_column(default=False)
+    allow_order: Mapped[bool] = mapped_column(default=False)
+    exclude_from_statistics: Mapped[bool] = mapped_column(default=False)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    # Mail sent when an order enters the state; no template means no mail.
+    mail_template: Mapped[str | None] = mapped_column(sa.String(255))
+    mail_subject: Mapped[str | None] = mapped_column(sa.String(255))
+    mail_sender_email: Mapped[str | None] = mapped_column(sa.String(255))
+    mail_sender_name: Mapped[str | None] = mapped_column(sa.String(255))
+    mail_send_to_customer: Mapped[bool] = mapped_column(default=True)
+    mail_send_to_delivery_email: Mapped[bool] = mapped_column(default=False)
+    mail_other_recipients: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    mail_other_template: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class StateRule(Base):
+    __tablename__ = "state_rules"
+    __table_args__ = (sa.UniqueConstraint("from_state_id", "to_state_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_state_id: Mapped[int] = mapped_column(sa.ForeignKey("states.id", ondelete="CASCADE"), index=True)
+    to_state_id: Mapped[int] = mapped_column(sa.ForeignKey("states.id", ondelete="CASCADE"))

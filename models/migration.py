@@ -1,0 +1,59 @@
+"""Apply the Alembic migrations and compare the models with a migrated store."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import migrations
+from models.base import Base
+
+MIGRATIONS_FOLDER = pathlib.Path(migrations.__file__).resolve().parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_FOLDER))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the store at `url` to `revision`."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_sync, url, revision)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_sync(connection: sa.Connection, url: str, revision: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def differences(url: str) -> list[Any]:
+    """What autogenerate finds between the models and the store at `url`: empty when they never drifted."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_differences_sync)
+    finally:
+        await engine.dispose()
+
+
+def _differences_sync(connection: sa.Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "compare_server_default": True, "target_metadata": Base.metadata},
+    )
+    return list(compare_metadata(context, Base.metadata))

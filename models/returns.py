@@ -1,0 +1,38 @@
+"""Returns (RMA) of completed orders."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, enum_column, quantity_column
+from models.enums import ReturnStatus
+
+
+class Return(Base):
+    __tablename__ = "returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ReturnStatus] = mapped_column(enum_column(ReturnStatus))
+    state_id: Mapped[int | None] = mapped_column(sa.ForeignKey("states.id"))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    refund_amount: Mapped[Decimal | None]
+    created_at: Mapped[datetime.datetime]
+    received_at: Mapped[datetime.datetime | None]
+    refunded_at: Mapped[datetime.datetime | None]
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(sa.ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(sa.ForeignKey("order_lines.id"))
+    quantity: Mapped[Decimal] = quantity_column()
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    restock: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,52 @@
+"""Settings from the environment (`DATABASE_URL`, …), read once per process."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import pydantic_settings
+
+
+class Settings(pydantic_settings.BaseSettings):
+    model_config = pydantic_settings.SettingsConfigDict(env_prefix="ORDERGRAPH_", extra="ignore")
+
+    # `DATABASE_URL` without the prefix, as the design card names it.
+    database_url: str = "sqlite+aiosqlite:///ordergraph.db"
+    sqlite_busy_timeout_seconds: float = 30.0
+    pool_size: int = 10
+    log_level: str = "INFO"
+    log_json: bool = False
+    # Request limits.
+    max_query_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_batch_size: int = 20
+    max_page_size: int = 250
+    max_bulk_ids: int = 1000
+    # Mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    mail_template_folder: str | None = None
+    mail_default_sender: str = "shop@example.com"
+    # Payments.
+    provider_timeout_seconds: float = 10.0
+    reconcile_after_seconds: int = 300
+    idempotency_keep_hours: int = 48
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):  # type: ignore[no-untyped-def,override]
+        return (init_settings, _DatabaseUrlSource(settings_cls), env_settings, dotenv_settings, file_secret_settings)
+
+
+class _DatabaseUrlSource(pydantic_settings.EnvSettingsSource):
+    """Reads the unprefixed `DATABASE_URL` as well as `ORDERGRAPH_DATABASE_URL`."""
+
+    def __call__(self) -> dict[str, object]:
+        url = os.environ.get("DATABASE_URL")
+        return {"database_url": url} if url else {}
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""ordergraph: `python -m ordergraph` runs the command line."""
