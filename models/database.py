@@ -10,7 +10,10 @@ share one engine and read-then-write paths take row locks (`lock_rows`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,8 +54,8 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
         url=url,
         write_engine=write_engine,
         read_engine=read_engine,
-        write_sessions=async_sessionmaker(write_engine, expire_on_commit=False),
-        read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
+        write_sessions=async_sessionmaker(write_engine, expire_on_commit=False, class_=RequestSession),
+        read_sessions=async_sessionmaker(read_engine, expire_on_commit=False, class_=RequestSession),
     )
 
 
@@ -86,3 +89,64 @@ def _sqlite_engine(url: str, settings: Settings, *, begin: str) -> AsyncEngine:
 def lock_rows(statement: sa.Select[Any]) -> sa.Select[Any]:
     """Lock the selected rows until the transaction ends (PostgreSQL; SQLite holds its write lock already)."""
     return statement.with_for_update()
+
+
+class RequestSession(AsyncSession):
+    """An AsyncSession that GraphQL resolvers may share within one request.
+
+    GraphQL resolves sibling fields concurrently (dataloaders of different
+    relations dispatch in the same tick), while an AsyncSession allows one
+    operation at a time. Every I/O method waits for a task-reentrant lock, so
+    concurrent resolvers take turns instead of failing.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._owner is task:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        async with self._turn:
+            self._owner, self._depth = task, 1
+            try:
+                yield
+            finally:
+                self._owner, self._depth = None, 0
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._one_at_a_time():
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._one_at_a_time():
+            return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._one_at_a_time():
+            return await super().scalars(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._one_at_a_time():
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._one_at_a_time():
+            await super().flush(*args, **kwargs)
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        async with self._one_at_a_time():
+            await super().refresh(*args, **kwargs)
+
+    async def run_sync(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._one_at_a_time():
+            return await super().run_sync(*args, **kwargs)

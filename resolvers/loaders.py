@@ -1,0 +1,117 @@
+"""Dataloaders, made per request: one query per relation per batch, results in key order, None for a missing key.
+
+Named after what they load and by what (`OrderLinesByOrderIdLoader`). They share the
+request's session, so a payload read inside a mutation sees that mutation's writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from aiodataloader import DataLoader
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.catalog import Currency, PaymentMethod, Product, ShippingMethod, Shop, TrackAndTrace
+from models.custom_fields import CustomFieldDefinition, CustomFieldValue
+from models.flows import Flow, State, StateRule
+from models.orders import Order, OrderEvent, OrderLine, OrderNumber, OrderVersion
+from models.payments import Transaction
+from models.recurring import RecurringSchedule
+from models.returns import Return, ReturnLine
+
+Row = TypeVar("Row")
+
+
+class RowsByIdLoader(DataLoader[int, Any], Generic[Row]):
+    """One row per primary key."""
+
+    def __init__(self, session: AsyncSession, model: type[Row]) -> None:
+        super().__init__()
+        self.session = session
+        self.model = model
+
+    async def batch_load_fn(self, keys: Sequence[int]) -> list[Row | None]:
+        primary_key = sa.inspect(self.model).primary_key[0]  # type: ignore[union-attr]
+        rows = (await self.session.scalars(sa.select(self.model).where(primary_key.in_(keys)))).all()
+        by_key = {getattr(row, primary_key.key): row for row in rows}
+        return [by_key.get(key) for key in keys]
+
+
+class RowListsByKeyLoader(DataLoader[Any, list[Any]], Generic[Row]):
+    """All rows whose `column` equals the key, in `order_by` order; [] for a key with none."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        model: type[Row],
+        column: Any,
+        order_by: Iterable[Any],
+        where: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.model = model
+        self.column = column
+        self.order_by = tuple(order_by)
+        self.where = where
+
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[Row]]:
+        statement = sa.select(self.model).where(self.column.in_(keys)).order_by(*self.order_by)
+        if self.where is not None:
+            statement = statement.where(self.where())
+        rows = (await self.session.scalars(statement)).all()
+        grouped: dict[Any, list[Row]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, self.column.key)].append(row)
+        return [grouped.get(key, []) for key in keys]
+
+
+class Loaders:
+    """Every loader of one request, created on first use."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.shop_by_id = RowsByIdLoader(session, Shop)
+        self.currency_by_code = RowsByIdLoader(session, Currency)
+        self.product_by_id = RowsByIdLoader(session, Product)
+        self.payment_method_by_id = RowsByIdLoader(session, PaymentMethod)
+        self.shipping_method_by_id = RowsByIdLoader(session, ShippingMethod)
+        self.track_and_trace_by_id = RowsByIdLoader(session, TrackAndTrace)
+        self.flow_by_id = RowsByIdLoader(session, Flow)
+        self.state_by_id = RowsByIdLoader(session, State)
+        self.order_by_id = RowsByIdLoader(session, Order)
+        self.schedule_by_id = RowsByIdLoader(session, RecurringSchedule)
+        self.states_by_flow_id = RowListsByKeyLoader(session, State, State.flow_id, (State.sort_order, State.id))
+        self.state_rules_by_from_state_id = RowListsByKeyLoader(
+            session, StateRule, StateRule.from_state_id, (StateRule.id,)
+        )
+        self.order_lines_by_order_id = RowListsByKeyLoader(
+            session, OrderLine, OrderLine.order_id, (OrderLine.sort_order, OrderLine.id)
+        )
+        self.transactions_by_order_id = RowListsByKeyLoader(
+            session, Transaction, Transaction.order_id, (Transaction.created_at, Transaction.id)
+        )
+        self.events_by_order_id = RowListsByKeyLoader(
+            session, OrderEvent, OrderEvent.order_id, (OrderEvent.at, OrderEvent.id)
+        )
+        self.versions_by_order_id = RowListsByKeyLoader(
+            session, OrderVersion, OrderVersion.order_id, (OrderVersion.number,)
+        )
+        self.order_numbers_by_order_id = RowListsByKeyLoader(
+            session, OrderNumber, OrderNumber.order_id, (OrderNumber.number,)
+        )
+        self.custom_field_values_by_order_id = RowListsByKeyLoader(
+            session, CustomFieldValue, CustomFieldValue.order_id, (CustomFieldValue.id,)
+        )
+        self.returns_by_order_id = RowListsByKeyLoader(session, Return, Return.order_id, (Return.id,))
+        self.return_lines_by_return_id = RowListsByKeyLoader(session, ReturnLine, ReturnLine.return_id, (ReturnLine.id,))
+        self.schedules_by_template_order_id = RowListsByKeyLoader(
+            session, RecurringSchedule, RecurringSchedule.template_order_id, (RecurringSchedule.id,)
+        )
+        self.orders_by_schedule_id = RowListsByKeyLoader(
+            session, Order, Order.generated_by_schedule_id, (Order.created_at, Order.id)
+        )
+        self.custom_field_definition_by_id = RowsByIdLoader(session, CustomFieldDefinition)

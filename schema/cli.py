@@ -1,0 +1,127 @@
+"""The `ordergraph` command line: serve, migrate, seed, token, schema."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from models import database, migration
+from models.enums import Role
+from models.settings import get_settings
+from resolvers import access, demo
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="ordergraph: an order-management GraphQL service.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
+app.add_typer(token_app, name="token")
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve GraphQL on http://HOST:PORT/graphql."""
+    import uvicorn
+
+    from schema import logs
+
+    logs.configure(get_settings())
+    uvicorn.run("schema.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the migrations to DATABASE_URL."""
+    asyncio.run(migration.upgrade(get_settings().database_url))
+    typer.echo("migrated to head")
+
+
+@app.command()
+def seed(demo_data: Annotated[bool, typer.Option("--demo", help="Load the demo data.")] = False) -> None:
+    """Load the demo data (running it again adds nothing twice)."""
+    if not demo_data:
+        typer.echo("nothing to seed: pass --demo", err=True)
+        raise typer.Exit(2)
+    added = asyncio.run(_seed())
+    typer.echo("added: " + (", ".join(f"{table} {count}" for table, count in sorted(added.items())) or "nothing"))
+
+
+async def _seed() -> dict[str, int]:
+    db = database.connect(get_settings())
+    try:
+        async with db.write_sessions() as session, session.begin():
+            return await demo.seed(session, now=_now())
+    finally:
+        await db.dispose()
+
+
+@app.command("is-empty", hidden=True)
+def is_empty() -> None:
+    """Exit 0 when the store holds no shop yet (used by `make serve`)."""
+    raise typer.Exit(0 if asyncio.run(_count_shops()) == 0 else 1)
+
+
+async def _count_shops() -> int:
+    import sqlalchemy as sa
+
+    from models.catalog import Shop
+
+    db = database.connect(get_settings())
+    try:
+        async with db.read_sessions() as session:
+            return int(await session.scalar(sa.select(sa.func.count()).select_from(Shop)) or 0)
+    finally:
+        await db.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="ADMIN, STOREFRONT or CUSTOMER.", case_sensitive=False)],
+    customer: Annotated[str | None, typer.Option(help="The customer a CUSTOMER token is bound to.")] = None,
+    name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
+) -> None:
+    """Create a token and print it alone on the last line (it is shown only once)."""
+    try:
+        token = asyncio.run(_create_token(role, customer, name))
+    except access.DomainError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"created a {role.value} token" + (f" for customer {customer}" if customer else ""))
+    typer.echo(token)
+
+
+async def _create_token(role: Role, customer: str | None, name: str | None) -> str:
+    db = database.connect(get_settings())
+    try:
+        async with db.write_sessions() as session, session.begin():
+            _, token = await access.create_token(session, role=role, customer_id=customer, name=name, now=_now())
+            return token
+    finally:
+        await db.dispose()
+
+
+@app.command("schema")
+def print_schema() -> None:
+    """Print the SDL the service serves."""
+    from schema import root
+
+    typer.echo(root.build(get_settings()).as_str())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Per-capability Query and Mutation classes; `schema.root` composes them."""

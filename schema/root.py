@@ -1,0 +1,49 @@
+"""The served schema: the root Query and Mutation composed from per-capability classes, with the limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from models.settings import Settings
+from schema import errors, scalars
+from schema.limits import RequestLimits
+from schema.operations.catalog import CatalogQuery
+from schema.operations.flows import FlowsQuery
+from schema.transactions import TransactionPerOperation
+
+QUERY_CLASSES: tuple[type, ...] = (CatalogQuery, FlowsQuery)
+MUTATION_CLASSES: tuple[type, ...] = ()
+
+Query = merge_types("Query", QUERY_CLASSES)
+Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors_: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Log the original fault before MaskErrors hides it from the client.
+        errors.log_unexpected(errors_, operation=execution_context.operation_name if execution_context else None)
+
+
+def build(settings: Settings) -> Schema:
+    # Factories, so each operation gets fresh extension instances.
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: RequestLimits(max_page_size=settings.max_page_size, max_list_length=settings.max_bulk_ids),
+        TransactionPerOperation,
+        lambda: MaskErrors(should_mask_error=errors.should_mask, error_message="Internal server error"),
+    ]
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=scalars.SCALAR_MAP, batching_config={"max_operations": settings.max_batch_size}),
+    )

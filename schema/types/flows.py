@@ -1,0 +1,75 @@
+"""Flow, State and StateMail."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models import flows
+from schema.context import Context
+from schema.enums import FlowKind
+
+
+@strawberry.type
+class Flow:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    kind: FlowKind  # type: ignore[valid-type]
+    is_default: bool
+
+    @strawberry.field(description="States in sort order.")
+    async def states(self, root: strawberry.Parent[flows.Flow], info: strawberry.Info[Context]) -> list[State]:
+        return await info.context.loaders.states_by_flow_id.load(root.id)
+
+
+@strawberry.type
+class StateMail:
+    template: str
+    subject: str
+    sender_email: str | None
+    sender_name: str | None
+    send_to_customer: bool
+    send_to_delivery_email: bool
+    other_recipients: list[str]
+    other_template: str | None
+
+
+@strawberry.type
+class State:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    color: str | None
+    sort_order: int
+    is_default: bool
+    allow_edit: bool = strawberry.field(description="Orders in this state may be edited.")
+    allow_order: bool = strawberry.field(
+        description="Quotes in this state may be accepted by the customer (converted to an order)."
+    )
+    exclude_from_statistics: bool
+    is_deleted: bool
+
+    @strawberry.field
+    async def flow(self, root: strawberry.Parent[flows.State], info: strawberry.Info[Context]) -> Flow:
+        return await info.context.loaders.flow_by_id.load(root.flow_id)
+
+    @strawberry.field(description="States this one may move to. Empty means any state of the same kind.")
+    async def allowed_next(self, root: strawberry.Parent[flows.State], info: strawberry.Info[Context]) -> list[State]:
+        rules = await info.context.loaders.state_rules_by_from_state_id.load(root.id)
+        states = await info.context.loaders.state_by_id.load_many([rule.to_state_id for rule in rules])
+        return [state for state in states if state is not None]
+
+    @strawberry.field
+    def mail(self, root: strawberry.Parent[flows.State]) -> StateMail | None:
+        if not root.mail_template:
+            return None
+        return StateMail(
+            template=root.mail_template,
+            subject=root.mail_subject or "",
+            sender_email=root.mail_sender_email,
+            sender_name=root.mail_sender_name,
+            send_to_customer=root.mail_send_to_customer,
+            send_to_delivery_email=root.mail_send_to_delivery_email,
+            other_recipients=list(root.mail_other_recipients or []),
+            other_template=root.mail_other_template,
+        )
