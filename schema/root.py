@@ -16,9 +16,10 @@ from schema import errors, scalars
 from schema.limits import RequestLimits
 from schema.operations.catalog import CatalogQuery
 from schema.operations.flows import FlowsQuery
+from schema.operations.orders import OrderQuery
 from schema.transactions import TransactionPerOperation
 
-QUERY_CLASSES: tuple[type, ...] = (CatalogQuery, FlowsQuery)
+QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery)
 MUTATION_CLASSES: tuple[type, ...] = ()
 
 Query = merge_types("Query", QUERY_CLASSES)

@@ -6,13 +6,12 @@ have a resolver here.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import strawberry
 
 from models import catalog, money
-from resolvers import payment_providers, shipping
+from resolvers import payment_providers, shipping, tracking
 from schema.context import Context
 
 
@@ -108,7 +107,6 @@ class ShippingMethod:
         )
 
 
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @strawberry.type
@@ -121,4 +119,4 @@ class TrackAndTrace:
 
     @strawberry.field
     def parameters(self, root: strawberry.Parent[catalog.TrackAndTrace]) -> list[str]:
-        return list(dict.fromkeys(PLACEHOLDER.findall(root.url_template)))
+        return tracking.parameters_of(root.url_template)

@@ -1,0 +1,361 @@
+"""Order (carts, quotes and orders), its lines, transactions, events and versions."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from models import custom_fields as custom_field_models
+from models import orders as order_models
+from models import payments as payment_models
+from models.enums import OrderKind as DomainOrderKind
+from models.orders import ADDRESS_FIELDS
+from resolvers import ledger, tracking
+from schema.context import Context
+from schema.enums import (
+    CaptureState,
+    EventLevel,
+    OrderKind,
+    OrderLineType,
+    QuoteStatus,
+    TransactionKind,
+    TransactionStatus,
+)
+from schema.types.catalog import Currency, PaymentMethod, Price, ShippingMethod, Shop, TrackAndTrace
+from schema.types.custom_fields import CustomFieldValue
+from schema.types.flows import Flow, State
+
+if TYPE_CHECKING:
+    from schema.types.recurring import RecurringSchedule
+    from schema.types.returns import Return
+    from schema.types.versions import Version, VersionComparison
+
+
+@strawberry.type
+class Address:
+    company: str | None = None
+    title: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    surname: str | None = None
+    name: str | None = None
+    address: str | None = None
+    address2: str | None = None
+    house_number: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+    cell: str | None = None
+    email: str | None = None
+    vat_reg_number: str | None = None
+    ean: str | None = None
+    customer_number: str | None = None
+
+    @classmethod
+    def of(cls, order: order_models.Order, prefix: str) -> Address:
+        return cls(**{field: getattr(order, f"{prefix}_{field}") for field in ADDRESS_FIELDS})
+
+
+@strawberry.type
+class Transaction:
+    id: strawberry.ID
+    kind: TransactionKind  # type: ignore[valid-type]
+    status: TransactionStatus  # type: ignore[valid-type]
+    amount: Decimal
+    currency: str
+    provider: str
+    transaction_number: str | None = strawberry.field(description="The payment provider's own transaction number.")
+    card_type: str | None
+    card_number: str | None = strawberry.field(description="Masked except the last 4 digits.")
+    message: str | None
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None = strawberry.field(
+        description="When an authorization lapses at the provider, if it says."
+    )
+
+
+@strawberry.type
+class OrderEvent:
+    id: strawberry.ID
+    at: datetime.datetime
+    level: EventLevel  # type: ignore[valid-type]
+    source: str = strawberry.field(description="What raised it: checkout, changeState, capture, refund, edit, mail, import…")
+    message: str
+    actor: str | None
+
+
+async def _custom_field_values(
+    info: strawberry.Info[Context], order_id: int, line_id: int | None
+) -> list[CustomFieldValue]:
+    values: Sequence[custom_field_models.CustomFieldValue] = await info.context.loaders.custom_field_values_by_order_id.load(order_id)
+    mine = [value for value in values if value.order_line_id == line_id]
+    definitions = await info.context.loaders.custom_field_definition_by_id.load_many([v.definition_id for v in mine])
+    return [
+        CustomFieldValue(system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value)
+        for value, definition in zip(mine, definitions, strict=True)
+        if definition is not None
+    ]
+
+
+@strawberry.type
+class OrderLine:
+    type: OrderLineType  # type: ignore[valid-type]
+    product_number: str | None
+    product_name: str
+    variant_id: str | None
+    variant_text: str | None
+    unit_id: str | None
+    quantity: Decimal
+    unit_price: Price
+    price: Price
+    discount_total: Price
+    weight: Decimal | None
+    volume: Decimal | None
+
+    @strawberry.field
+    def id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field(description="For a line discount, the product line it discounts.")
+    def parent_line_id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID | None:
+        return strawberry.ID(str(root.parent_line_id)) if root.parent_line_id is not None else None
+
+    @strawberry.field
+    def product_id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID | None:
+        return strawberry.ID(str(root.product_id)) if root.product_id is not None else None
+
+    @strawberry.field
+    def stock_location_id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID | None:
+        return strawberry.ID(str(root.stock_location_id)) if root.stock_location_id is not None else None
+
+    @strawberry.field
+    async def custom_fields(
+        self, root: strawberry.Parent[order_models.OrderLine], info: strawberry.Info[Context]
+    ) -> list[CustomFieldValue]:
+        return await _custom_field_values(info, root.order_id, root.id)
+
+
+async def _ledger(info: strawberry.Info[Context], order: order_models.Order) -> ledger.Amounts:
+    transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(order.id)
+    return ledger.amounts(transactions)
+
+
+@strawberry.type
+class Order:
+    display_name: str | None = strawberry.field(description="A customer's name for a named cart or quote.")
+    created_at: datetime.datetime
+    modified_at: datetime.datetime
+    completed_at: datetime.datetime | None
+    revision: int = strawberry.field(
+        description="Bumped by every change of the order; pass it back as expectedRevision to guard a change."
+    )
+    customer_id: strawberry.ID | None
+    comment: str | None
+    customer_comment: str | None
+    payment_fee: Price
+    shipping_fee: Price
+    voucher_code: str | None
+    subtotal: Price = strawberry.field(description="Products after line discounts, before order discounts and fees.")
+    discount_total: Price
+    price_before_fees: Price = strawberry.field(description="Everything before payment and shipping fees.")
+    total: Price
+    weight: Decimal
+    volume: Decimal
+    tracking_number: str | None
+    tracking_parameters: JSON | None
+    ip: str | None
+    referrer: str | None
+    language_id: str | None
+    is_exported: bool
+    integration_order_id: str | None
+    price_calculated_at: datetime.datetime | None
+
+    @strawberry.field(description="CART…, QUOTE… or ORDER…: a cart gets a new ORDER id at checkout.")
+    def id(self, root: strawberry.Parent[order_models.Order]) -> strawberry.ID:
+        return strawberry.ID(root.public_id)
+
+    @strawberry.field(description="Earlier ids of this record (a cart id, a quote id, an abandoned checkout id).")
+    async def previous_ids(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[strawberry.ID]:
+        numbers: Sequence[order_models.OrderNumber] = await info.context.loaders.order_numbers_by_order_id.load(root.id)
+        return [strawberry.ID(f"{n.prefix.value}{n.number}") for n in numbers if n.number != root.number]
+
+    @strawberry.field
+    def kind(self, root: strawberry.Parent[order_models.Order]) -> OrderKind:  # type: ignore[valid-type]
+        return DomainOrderKind(root.kind)
+
+    @strawberry.field
+    async def shop(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Shop | None:
+        return await info.context.loaders.shop_by_id.load(root.shop_id)
+
+    @strawberry.field
+    def complete(self, root: strawberry.Parent[order_models.Order]) -> bool:
+        return root.is_complete
+
+    @strawberry.field
+    def cancelled(self, root: strawberry.Parent[order_models.Order]) -> bool:
+        return root.is_cancelled
+
+    @strawberry.field
+    def deleted(self, root: strawberry.Parent[order_models.Order]) -> bool:
+        return root.is_deleted
+
+    @strawberry.field
+    async def flow(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Flow | None:
+        return await info.context.loaders.flow_by_id.load(root.flow_id) if root.flow_id is not None else None
+
+    @strawberry.field
+    async def state(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> State | None:
+        return await info.context.loaders.state_by_id.load(root.state_id) if root.state_id is not None else None
+
+    @strawberry.field
+    def customer(self, root: strawberry.Parent[order_models.Order]) -> Address:
+        return Address.of(root, "customer")
+
+    @strawberry.field
+    def delivery(self, root: strawberry.Parent[order_models.Order]) -> Address:
+        return Address.of(root, "delivery")
+
+    @strawberry.field
+    async def custom_fields(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[CustomFieldValue]:
+        return await _custom_field_values(info, root.id, None)
+
+    @strawberry.field(description="The currency as it was when the order was placed.")
+    def currency(self, root: strawberry.Parent[order_models.Order]) -> Currency:
+        return Currency(code=root.currency_code, name=root.currency_name, rate=root.currency_rate)
+
+    @strawberry.field
+    async def lines(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderLine]:
+        return await info.context.loaders.order_lines_by_order_id.load(root.id)
+
+    @strawberry.field
+    async def payment_method(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> PaymentMethod | None:
+        if root.payment_method_id is None:
+            return None
+        return await info.context.loaders.payment_method_by_id.load(root.payment_method_id)
+
+    @strawberry.field
+    async def shipping_method(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> ShippingMethod | None:
+        if root.shipping_method_id is None:
+            return None
+        return await info.context.loaders.shipping_method_by_id.load(root.shipping_method_id)
+
+    @strawberry.field
+    async def capture_state(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> CaptureState:  # type: ignore[valid-type]
+        method = (
+            await info.context.loaders.payment_method_by_id.load(root.payment_method_id)
+            if root.payment_method_id is not None
+            else None
+        )
+        return ledger.capture_state(await _ledger(info, root), provider_name=method.provider if method else None)
+
+    @strawberry.field
+    async def authorized_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return (await _ledger(info, root)).authorized
+
+    @strawberry.field
+    async def captured_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return (await _ledger(info, root)).captured
+
+    @strawberry.field
+    async def refunded_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return (await _ledger(info, root)).refunded
+
+    @strawberry.field
+    async def transactions(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[Transaction]:
+        return await info.context.loaders.transactions_by_order_id.load(root.id)
+
+    @strawberry.field
+    async def track_and_trace(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> TrackAndTrace | None:
+        if root.track_and_trace_id is None:
+            return None
+        return await info.context.loaders.track_and_trace_by_id.load(root.track_and_trace_id)
+
+    @strawberry.field
+    async def tracking_url(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> str | None:
+        if root.track_and_trace_id is None or not root.tracking_number:
+            return None
+        configuration = await info.context.loaders.track_and_trace_by_id.load(root.track_and_trace_id)
+        return tracking.url_for(root, configuration) if configuration is not None else None
+
+    @strawberry.field
+    def quote_status(self, root: strawberry.Parent[order_models.Order]) -> QuoteStatus | None:  # type: ignore[valid-type]
+        return root.quote_status
+
+    @strawberry.field
+    async def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
+        return await info.context.loaders.events_by_order_id.load(root.id)
+
+    @strawberry.field
+    async def versions(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[Annotated[Version, strawberry.lazy("schema.types.versions")]]:
+        return await info.context.loaders.versions_by_order_id.load(root.id)
+
+    @strawberry.field
+    async def version(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context], number: int
+    ) -> Annotated[Version, strawberry.lazy("schema.types.versions")] | None:
+        versions = await info.context.loaders.versions_by_order_id.load(root.id)
+        return next((version for version in versions if version.number == number), None)
+
+    @strawberry.field(description="Differences between two versions; `to` omitted means the current order.")
+    async def compare(
+        self,
+        root: strawberry.Parent[order_models.Order],
+        info: strawberry.Info[Context],
+        from_: Annotated[int, strawberry.argument(name="from")],
+        to: int | None = None,
+    ) -> Annotated[VersionComparison, strawberry.lazy("schema.types.versions")]:
+        from schema.types import versions
+
+        return await versions.compare(info, root, from_number=from_, to_number=to)
+
+    @strawberry.field
+    async def returns(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[Annotated[Return, strawberry.lazy("schema.types.returns")]]:
+        return await info.context.loaders.returns_by_order_id.load(root.id)
+
+    @strawberry.field(description="The schedule this order is the template of, if any.")
+    async def recurring(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> Annotated[RecurringSchedule, strawberry.lazy("schema.types.recurring")] | None:
+        schedules = await info.context.loaders.schedules_by_template_order_id.load(root.id)
+        return schedules[-1] if schedules else None
+
+    @strawberry.field(description="The schedule that generated this order, if any.")
+    async def generated_by(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> Annotated[RecurringSchedule, strawberry.lazy("schema.types.recurring")] | None:
+        if root.generated_by_schedule_id is None:
+            return None
+        return await info.context.loaders.schedule_by_id.load(root.generated_by_schedule_id)
+
+
+@strawberry.type
+class OrderEdge:
+    node: Order
+    cursor: str
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+    total_count: int

@@ -1,0 +1,40 @@
+"""Recurring (subscription) schedules."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models import recurring as recurring_models
+from schema.context import Context
+from schema.enums import RecurringUnit
+
+if TYPE_CHECKING:
+    from schema.types.orders import Order
+
+
+@strawberry.type(description="A subscription: new orders generated from a template order on a schedule.")
+class RecurringSchedule:
+    id: strawberry.ID
+    interval: int
+    unit: RecurringUnit  # type: ignore[valid-type]
+    next_run_at: datetime.datetime
+    ends_at: datetime.datetime | None
+
+    @strawberry.field
+    def active(self, root: strawberry.Parent[recurring_models.RecurringSchedule]) -> bool:
+        return root.is_active
+
+    @strawberry.field
+    async def template_order(
+        self, root: strawberry.Parent[recurring_models.RecurringSchedule], info: strawberry.Info[Context]
+    ) -> Annotated[Order, strawberry.lazy("schema.types.orders")]:
+        return await info.context.loaders.order_by_id.load(root.template_order_id)
+
+    @strawberry.field
+    async def generated_orders(
+        self, root: strawberry.Parent[recurring_models.RecurringSchedule], info: strawberry.Info[Context]
+    ) -> list[Annotated[Order, strawberry.lazy("schema.types.orders")]]:
+        return await info.context.loaders.orders_by_schedule_id.load(root.id)

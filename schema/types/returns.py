@@ -1,0 +1,46 @@
+"""Returns (RMA) and their lines."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models import returns as return_models
+from schema.context import Context
+from schema.enums import ReturnStatus
+
+if TYPE_CHECKING:
+    from schema.types.orders import Order
+
+
+@strawberry.type
+class ReturnLine:
+    quantity: Decimal
+    reason: str | None
+    restock: bool
+
+    @strawberry.field
+    def order_line_id(self, root: strawberry.Parent[return_models.ReturnLine]) -> strawberry.ID:
+        return strawberry.ID(str(root.order_line_id))
+
+
+@strawberry.type
+class Return:
+    id: strawberry.ID
+    status: ReturnStatus  # type: ignore[valid-type]
+    created_at: datetime.datetime
+    refund_amount: Decimal | None
+    comment: str | None
+
+    @strawberry.field
+    async def order(
+        self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]
+    ) -> Annotated[Order, strawberry.lazy("schema.types.orders")]:
+        return await info.context.loaders.order_by_id.load(root.order_id)
+
+    @strawberry.field
+    async def lines(self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]) -> list[ReturnLine]:
+        return await info.context.loaders.return_lines_by_return_id.load(root.id)
