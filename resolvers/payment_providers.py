@@ -1,12 +1,25 @@
 """Payment providers: a plug-in interface, and the built-in `manual` and `test` providers.
 
-A provider says what it supports; a real gateway is a module that registers
-itself here, not a change to the core.
+A provider says what it supports; a real gateway is a module that calls `register`,
+not a change to the core. Every call carries a `reference` taken from the PENDING
+transaction row it settles: a provider that sees the same reference twice answers
+with the first outcome instead of moving money twice, and reconciliation asks it
+(`lookup`) what happened to a reference whose outcome never reached the store.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import secrets
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.payments import TestProviderOperation
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -21,7 +34,178 @@ class Capabilities:
 NOTHING_ONLINE = Capabilities(capture=False, partial_capture=False, refund=False, partial_refund=False, cancel=False)
 EVERYTHING = Capabilities(capture=True, partial_capture=True, refund=True, partial_refund=True, cancel=True)
 
-_CAPABILITIES: dict[str, Capabilities] = {"manual": NOTHING_ONLINE, "test": EVERYTHING}
+OPERATIONS = ("authorize", "capture", "refund", "cancel")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProviderCall:
+    operation: str  # one of OPERATIONS
+    reference: str
+    amount: Decimal
+    currency: str
+    order_id: str
+    customer_email: str | None
+    # The provider's number of the authorization a capture, refund or cancel acts on.
+    authorization_number: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProviderOutcome:
+    approved: bool
+    transaction_number: str | None = None
+    card_type: str | None = None
+    card_number: str | None = None
+    message: str | None = None
+    expires_at: datetime.datetime | None = None
+
+
+class UnsupportedOperation(Exception):
+    """The provider cannot do this operation (the caller maps it to PROVIDER_UNSUPPORTED)."""
+
+
+class PaymentProvider(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    async def call(self, request: ProviderCall, *, now: datetime.datetime) -> ProviderOutcome:
+        """Perform the operation once per reference; the same reference again returns the first outcome."""
+        ...
+
+    async def lookup(self, reference: str) -> ProviderOutcome | None:
+        """What happened to a reference, or None when the provider never saw it."""
+        ...
+
+
+class ManualProvider:
+    """Nothing online: the order is accepted for payment outside (invoice, cash on delivery)."""
+
+    name = "manual"
+    capabilities = NOTHING_ONLINE
+
+    async def call(self, request: ProviderCall, *, now: datetime.datetime) -> ProviderOutcome:
+        if request.operation != "authorize":
+            raise UnsupportedOperation(f"The manual provider cannot {request.operation} online.")
+        return ProviderOutcome(approved=True, message="Payment is handled outside ordergraph.")
+
+    async def lookup(self, reference: str) -> ProviderOutcome | None:
+        return None
+
+
+class TestProvider:
+    """A simulated gateway with realistic rules, keeping its own books in the store.
+
+    It declines an operation when the customer email starts with `decline-<operation>@`,
+    refuses to capture beyond an authorization or refund beyond captures, and
+    authorizations lapse after seven days.
+    """
+
+    name = "test"
+    capabilities = EVERYTHING
+    AUTHORIZATION_LIFETIME = datetime.timedelta(days=7)
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        # Counts calls that moved money, for tests that prove nothing was doubled.
+        self.operations_performed = 0
+
+    async def call(self, request: ProviderCall, *, now: datetime.datetime) -> ProviderOutcome:
+        if request.operation not in OPERATIONS:
+            raise UnsupportedOperation(request.operation)
+        async with self.sessions() as session, session.begin():
+            seen = await session.scalar(
+                sa.select(TestProviderOperation).where(TestProviderOperation.reference == request.reference)
+            )
+            if seen is not None:
+                return self._outcome(seen)
+            approved, message = await self._judge(session, request)
+            row = TestProviderOperation(
+                reference=request.reference,
+                operation=request.operation,
+                amount=request.amount,
+                currency=request.currency,
+                is_approved=approved,
+                transaction_number=self._transaction_number(request) if approved else None,
+                message=message,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            if approved:
+                self.operations_performed += 1
+            return self._outcome(row)
+
+    async def lookup(self, reference: str) -> ProviderOutcome | None:
+        async with self.sessions() as session:
+            row = await session.scalar(sa.select(TestProviderOperation).where(TestProviderOperation.reference == reference))
+            return self._outcome(row) if row is not None else None
+
+    async def _judge(self, session: AsyncSession, request: ProviderCall) -> tuple[bool, str]:
+        email = (request.customer_email or "").lower()
+        if email.startswith(f"decline-{request.operation}@"):
+            return False, f"Declined by the test gateway ({request.operation})."
+        if request.amount <= 0:
+            return False, "The amount must be positive."
+        if request.operation in ("capture", "refund", "cancel"):
+            if not request.authorization_number:
+                return False, "No authorization to act on."
+            totals = await self._totals(session, request.authorization_number)
+            if request.operation == "capture" and totals["capture"] + request.amount > totals["authorize"]:
+                return False, "The capture exceeds the authorization."
+            if request.operation == "refund" and totals["refund"] + request.amount > totals["capture"]:
+                return False, "The refund exceeds the captured amount."
+            if request.operation == "cancel" and totals["capture"] > 0:
+                return False, "A captured authorization cannot be cancelled."
+        return True, f"{request.operation.capitalize()} approved by the test gateway."
+
+    async def _totals(self, session: AsyncSession, authorization_number: str) -> dict[str, Decimal]:
+        rows = (
+            await session.execute(
+                sa.select(TestProviderOperation.operation, TestProviderOperation.amount).where(
+                    TestProviderOperation.is_approved,
+                    sa.or_(
+                        TestProviderOperation.transaction_number == authorization_number,
+                        TestProviderOperation.transaction_number.like(f"{authorization_number}-%"),
+                    ),
+                )
+            )
+        ).all()
+        totals = dict.fromkeys(OPERATIONS, Decimal(0))
+        for operation, amount in rows:
+            totals[operation] += amount
+        return totals
+
+    @staticmethod
+    def _transaction_number(request: ProviderCall) -> str:
+        # Captures, refunds and cancels are numbered under their authorization, so the books can be summed.
+        suffix = secrets.token_hex(4).upper()
+        if request.authorization_number:
+            return f"{request.authorization_number}-{request.operation[:3].upper()}{suffix}"
+        return f"TEST{suffix}"
+
+    def _outcome(self, row: TestProviderOperation) -> ProviderOutcome:
+        if not row.is_approved:
+            return ProviderOutcome(approved=False, message=row.message)
+        is_authorization = row.operation == "authorize"
+        return ProviderOutcome(
+            approved=True,
+            transaction_number=row.transaction_number,
+            card_type="VISA",
+            card_number="XXXX XXXX XXXX 4242",
+            message=row.message,
+            expires_at=row.created_at + self.AUTHORIZATION_LIFETIME if is_authorization else None,
+        )
+
+
+ProviderFactory = Callable[[async_sessionmaker[AsyncSession]], PaymentProvider]
+
+_FACTORIES: dict[str, ProviderFactory] = {"manual": lambda _sessions: ManualProvider(), "test": TestProvider}
+_CAPABILITIES: dict[str, Capabilities] = {"manual": ManualProvider.capabilities, "test": TestProvider.capabilities}
+
+
+def register(name: str, factory: ProviderFactory, capabilities_: Capabilities) -> None:
+    """Plug a provider in (a gateway module calls this when imported)."""
+    _FACTORIES[name] = factory
+    _CAPABILITIES[name] = capabilities_
 
 
 def capabilities(provider_name: str) -> Capabilities:
@@ -30,4 +214,19 @@ def capabilities(provider_name: str) -> Capabilities:
 
 
 def names() -> list[str]:
-    return sorted(_CAPABILITIES)
+    return sorted(_FACTORIES)
+
+
+class Providers:
+    """The provider instances of one process, built on first use over the store's sessions."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._instances: dict[str, PaymentProvider] = {}
+
+    def get(self, name: str) -> PaymentProvider:
+        if name not in _FACTORIES:
+            raise UnsupportedOperation(f"No payment provider named {name!r} is installed.")
+        if name not in self._instances:
+            self._instances[name] = _FACTORIES[name](self.sessions)
+        return self._instances[name]

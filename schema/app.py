@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from models import database
 from models.settings import Settings, get_settings
-from resolvers import access
+from resolvers import access, payment_providers
 from resolvers.errors import DomainError, ErrorCode
 from schema import root
 from schema.context import Context
@@ -31,12 +31,14 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
         self.db = db
         self.settings = settings
+        self.providers = payment_providers.Providers(db.write_sessions)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
             db=self.db,
             settings=self.settings,
             viewer=request.scope["state"]["viewer"],
+            providers=self.providers,
             request=request,
             ip=request.client.host if request.client else None,
         )
@@ -100,4 +102,5 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
     )
     app.state.db = db
     app.state.settings = settings
+    app.state.providers = view.providers
     return app

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.database import Database
 from models.settings import Settings
 from models.catalog import Currency, Shop
-from resolvers import access, catalog, loaders
+from resolvers import access, catalog, loaders, payment_providers
 
 
 @dataclasses.dataclass
@@ -19,6 +19,7 @@ class Context:
     db: Database
     settings: Settings
     viewer: access.Viewer
+    providers: payment_providers.Providers | None = None
     request: Any = None
     ip: str | None = None
     # Set by `schema.transactions.TransactionPerOperation` once the operation's type is known.
