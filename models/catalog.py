@@ -88,7 +88,9 @@ class ShippingFeeRule(Base):
     __tablename__ = "shipping_fee_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shipping_method_id: Mapped[int] = mapped_column(sa.ForeignKey("shipping_methods.id", ondelete="CASCADE"), index=True)
+    shipping_method_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("shipping_methods.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(255))
     sort_order: Mapped[int] = mapped_column(default=0)
     country_code: Mapped[str | None] = mapped_column(sa.String(2))

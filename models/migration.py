@@ -57,3 +57,12 @@ def _differences_sync(connection: sa.Connection) -> list[Any]:
         opts={"compare_type": True, "compare_server_default": True, "target_metadata": Base.metadata},
     )
     return list(compare_metadata(context, Base.metadata))
+
+
+def head_revision() -> str:
+    """The newest revision of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head

@@ -35,7 +35,9 @@ class Settings(pydantic_settings.BaseSettings):
     idempotency_keep_hours: int = 48
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):  # type: ignore[no-untyped-def,override]
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):  # type: ignore[no-untyped-def,override]
         return (init_settings, _DatabaseUrlSource(settings_cls), env_settings, dotenv_settings, file_secret_settings)
 
 

@@ -26,13 +26,18 @@ async def products(session: AsyncSession, *, search: str | None, first: int) -> 
     if search:
         pattern = f"%{_escape_like(search.strip().lower())}%"
         statement = statement.where(
-            sa.or_(sa.func.lower(Product.name).like(pattern, escape="\\"), sa.func.lower(Product.number).like(pattern, escape="\\"))
+            sa.or_(
+                sa.func.lower(Product.name).like(pattern, escape="\\"),
+                sa.func.lower(Product.number).like(pattern, escape="\\"),
+            )
         )
     return (await session.scalars(statement)).all()
 
 
 async def payment_methods(session: AsyncSession) -> Sequence[PaymentMethod]:
-    return (await session.scalars(sa.select(PaymentMethod).where(PaymentMethod.is_active).order_by(PaymentMethod.id))).all()
+    return (
+        await session.scalars(sa.select(PaymentMethod).where(PaymentMethod.is_active).order_by(PaymentMethod.id))
+    ).all()
 
 
 async def shipping_methods(session: AsyncSession) -> Sequence[ShippingMethod]:
@@ -43,14 +48,18 @@ async def shipping_methods(session: AsyncSession) -> Sequence[ShippingMethod]:
 
 async def track_and_traces(session: AsyncSession) -> Sequence[TrackAndTrace]:
     return (
-        await session.scalars(sa.select(TrackAndTrace).where(sa.not_(TrackAndTrace.is_deleted)).order_by(TrackAndTrace.id))
+        await session.scalars(
+            sa.select(TrackAndTrace).where(sa.not_(TrackAndTrace.is_deleted)).order_by(TrackAndTrace.id)
+        )
     ).all()
 
 
 async def custom_field_definitions(
     session: AsyncSession, *, target: CustomFieldTarget | None
 ) -> Sequence[CustomFieldDefinition]:
-    statement = sa.select(CustomFieldDefinition).order_by(CustomFieldDefinition.target, CustomFieldDefinition.system_name)
+    statement = sa.select(CustomFieldDefinition).order_by(
+        CustomFieldDefinition.target, CustomFieldDefinition.system_name
+    )
     if target is not None:
         statement = statement.where(CustomFieldDefinition.target == target)
     return (await session.scalars(statement)).all()

@@ -85,23 +85,67 @@ async def seed(session: AsyncSession, *, now: datetime.datetime) -> dict[str, in
     for code, name, rate, minor_unit in CURRENCIES:
         await _ensure(session, added, Currency, {"code": code}, name=name, rate=Decimal(rate), minor_unit=minor_unit)
     await _ensure(
-        session, added, Shop, {"name": "Demo shop"},
-        default_currency_code="EUR", prices_include_vat=True, default_vat_percent=Decimal(25), is_default=True,
+        session,
+        added,
+        Shop,
+        {"name": "Demo shop"},
+        default_currency_code="EUR",
+        prices_include_vat=True,
+        default_vat_percent=Decimal(25),
+        is_default=True,
     )
     for number, name, price, vat, stock, weight in PRODUCTS:
         await _ensure(
-            session, added, Product, {"number": number},
-            name=name, price=Decimal(price), vat_percent=Decimal(vat), stock=Decimal(stock), weight=Decimal(weight),
+            session,
+            added,
+            Product,
+            {"number": number},
+            name=name,
+            price=Decimal(price),
+            vat_percent=Decimal(vat),
+            stock=Decimal(stock),
+            weight=Decimal(weight),
         )
-    await _ensure(session, added, PaymentMethod, {"name": "Invoice"}, code="INV", provider="manual",
-                  fee=Decimal("2.50"), fee_vat_percent=Decimal(25))
-    await _ensure(session, added, PaymentMethod, {"name": "Card"}, code="CARD", provider="test",
-                  fee=Decimal(0), fee_vat_percent=Decimal(25))
-    await _ensure(session, added, ShippingMethod, {"name": "Flat rate"}, code="FLAT",
-                  description="Delivered in 2 to 4 days.", fee=Decimal("4.95"), fee_vat_percent=Decimal(25))
-    by_rules = await _ensure(session, added, ShippingMethod, {"name": "Parcel"}, code="PARCEL",
-                             description="Free over 100 EUR in Denmark; by weight elsewhere.",
-                             fee=Decimal("9.95"), fee_vat_percent=Decimal(25))
+    await _ensure(
+        session,
+        added,
+        PaymentMethod,
+        {"name": "Invoice"},
+        code="INV",
+        provider="manual",
+        fee=Decimal("2.50"),
+        fee_vat_percent=Decimal(25),
+    )
+    await _ensure(
+        session,
+        added,
+        PaymentMethod,
+        {"name": "Card"},
+        code="CARD",
+        provider="test",
+        fee=Decimal(0),
+        fee_vat_percent=Decimal(25),
+    )
+    await _ensure(
+        session,
+        added,
+        ShippingMethod,
+        {"name": "Flat rate"},
+        code="FLAT",
+        description="Delivered in 2 to 4 days.",
+        fee=Decimal("4.95"),
+        fee_vat_percent=Decimal(25),
+    )
+    by_rules = await _ensure(
+        session,
+        added,
+        ShippingMethod,
+        {"name": "Parcel"},
+        code="PARCEL",
+        description="Free over 100 EUR in Denmark; by weight elsewhere.",
+        fee=Decimal("9.95"),
+        fee_vat_percent=Decimal(25),
+    )
     rules = (
         ("Free in Denmark over 100", 10, "DK", Decimal(100), None, None, None, Decimal(0)),
         ("Denmark", 20, "DK", None, None, None, None, Decimal("4.95")),
@@ -109,12 +153,25 @@ async def seed(session: AsyncSession, *, now: datetime.datetime) -> dict[str, in
     )
     for name, sort, country, min_total, max_total, min_weight, max_weight, fee in rules:
         await _ensure(
-            session, added, ShippingFeeRule, {"shipping_method_id": by_rules.id, "name": name},
-            sort_order=sort, country_code=country, min_total=min_total, max_total=max_total,
-            min_weight=min_weight, max_weight=max_weight, fee=fee,
+            session,
+            added,
+            ShippingFeeRule,
+            {"shipping_method_id": by_rules.id, "name": name},
+            sort_order=sort,
+            country_code=country,
+            min_total=min_total,
+            max_total=max_total,
+            min_weight=min_weight,
+            max_weight=max_weight,
+            fee=fee,
         )
-    await _ensure(session, added, TrackAndTrace, {"name": "PostNord"},
-                  url_template="https://tracking.postnord.example/?id={TrackingNumber}&zip={Zip}")
+    await _ensure(
+        session,
+        added,
+        TrackAndTrace,
+        {"name": "PostNord"},
+        url_template="https://tracking.postnord.example/?id={TrackingNumber}&zip={Zip}",
+    )
     for kind, (flow_name, states, rules_between) in FLOWS.items():
         await _ensure_flow(session, added, kind, flow_name, states, rules_between)
     return added
@@ -133,16 +190,28 @@ async def _ensure_flow(
     for name, sort, is_default, allow_edit, allow_order, excluded, template in states:
         mail: dict[str, Any] = {}
         if template:
-            mail = {"mail_template": template, "mail_subject": "Your order {{ order.id }} is on its way",
-                    "mail_sender_email": "shop@example.com", "mail_sender_name": "Demo shop"}
+            mail = {
+                "mail_template": template,
+                "mail_subject": "Your order {{ order.id }} is on its way",
+                "mail_sender_email": "shop@example.com",
+                "mail_sender_name": "Demo shop",
+            }
         by_name[name] = await _ensure(
-            session, added, State, {"flow_id": flow.id, "name": name},
-            sort_order=sort, is_default=is_default, allow_edit=allow_edit, allow_order=allow_order,
-            exclude_from_statistics=excluded, **mail,
+            session,
+            added,
+            State,
+            {"flow_id": flow.id, "name": name},
+            sort_order=sort,
+            is_default=is_default,
+            allow_edit=allow_edit,
+            allow_order=allow_order,
+            exclude_from_statistics=excluded,
+            **mail,
         )
     for source, target in rules_between:
-        await _ensure(session, added, StateRule,
-                      {"from_state_id": by_name[source].id, "to_state_id": by_name[target].id})
+        await _ensure(
+            session, added, StateRule, {"from_state_id": by_name[source].id, "to_state_id": by_name[target].id}
+        )
 
 
 async def _ensure(

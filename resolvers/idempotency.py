@@ -44,7 +44,9 @@ async def claim(
         raise invalid(f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
     digest = request_hash(request)
     record = await session.scalar(
-        sa.select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key).with_for_update()
+        sa.select(IdempotencyRecord)
+        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        .with_for_update()
     )
     if record is None:
         record = IdempotencyRecord(scope=scope, key=key, request_hash=digest, result=None, created_at=now)
@@ -56,7 +58,9 @@ async def claim(
             ErrorCode.IDEMPOTENCY_CONFLICT, "This idempotency key was used for a different request.", ["idempotencyKey"]
         )
     if record.result is None:
-        raise DomainError(ErrorCode.ALREADY_DONE, "A request with this idempotency key is still running; retry shortly.")
+        raise DomainError(
+            ErrorCode.ALREADY_DONE, "A request with this idempotency key is still running; retry shortly."
+        )
     return Claim(record_id=record.id, replay=record.result)
 
 

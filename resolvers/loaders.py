@@ -25,7 +25,7 @@ from models.returns import Return, ReturnLine
 Row = TypeVar("Row")
 
 
-class RowsByIdLoader(DataLoader[int, Any], Generic[Row]):
+class RowsByIdLoader(DataLoader[Any, Any], Generic[Row]):
     """One row per primary key."""
 
     def __init__(self, session: AsyncSession, model: type[Row]) -> None:
@@ -33,7 +33,7 @@ class RowsByIdLoader(DataLoader[int, Any], Generic[Row]):
         self.session = session
         self.model = model
 
-    async def batch_load_fn(self, keys: Sequence[int]) -> list[Row | None]:
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[Row | None]:
         primary_key = sa.inspect(self.model).primary_key[0]  # type: ignore[union-attr]
         rows = (await self.session.scalars(sa.select(self.model).where(primary_key.in_(keys)))).all()
         by_key = {getattr(row, primary_key.key): row for row in rows}
@@ -107,7 +107,9 @@ class Loaders:
             session, CustomFieldValue, CustomFieldValue.order_id, (CustomFieldValue.id,)
         )
         self.returns_by_order_id = RowListsByKeyLoader(session, Return, Return.order_id, (Return.id,))
-        self.return_lines_by_return_id = RowListsByKeyLoader(session, ReturnLine, ReturnLine.return_id, (ReturnLine.id,))
+        self.return_lines_by_return_id = RowListsByKeyLoader(
+            session, ReturnLine, ReturnLine.return_id, (ReturnLine.id,)
+        )
         self.schedules_by_template_order_id = RowListsByKeyLoader(
             session, RecurringSchedule, RecurringSchedule.template_order_id, (RecurringSchedule.id,)
         )

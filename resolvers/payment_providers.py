@@ -136,7 +136,9 @@ class TestProvider:
 
     async def lookup(self, reference: str) -> ProviderOutcome | None:
         async with self.sessions() as session:
-            row = await session.scalar(sa.select(TestProviderOperation).where(TestProviderOperation.reference == reference))
+            row = await session.scalar(
+                sa.select(TestProviderOperation).where(TestProviderOperation.reference == reference)
+            )
             return self._outcome(row) if row is not None else None
 
     async def _judge(self, session: AsyncSession, request: ProviderCall) -> tuple[bool, str]:

@@ -38,7 +38,9 @@ async def transactions_of(session: AsyncSession, *, order_id: int) -> list[Trans
     return list(
         (
             await session.scalars(
-                sa.select(Transaction).where(Transaction.order_id == order_id).order_by(Transaction.created_at, Transaction.id)
+                sa.select(Transaction)
+                .where(Transaction.order_id == order_id)
+                .order_by(Transaction.created_at, Transaction.id)
             )
         ).all()
     )

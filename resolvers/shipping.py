@@ -41,7 +41,9 @@ def matching_fee(
 async def fee_for(session: AsyncSession, *, method_id: int, order: Order) -> money.Price:
     """The method's fee for the order as it stands, in the order's currency."""
     method = await session.get_one(ShippingMethod, method_id)
-    rules = (await session.scalars(sa.select(ShippingFeeRule).where(ShippingFeeRule.shipping_method_id == method_id))).all()
+    rules = (
+        await session.scalars(sa.select(ShippingFeeRule).where(ShippingFeeRule.shipping_method_id == method_id))
+    ).all()
     shop = await session.get_one(Shop, order.shop_id)
     total_in_default = order.price_before_fees.with_vat / order.currency_rate if order.currency_rate else Decimal(0)
     fee = matching_fee(

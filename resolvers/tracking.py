@@ -25,4 +25,6 @@ def url_for(order: Order, configuration: TrackAndTrace) -> str:
         "CountryCode": order.delivery_country_code or order.customer_country_code or "",
     }
     values.update({str(key): str(value) for key, value in (order.tracking_parameters or {}).items()})
-    return PLACEHOLDER.sub(lambda match: urllib.parse.quote(values.get(match.group(1), ""), safe=""), configuration.url_template)
+    return PLACEHOLDER.sub(
+        lambda match: urllib.parse.quote(values.get(match.group(1), ""), safe=""), configuration.url_template
+    )

@@ -17,7 +17,16 @@ from resolvers.errors import not_found
 
 ORDER_FIELDS = ("kind", "display_name", "customer_id", "comment", "customer_comment", "voucher_code", "currency_code")
 PRICE_FIELDS = ("payment_fee", "shipping_fee", "subtotal", "discount_total", "price_before_fees", "total")
-LINE_FIELDS = ("type", "parent_line_id", "product_id", "product_number", "product_name", "variant_id", "unit_id", "quantity")
+LINE_FIELDS = (
+    "type",
+    "parent_line_id",
+    "product_id",
+    "product_number",
+    "product_name",
+    "variant_id",
+    "unit_id",
+    "quantity",
+)
 LINE_PRICE_FIELDS = ("unit_price", "price", "discount_total")
 
 
@@ -29,7 +38,12 @@ class Change:
     after: Any
 
 
-def snapshot(order: Order, lines: Sequence[OrderLine], custom_fields: dict[str, Any], line_custom_fields: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def snapshot(
+    order: Order,
+    lines: Sequence[OrderLine],
+    custom_fields: dict[str, Any],
+    line_custom_fields: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
     """The order as plain JSON: ids as strings, money as exact strings."""
     return {
         "id": order.public_id,
@@ -53,7 +67,9 @@ def snapshot(order: Order, lines: Sequence[OrderLine], custom_fields: dict[str, 
 
 async def current_snapshot(session: AsyncSession, *, order: Order) -> dict[str, Any]:
     lines = (
-        await session.scalars(sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.sort_order, OrderLine.id))
+        await session.scalars(
+            sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.sort_order, OrderLine.id)
+        )
     ).all()
     rows = (
         await session.execute(
@@ -91,19 +107,30 @@ def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> lis
 async def compare(session: AsyncSession, *, order: Order, from_number: int, to_number: int | None) -> list[Change]:
     """Differences between version `from_number` and version `to_number`, or the order as it is now."""
     before = await _version(session, order=order, number=from_number)
-    after = (await _version(session, order=order, number=to_number)).snapshot if to_number is not None else await current_snapshot(session, order=order)
+    after = (
+        (await _version(session, order=order, number=to_number)).snapshot
+        if to_number is not None
+        else await current_snapshot(session, order=order)
+    )
     return diff(before.snapshot, after)
 
 
 async def _version(session: AsyncSession, *, order: Order, number: int) -> OrderVersion:
-    version = await session.scalar(sa.select(OrderVersion).where(OrderVersion.order_id == order.id, OrderVersion.number == number))
+    version = await session.scalar(
+        sa.select(OrderVersion).where(OrderVersion.order_id == order.id, OrderVersion.number == number)
+    )
     if version is None:
         raise not_found("Version", number, ["from"])
     return version
 
 
 def _price(price: money.Price) -> dict[str, str]:
-    return {"withVat": str(price.with_vat), "withoutVat": str(price.without_vat), "vat": str(price.vat), "vatPercent": str(price.vat_percent)}
+    return {
+        "withVat": str(price.with_vat),
+        "withoutVat": str(price.without_vat),
+        "vat": str(price.vat),
+        "vatPercent": str(price.vat_percent),
+    }
 
 
 def _plain(value: Any) -> Any:

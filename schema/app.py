@@ -12,15 +12,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from starlette.types import Receive, Scope, Send
 
 from models import database
 from models.settings import Settings, get_settings
 from resolvers import access, payment_providers
 from resolvers.errors import DomainError, ErrorCode
-from schema import root
+from schema import logs, root
 from schema.context import Context
 
 log = structlog.get_logger("ordergraph.http")
@@ -79,6 +79,7 @@ class Authenticated:
 
 def create_app(settings: Settings | None = None, *, db: database.Database | None = None) -> Starlette:
     settings = settings or get_settings()
+    logs.configure_structlog()
     db = db or database.connect(settings)
     view = GraphQLView(root.build(settings), db, settings)
 
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
         try:
             async with db.read_sessions() as session:
                 await session.execute(sa.text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001  (any failure means the store does not answer)
+        except Exception as error:
             log.warning("health check failed", error=repr(error))
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
@@ -97,7 +98,10 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
         await db.dispose()
 
     app = Starlette(
-        routes=[Route("/graphql", Authenticated(view, db), methods=["GET", "POST"]), Route("/healthz", healthz, methods=["GET"])],
+        routes=[
+            Route("/graphql", Authenticated(view, db), methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
         lifespan=lifespan,
     )
     app.state.db = db

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.catalog import Currency, Shop
 from models.database import Database
 from models.settings import Settings
-from models.catalog import Currency, Shop
 from resolvers import access, catalog, loaders, payment_providers
 
 

@@ -9,7 +9,9 @@ import strawberry
 from models import enums
 
 OrderKind = strawberry.enum(enums.OrderKind, name="OrderKind")
-CaptureState = strawberry.enum(enums.CaptureState, name="CaptureState", description="Capture states as DynamicWeb names them.")
+CaptureState = strawberry.enum(
+    enums.CaptureState, name="CaptureState", description="Capture states as DynamicWeb names them."
+)
 TransactionKind = strawberry.enum(enums.TransactionKind, name="TransactionKind")
 TransactionStatus = strawberry.enum(enums.TransactionStatus, name="TransactionStatus")
 OrderLineType = strawberry.enum(enums.OrderLineType, name="OrderLineType")

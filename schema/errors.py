@@ -1,10 +1,10 @@
 """The one translation point: domain errors become `userErrors`; everything else is masked and logged.
 
-    GraphQL response
-    ├── data.<mutation>.userErrors   DomainError → UserError {field, message, code}   (expected failures)
-    └── errors                       malformed requests, refused limits, bad tokens, and unexpected
-                                     faults: the last are masked ("Internal server error") for the
-                                     client and logged in full, with the traceback, for the operator
+GraphQL response
+├── data.<mutation>.userErrors   DomainError → UserError {field, message, code}   (expected failures)
+└── errors                       malformed requests, refused limits, bad tokens, and unexpected
+                                 faults: the last are masked ("Internal server error") for the
+                                 client and logged in full, with the traceback, for the operator
 """
 
 from __future__ import annotations

@@ -8,7 +8,16 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from schema.enums import CustomFieldTarget, CustomFieldType, FlowKind, OrderKind, OrderSortField, RecurringUnit, SortDirection, CaptureState
+from schema.enums import (
+    CaptureState,
+    CustomFieldTarget,
+    CustomFieldType,
+    FlowKind,
+    OrderKind,
+    OrderSortField,
+    RecurringUnit,
+    SortDirection,
+)
 
 
 @strawberry.input
@@ -64,12 +73,16 @@ class CartDetailsInput:
 
 @strawberry.input
 class EditLineInput:
-    line_id: strawberry.ID | None = strawberry.field(default=None, description="Existing line to change; omit to add a product line.")
+    line_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Existing line to change; omit to add a product line."
+    )
     product_id: strawberry.ID | None = None
     quantity: Decimal | None = None
     unit_price: Decimal | None = strawberry.field(default=None, description="Overrides the unit price (without VAT).")
     remove: bool | None = False
-    discount_amount: Decimal | None = strawberry.field(default=None, description="A discount on this line, as an amount or a percentage.")
+    discount_amount: Decimal | None = strawberry.field(
+        default=None, description="A discount on this line, as an amount or a percentage."
+    )
     discount_percent: Decimal | None = None
     custom_fields: list[CustomFieldValueInput] | None = None
 
@@ -89,7 +102,9 @@ class EditOrderInput:
     custom_fields: list[CustomFieldValueInput] | None = None
     lines: list[EditLineInput] | None = None
     add_order_discounts: list[OrderDiscountInput] | None = None
-    remove_discount_line_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Order-discount lines to remove.")
+    remove_discount_line_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Order-discount lines to remove."
+    )
 
 
 @strawberry.input
@@ -178,7 +193,9 @@ class RecurringInput:
 @strawberry.input
 class ImportOrderInput:
     channel: str = strawberry.field(description="The external channel, e.g. pos-copenhagen.")
-    external_id: str = strawberry.field(description="The order's id in that channel; importing it again changes nothing.")
+    external_id: str = strawberry.field(
+        description="The order's id in that channel; importing it again changes nothing."
+    )
     created_at: datetime.datetime | None = None
     customer: AddressInput | None = None
     delivery: AddressInput | None = None
@@ -197,7 +214,9 @@ class OrderFilter:
     state_ids: list[strawberry.ID] | None = None
     capture_state: CaptureState | None = None  # type: ignore[valid-type]
     customer_id: strawberry.ID | None = None
-    search: str | None = strawberry.field(default=None, description="Matches id, customer name/email/company, delivery name and product numbers.")
+    search: str | None = strawberry.field(
+        default=None, description="Matches id, customer name/email/company, delivery name and product numbers."
+    )
     created_from: datetime.datetime | None = None
     created_to: datetime.datetime | None = None
     completed: bool | None = None

@@ -19,8 +19,8 @@ from graphql import (
     OperationDefinitionNode,
     ValueNode,
     VariableNode,
-    visit,
     Visitor,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -85,5 +85,3 @@ def _longest_list(value: Any) -> int:
     if isinstance(value, dict):
         return max([0, *(_longest_list(item) for item in value.values())])
     return 0
-
-

@@ -39,7 +39,8 @@ class BulkOrderPayload:
 class CartPayload:
     cart: Order | None = None
     secret: str | None = strawberry.field(
-        default=None, description="Returned once, when a cart is created: the storefront keeps it to reach the cart again."
+        default=None,
+        description="Returned once, when a cart is created: the storefront keeps it to reach the cart again.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 

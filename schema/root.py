@@ -46,5 +46,7 @@ def build(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(scalar_map=scalars.SCALAR_MAP, batching_config={"max_operations": settings.max_batch_size}),
+        config=StrawberryConfig(
+            scalar_map=scalars.SCALAR_MAP, batching_config={"max_operations": settings.max_batch_size}
+        ),
     )

@@ -18,7 +18,7 @@ def _serialize_decimal(value: decimal.Decimal) -> str:
 def _parse_decimal(value: Any) -> decimal.Decimal:
     # Floats are refused: a JSON number with a fraction has already lost exactness.
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError("A Decimal is a string such as \"12.50\" (or an integer).")
+        raise ValueError('A Decimal is a string such as "12.50" (or an integer).')
     try:
         return money.parse_decimal(str(value))
     except ValueError as error:
@@ -36,7 +36,7 @@ def _parse_datetime(value: Any) -> datetime.datetime:
 
 Decimal = strawberry.scalar(
     name="Decimal",
-    description="An exact decimal number, serialized as a string like \"1249.50\".",
+    description='An exact decimal number, serialized as a string like "1249.50".',
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
 )

@@ -36,7 +36,9 @@ STORES = ["sqlite", "postgres"]
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI") and not POSTGRES_URL:
-        raise pytest.UsageError("CI is set but ORDERGRAPH_TEST_POSTGRES_URL is not: the PostgreSQL suite must run in CI.")
+        raise pytest.UsageError(
+            "CI is set but ORDERGRAPH_TEST_POSTGRES_URL is not: the PostgreSQL suite must run in CI."
+        )
 
 
 @dataclasses.dataclass
@@ -115,14 +117,18 @@ class GraphQLClient:
     http: httpx.AsyncClient
     token: str | None = None
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {}
         bearer = token if token is not None else self.token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
         return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
-    async def execute(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Run a document and return `data`, failing the test on any top-level error."""
         response = await self.post(query, variables, token)
         body = response.json()
@@ -145,7 +151,11 @@ async def api(demo_store: Store) -> AsyncIterator[GraphQLClient]:
 async def make_token(store: Store, role: Role, customer_id: str | None = None) -> str:
     async with store.db.write_sessions() as session, session.begin():
         _, token = await access.create_token(
-            session, role=role, customer_id=customer_id, name=f"test-{role.value.lower()}", now=datetime.datetime.now(datetime.UTC)
+            session,
+            role=role,
+            customer_id=customer_id,
+            name=f"test-{role.value.lower()}",
+            now=datetime.datetime.now(datetime.UTC),
         )
     return token
 

@@ -7,7 +7,8 @@ from tests.conftest import GraphQLClient
 
 async def test_products_have_exact_four_part_prices(api: GraphQLClient) -> None:
     data = await api.execute(
-        'query { products(search: "t-shirt, black") { number name stock unitPrice { withVat withoutVat vat vatPercent } } }'
+        'query { products(search: "t-shirt, black") '
+        "{ number name stock unitPrice { withVat withoutVat vat vatPercent } } }"
     )
 
     assert data["products"] == [
@@ -33,17 +34,30 @@ async def test_catalogue_lists_the_demo_setup(api: GraphQLClient) -> None:
 
     assert len(data["products"]) == 22
     assert data["paymentMethods"] == [
-        {"name": "Invoice", "provider": "manual", "supportsCapture": False, "supportsPartialCapture": False,
-         "fee": {"withVat": "2.50"}},
-        {"name": "Card", "provider": "test", "supportsCapture": True, "supportsPartialCapture": True,
-         "fee": {"withVat": "0.00"}},
+        {
+            "name": "Invoice",
+            "provider": "manual",
+            "supportsCapture": False,
+            "supportsPartialCapture": False,
+            "fee": {"withVat": "2.50"},
+        },
+        {
+            "name": "Card",
+            "provider": "test",
+            "supportsCapture": True,
+            "supportsPartialCapture": True,
+            "fee": {"withVat": "0.00"},
+        },
     ]
     assert [method["code"] for method in data["shippingMethods"]] == ["FLAT", "PARCEL"]
     assert data["trackAndTraces"] == [{"name": "PostNord", "parameters": ["TrackingNumber", "Zip"]}]
     [order_flow] = data["flows"]
     assert order_flow["isDefault"] is True
     assert [(state["name"], state["isDefault"]) for state in order_flow["states"]] == [
-        ("Received", True), ("Picked", False), ("Shipped", False), ("Completed", False)
+        ("Received", True),
+        ("Picked", False),
+        ("Shipped", False),
+        ("Completed", False),
     ]
     assert order_flow["states"][0]["allowedNext"] == [{"name": "Picked"}]
     assert order_flow["states"][2]["mail"] == {"template": "order-shipped.html"}
@@ -56,7 +70,7 @@ async def test_flow_and_state_by_id(api: GraphQLClient) -> None:
 
     data = await api.execute(
         "query($f: ID!, $s: ID!) { flow(id: $f) { name kind } state(id: $s) { name allowOrder flow { id } } "
-        "missing: flow(id: \"999999\") { id } garbage: state(id: \"x\") { id } }",
+        'missing: flow(id: "999999") { id } garbage: state(id: "x") { id } }',
         {"f": flow_id, "s": offered["id"]},
     )
 

@@ -12,7 +12,10 @@ from schema.types.orders import Order
 @strawberry.type
 class OrderQuery:
     @strawberry.field(
-        description="By current or earlier id. Carts and quotes also need their secret unless the caller owns them or is an admin."
+        description=(
+            "By current or earlier id. Carts and quotes also need their secret"
+            " unless the caller owns them or is an admin."
+        )
     )
     async def order(self, info: strawberry.Info[Context], id: strawberry.ID, secret: str | None = None) -> Order | None:
         order = await orders.find(info.context.session, str(id))

@@ -1,7 +1,8 @@
 """Catalogue and setup types: shop, currency, product, payment and shipping methods, track and trace.
 
 Resolvers return model rows; plain fields are read from the row by name, computed ones
-have a resolver here.
+have a resolver here. A `money.Price` serves as the `Price` type the same way (hence the
+`type: ignore[return-value]`: the GraphQL type describes the shape, not the class).
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ class Product:
     @strawberry.field(description="One unit in the shop's default currency.")
     async def unit_price(self, root: strawberry.Parent[catalog.Product], info: strawberry.Info[Context]) -> Price:
         shop, currency = await info.context.default_shop_and_currency()
-        return money.unit_price(
-            root.price, vat_percent=root.vat_percent, includes_vat=shop.prices_include_vat, minor_unit=currency.minor_unit
+        return money.unit_price(  # type: ignore[return-value]
+            root.price,
+            vat_percent=root.vat_percent,
+            includes_vat=shop.prices_include_vat,
+            minor_unit=currency.minor_unit,
         )
 
 
@@ -70,8 +74,11 @@ class PaymentMethod:
     @strawberry.field(description="The method's fee in the shop's default currency.")
     async def fee(self, root: strawberry.Parent[catalog.PaymentMethod], info: strawberry.Info[Context]) -> Price:
         shop, currency = await info.context.default_shop_and_currency()
-        return money.price_of(
-            root.fee, vat_percent=root.fee_vat_percent, includes_vat=shop.prices_include_vat, minor_unit=currency.minor_unit
+        return money.price_of(  # type: ignore[return-value]
+            root.fee,
+            vat_percent=root.fee_vat_percent,
+            includes_vat=shop.prices_include_vat,
+            minor_unit=currency.minor_unit,
         )
 
     @strawberry.field
@@ -102,11 +109,9 @@ class ShippingMethod:
     async def fee_for(
         self, root: strawberry.Parent[catalog.ShippingMethod], info: strawberry.Info[Context], cart_id: strawberry.ID
     ) -> Price | None:
-        return await shipping.fee_for_order(
+        return await shipping.fee_for_order(  # type: ignore[return-value]
             info.context.session, method_id=root.id, order_public_id=str(cart_id), viewer=info.context.viewer
         )
-
-
 
 
 @strawberry.type

@@ -87,7 +87,9 @@ class OrderEvent:
     id: strawberry.ID
     at: datetime.datetime
     level: EventLevel  # type: ignore[valid-type]
-    source: str = strawberry.field(description="What raised it: checkout, changeState, capture, refund, edit, mail, import…")
+    source: str = strawberry.field(
+        description="What raised it: checkout, changeState, capture, refund, edit, mail, import…"
+    )
     message: str
     actor: str | None
 
@@ -95,11 +97,15 @@ class OrderEvent:
 async def _custom_field_values(
     info: strawberry.Info[Context], order_id: int, line_id: int | None
 ) -> list[CustomFieldValue]:
-    values: Sequence[custom_field_models.CustomFieldValue] = await info.context.loaders.custom_field_values_by_order_id.load(order_id)
+    values: Sequence[
+        custom_field_models.CustomFieldValue
+    ] = await info.context.loaders.custom_field_values_by_order_id.load(order_id)
     mine = [value for value in values if value.order_line_id == line_id]
     definitions = await info.context.loaders.custom_field_definition_by_id.load_many([v.definition_id for v in mine])
     return [
-        CustomFieldValue(system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value)
+        CustomFieldValue(
+            system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value
+        )
         for value, definition in zip(mine, definitions, strict=True)
         if definition is not None
     ]
@@ -144,7 +150,9 @@ class OrderLine:
 
 
 async def _ledger(info: strawberry.Info[Context], order: order_models.Order) -> ledger.Amounts:
-    transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(order.id)
+    transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(
+        order.id
+    )
     return ledger.amounts(transactions)
 
 
@@ -183,7 +191,9 @@ class Order:
         return strawberry.ID(root.public_id)
 
     @strawberry.field(description="Earlier ids of this record (a cart id, a quote id, an abandoned checkout id).")
-    async def previous_ids(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[strawberry.ID]:
+    async def previous_ids(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[strawberry.ID]:
         numbers: Sequence[order_models.OrderNumber] = await info.context.loaders.order_numbers_by_order_id.load(root.id)
         return [strawberry.ID(f"{n.prefix.value}{n.number}") for n in numbers if n.number != root.number]
 
@@ -224,7 +234,9 @@ class Order:
         return Address.of(root, "delivery")
 
     @strawberry.field
-    async def custom_fields(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[CustomFieldValue]:
+    async def custom_fields(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[CustomFieldValue]:
         return await _custom_field_values(info, root.id, None)
 
     @strawberry.field(description="The currency as it was when the order was placed.")
@@ -232,23 +244,31 @@ class Order:
         return Currency(code=root.currency_code, name=root.currency_name, rate=root.currency_rate)
 
     @strawberry.field
-    async def lines(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderLine]:
+    async def lines(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[OrderLine]:
         return await info.context.loaders.order_lines_by_order_id.load(root.id)
 
     @strawberry.field
-    async def payment_method(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> PaymentMethod | None:
+    async def payment_method(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> PaymentMethod | None:
         if root.payment_method_id is None:
             return None
         return await info.context.loaders.payment_method_by_id.load(root.payment_method_id)
 
     @strawberry.field
-    async def shipping_method(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> ShippingMethod | None:
+    async def shipping_method(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> ShippingMethod | None:
         if root.shipping_method_id is None:
             return None
         return await info.context.loaders.shipping_method_by_id.load(root.shipping_method_id)
 
     @strawberry.field
-    async def capture_state(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> CaptureState:  # type: ignore[valid-type]
+    async def capture_state(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> CaptureState:  # type: ignore[valid-type]
         method = (
             await info.context.loaders.payment_method_by_id.load(root.payment_method_id)
             if root.payment_method_id is not None
@@ -257,29 +277,41 @@ class Order:
         return ledger.capture_state(await _ledger(info, root), provider_name=method.provider if method else None)
 
     @strawberry.field
-    async def authorized_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+    async def authorized_amount(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> Decimal:
         return (await _ledger(info, root)).authorized
 
     @strawberry.field
-    async def captured_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+    async def captured_amount(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> Decimal:
         return (await _ledger(info, root)).captured
 
     @strawberry.field
-    async def refunded_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+    async def refunded_amount(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> Decimal:
         return (await _ledger(info, root)).refunded
 
     @strawberry.field
-    async def transactions(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[Transaction]:
+    async def transactions(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[Transaction]:
         return await info.context.loaders.transactions_by_order_id.load(root.id)
 
     @strawberry.field
-    async def track_and_trace(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> TrackAndTrace | None:
+    async def track_and_trace(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> TrackAndTrace | None:
         if root.track_and_trace_id is None:
             return None
         return await info.context.loaders.track_and_trace_by_id.load(root.track_and_trace_id)
 
     @strawberry.field
-    async def tracking_url(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> str | None:
+    async def tracking_url(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> str | None:
         if root.track_and_trace_id is None or not root.tracking_number:
             return None
         configuration = await info.context.loaders.track_and_trace_by_id.load(root.track_and_trace_id)
@@ -290,7 +322,9 @@ class Order:
         return root.quote_status
 
     @strawberry.field
-    async def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
+    async def events(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[OrderEvent]:
         return await info.context.loaders.events_by_order_id.load(root.id)
 
     @strawberry.field

@@ -42,5 +42,7 @@ class Return:
         return await info.context.loaders.order_by_id.load(root.order_id)
 
     @strawberry.field
-    async def lines(self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]) -> list[ReturnLine]:
+    async def lines(
+        self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]
+    ) -> list[ReturnLine]:
         return await info.context.loaders.return_lines_by_return_id.load(root.id)

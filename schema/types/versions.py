@@ -43,12 +43,16 @@ async def compare(
     info: strawberry.Info[Context], order: order_models.Order, *, from_number: int, to_number: int | None
 ) -> VersionComparison:
     try:
-        changes = await versions.compare(info.context.session, order=order, from_number=from_number, to_number=to_number)
+        changes = await versions.compare(
+            info.context.session, order=order, from_number=from_number, to_number=to_number
+        )
     except DomainError as error:
         # A field, not a mutation: an unknown version is a visible (unmasked) error.
         raise ClientError(error.message) from error
     return VersionComparison(
         from_=from_number,
         to=to_number,
-        changes=[FieldChange(path=c.path, change=ChangeKind(c.change), before=c.before, after=c.after) for c in changes],
+        changes=[
+            FieldChange(path=c.path, change=ChangeKind(c.change), before=c.before, after=c.after) for c in changes
+        ],
     )
