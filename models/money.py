@@ -191,10 +191,16 @@ def split_by_vat_rate(discount: Decimal, *, lines: Sequence[Price], includes_vat
         if target <= 0:
             return []
         rates = sorted(weights, reverse=True)
-        parts = {rate: round_money(target * weights[rate] / total_weight, minor_unit=minor_unit) for rate in rates}
-        # Ties go to the highest rate: max() keeps the first of equal weights.
-        heaviest = max(rates, key=lambda rate: weights[rate])
-        parts[heaviest] += target - sum(parts.values(), ZERO)
+        # Largest remainder: every part is its exact share rounded down, then the minor units
+        # still missing go one each to the largest remainders (ties to the highest rate), so no
+        # rate gets more than its own lines' total.
+        unit = Decimal(1).scaleb(-minor_unit)
+        shares = {rate: target * weights[rate] / total_weight for rate in rates}
+        parts = {rate: shares[rate].quantize(unit, rounding=decimal.ROUND_DOWN) for rate in rates}
+        missing_units = int((target - sum(parts.values(), ZERO)) / unit)
+        by_remainder = sorted(rates, key=lambda rate: shares[rate] - parts[rate], reverse=True)
+        for rate in by_remainder[:missing_units]:
+            parts[rate] += unit
     return [
         negate(price_of(parts[rate], vat_percent=rate, includes_vat=includes_vat, minor_unit=minor_unit))
         for rate in rates
