@@ -124,3 +124,12 @@ async def test_unexpected_faults_are_masked_for_clients_and_logged_in_full(
     rendered = logs.formatter(json=True).format(record)
     assert "hidden_table" in rendered
     assert "Traceback" in rendered
+
+
+async def test_tokens_of_a_document_are_bounded(api: GraphQLClient) -> None:
+    query = "{ " + " ".join("paymentMethods { id name code provider }" for _ in range(800)) + " }"
+
+    body = (await api.post(query)).json()
+
+    assert body["data"] is None
+    assert "token" in body["errors"][0]["message"].lower()
