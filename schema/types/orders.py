@@ -268,6 +268,13 @@ class Order:
     async def refunded_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
         return (await _ledger(info, root)).refunded
 
+    @strawberry.field(description="When the latest succeeded authorization lapses at the provider, if it says.")
+    async def authorization_expires_at(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> datetime.datetime | None:
+        transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(root.id)
+        return ledger.authorization_expires_at(transactions)
+
     @strawberry.field
     async def transactions(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[Transaction]:
         return await info.context.loaders.transactions_by_order_id.load(root.id)
