@@ -20,6 +20,7 @@ import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import money
 from models.database import lock_rows
 from models.enums import EventLevel, TransactionKind, TransactionStatus
 from models.orders import Order
@@ -79,7 +80,9 @@ async def apply_success(
     if kind is TransactionKind.CANCEL:
         await cancel_order(session, order=order, now=now)
     orders.touch(order, now=now)
-    what = f"{transaction.amount} {transaction.currency}" if transaction is not None else "nothing to void"
+    what = "nothing to void"
+    if transaction is not None:
+        what = f"{money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)} {transaction.currency}"
     message = {
         TransactionKind.CAPTURE: f"Captured {what}.",
         TransactionKind.REFUND: f"Refunded {what}.",

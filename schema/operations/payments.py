@@ -35,12 +35,14 @@ def _forbidden() -> DomainError:
 
 async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
     """One OrderResult per outcome, the order read (after the movements committed) by the request's session."""
-    loaded = await info.context.loaders.order_by_id.load_many([o.order_id for o in outcomes if o.order_id is not None])
+    wanted = [o.order_id for o in outcomes if o.error is None and o.order_id is not None]
+    loaded = await info.context.loaders.order_by_id.load_many(wanted)
     by_id = {order.id: order for order in loaded if order is not None}
     return [
         OrderResult(
             order_id=strawberry.ID(outcome.public_id),
-            order=by_id.get(outcome.order_id) if outcome.order_id is not None else None,  # type: ignore[arg-type]
+            # As with `attempt`: an order answered with errors is not shown (it is unchanged, or pending).
+            order=by_id.get(outcome.order_id) if outcome.error is None and outcome.order_id else None,  # type: ignore[arg-type]
             user_errors=user_errors(outcome.error) if outcome.error is not None else [],
         )
         for outcome in outcomes
