@@ -155,8 +155,9 @@ async def _phase_one(session: AsyncSession, *, public_id: str, movement: Movemen
     if order is None:
         raise not_found("Order", public_id)
     record = await _locked_record(session, movement.keyed)
-    if record is not None and str(order.id) in record.result["orders"]:
-        return await _replay(session, order=order, entry=record.result["orders"][str(order.id)])
+    entry = _entries(record).get(str(order.id))
+    if entry is not None:
+        return await _replay(session, order=order, entry=entry)
     transactions = await payments.transactions_of(session, order_id=order.id)
     facts = Facts(order=order, transactions=transactions, provider_name=await _provider_name(session, order))
     try:
@@ -260,8 +261,15 @@ async def _remember(
     if record is None:
         return
     # A new dict, so the JSON column is written (in-place changes are not tracked).
-    result = {"orders": {**record.result["orders"], str(order.id): entry}}
+    result = {"orders": {**_entries(record), str(order.id): entry}}
     await idempotency.finish(session, record_id=record.id, result=result)
+
+
+def _entries(record: IdempotencyRecord | None) -> dict[str, Any]:
+    """What a keyed request did so far, per order id (`claim_key` starts it empty)."""
+    if record is None or record.result is None:
+        return {}
+    return dict(record.result["orders"])
 
 
 async def _provider_name(session: AsyncSession, order: Order) -> str | None:

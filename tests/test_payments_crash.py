@@ -22,7 +22,7 @@ import pytest
 
 from models.enums import Role, TransactionKind, TransactionStatus
 from models.settings import Settings
-from resolvers import ledger, orders, payments, reconciliation
+from resolvers import capture, ledger, orders, payments, reconciliation
 from resolvers.payment_providers import Providers
 from tests import payment_factories as factories
 from tests.conftest import Store, make_token
@@ -215,3 +215,23 @@ async def test_reconcile_leaves_rows_younger_than_the_age_alone(demo_store: Stor
 
     assert (young.failed, old.failed) == (0, 1)
     assert Settings().reconcile_after_seconds > Settings().provider_timeout_seconds
+
+
+async def test_a_provider_timeout_leaves_the_row_pending_until_reconciled(demo_store: Store) -> None:
+    public_id = await _order(demo_store)
+    providers = Providers(demo_store.db.write_sessions)
+    now = datetime.datetime.now(datetime.UTC)
+
+    [outcome] = await capture.capture(
+        demo_store.db.write_sessions, providers=providers, order_ids=[public_id], amount=None,
+        idempotency_key=None, actor="test", now=now, timeout_seconds=0,
+    )  # fmt: skip
+
+    assert outcome.error is not None
+    assert outcome.error.code == "ALREADY_DONE"
+    _, transactions, _ = await factories.ledger_of(demo_store.db, public_id)
+    assert transactions[-1].status is TransactionStatus.PENDING
+    sessions = demo_store.db.write_sessions
+    report = await reconciliation.run(sessions, providers, older_than=datetime.timedelta(0), now=now)
+    assert (report.succeeded, report.failed, report.unknown) == (0, 1, 0)
+    await _assert_ledger_equals_books(demo_store, public_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -29,6 +29,17 @@ def _given(value: Value | None) -> Value | None:
     return None if value is strawberry.UNSET else value
 
 
+def _movement_arguments(context: Context) -> dict[str, Any]:
+    """Who, when, and through which providers: the same for every money movement of a request."""
+    assert context.providers is not None, "the app builds the providers"
+    return {
+        "providers": context.providers,
+        "actor": context.viewer.actor,
+        "now": context.now,
+        "timeout_seconds": context.settings.provider_timeout_seconds,
+    }
+
+
 def _forbidden() -> DomainError:
     return DomainError(ErrorCode.FORBIDDEN, "Only an admin may do this.")
 
@@ -42,7 +53,7 @@ async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) 
         OrderResult(
             order_id=strawberry.ID(outcome.public_id),
             # As with `attempt`: an order answered with errors is not shown (it is unchanged, or pending).
-            order=by_id.get(outcome.order_id) if outcome.error is None and outcome.order_id else None,  # type: ignore[arg-type]
+            order=by_id.get(outcome.order_id) if outcome.error is None and outcome.order_id else None,
             user_errors=user_errors(outcome.error) if outcome.error is not None else [],
         )
         for outcome in outcomes
@@ -70,13 +81,10 @@ class PaymentsMutation:
             return _refused(order_ids)
         outcomes = await capture.capture(
             context.db.write_sessions,
-            providers=context.providers,
-            order_ids=[str(i) for i in order_ids],  # type: ignore[arg-type]
+            order_ids=[str(i) for i in order_ids],
             amount=_given(amount),
             idempotency_key=_given(idempotency_key),
-            actor=context.viewer.actor,
-            now=context.now,
-            timeout_seconds=context.settings.provider_timeout_seconds,
+            **_movement_arguments(context),
         )
         return BulkOrderPayload(results=await _results(info, outcomes))
 
@@ -96,14 +104,11 @@ class PaymentsMutation:
             return OrderPayload(user_errors=user_errors(_forbidden()))
         outcome = await refunds.refund(
             context.db.write_sessions,
-            providers=context.providers,
             order_id=str(order_id),
-            amount=_given(amount),  # type: ignore[arg-type]
+            amount=_given(amount),
             reason=_given(reason),
             idempotency_key=_given(idempotency_key),
-            actor=context.viewer.actor,
-            now=context.now,
-            timeout_seconds=context.settings.provider_timeout_seconds,
+            **_movement_arguments(context),
         )
         [result] = await _results(info, [outcome])
         return OrderPayload(order=result.order, user_errors=result.user_errors)
@@ -119,12 +124,9 @@ class PaymentsMutation:
             return _refused(order_ids)
         outcomes = await cancellation.cancel(
             context.db.write_sessions,
-            providers=context.providers,
-            order_ids=[str(i) for i in order_ids],  # type: ignore[arg-type]
+            order_ids=[str(i) for i in order_ids],
             reason=_given(reason),
-            actor=context.viewer.actor,
-            now=context.now,
-            timeout_seconds=context.settings.provider_timeout_seconds,
+            **_movement_arguments(context),
         )
         return BulkOrderPayload(results=await _results(info, outcomes))
 
