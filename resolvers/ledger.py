@@ -6,6 +6,7 @@ Pure functions over the transaction rows; the amounts are never stored apart fro
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -24,6 +25,10 @@ class Amounts:
     # Reserved by PENDING rows: counted against what is still available, so no race can overspend.
     pending_capture: Decimal
     pending_refund: Decimal
+    # A PENDING CANCEL is voiding the authorization: nothing more may be captured meanwhile.
+    pending_cancel: Decimal = ZERO
+    # Every PENDING row of any kind (an authorization, a capture, a refund or a cancel in flight).
+    pending_count: int = 0
 
     @property
     def capturable(self) -> Decimal:
@@ -35,6 +40,7 @@ class Amounts:
 
 
 def amounts(transactions: Iterable[Transaction]) -> Amounts:
+    transactions = list(transactions)
     totals: dict[tuple[TransactionKind, TransactionStatus], Decimal] = {}
     for transaction in transactions:
         key = (transaction.kind, transaction.status)
@@ -51,6 +57,8 @@ def amounts(transactions: Iterable[Transaction]) -> Amounts:
         refunded=total(TransactionKind.REFUND),
         pending_capture=total(TransactionKind.CAPTURE, TransactionStatus.PENDING),
         pending_refund=total(TransactionKind.REFUND, TransactionStatus.PENDING),
+        pending_cancel=total(TransactionKind.CANCEL, TransactionStatus.PENDING),
+        pending_count=sum(1 for transaction in transactions if transaction.status is TransactionStatus.PENDING),
     )
 
 
@@ -62,3 +70,12 @@ def capture_state(ledger: Amounts, *, provider_name: str | None) -> CaptureState
     if ledger.captured < ledger.authorized:
         return CaptureState.SPLIT_CAPTURED
     return CaptureState.CAPTURED
+
+
+def authorization_expires_at(transactions: Iterable[Transaction]) -> datetime.datetime | None:
+    """When the latest succeeded authorization lapses at the provider, if the provider said."""
+    latest = None
+    for transaction in transactions:
+        if transaction.kind is TransactionKind.AUTHORIZE and transaction.status is TransactionStatus.SUCCEEDED:
+            latest = transaction
+    return latest.expires_at if latest is not None else None

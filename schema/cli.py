@@ -1,4 +1,4 @@
-"""The `ordergraph` command line: serve, migrate, seed, token, schema."""
+"""The `ordergraph` command line: serve, migrate, seed, token, reconcile, schema."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import typer
 from models import database, migration
 from models.enums import Role
 from models.settings import get_settings
-from resolvers import access, demo
+from resolvers import access, demo, payment_providers, reconciliation
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ordergraph: an order-management GraphQL service.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
@@ -106,6 +106,38 @@ async def _create_token(role: Role, customer: str | None, name: str | None) -> s
         async with db.write_sessions() as session, session.begin():
             _, token = await access.create_token(session, role=role, customer_id=customer, name=name, now=_now())
             return token
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def reconcile(
+    older_than: Annotated[
+        int | None,
+        typer.Option("--older-than", help="Settle PENDING transactions older than SECONDS (default: the settings')."),
+    ] = None,
+) -> None:
+    """Settle PENDING payment transactions by asking their providers; purge expired idempotency keys."""
+    report = asyncio.run(_reconcile(older_than))
+    typer.echo(
+        f"reconciled: {report.succeeded} succeeded, {report.failed} failed, {report.unknown} still pending; "
+        f"purged {report.purged_keys} idempotency keys"
+    )
+
+
+async def _reconcile(older_than: int | None) -> reconciliation.Report:
+    settings = get_settings()
+    seconds = settings.reconcile_after_seconds if older_than is None else older_than
+    db = database.connect(settings)
+    try:
+        return await reconciliation.run(
+            db.write_sessions,
+            payment_providers.Providers(db.write_sessions),
+            older_than=datetime.timedelta(seconds=seconds),
+            now=_now(),
+            keep_keys_for=datetime.timedelta(hours=settings.idempotency_keep_hours),
+            lookup_timeout_seconds=settings.provider_timeout_seconds,
+        )
     finally:
         await db.dispose()
 

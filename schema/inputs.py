@@ -222,6 +222,10 @@ class OrderFilter:
     completed: bool | None = None
     include_deleted: bool | None = False
     is_exported: bool | None = None
+    authorization_expires_before: datetime.datetime | None = strawberry.field(
+        default=None,
+        description="Orders holding an unvoided, not fully captured authorization that lapses before this moment.",
+    )
 
 
 @strawberry.input

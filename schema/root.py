@@ -17,11 +17,12 @@ from schema.limits import RequestLimits
 from schema.operations.catalog import CatalogQuery
 from schema.operations.flows import FlowsQuery
 from schema.operations.orders import OrderQuery
+from schema.operations.payments import PaymentsMutation
 from schema.operations.storefront import StorefrontMutation
 from schema.transactions import TransactionPerOperation
 
 QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery)
-MUTATION_CLASSES: tuple[type, ...] = (StorefrontMutation,)
+MUTATION_CLASSES: tuple[type, ...] = (StorefrontMutation, PaymentsMutation)
 
 Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None

@@ -12,7 +12,11 @@ from models import money
 
 
 def _serialize_decimal(value: decimal.Decimal) -> str:
-    return format(value, "f")
+    """One canonical string per value, whatever its scale in memory or in the store: "73.85", "2.00", "0.125"."""
+    if value.is_zero():
+        value = abs(value)
+    places = max(2, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return format(value.quantize(decimal.Decimal(1).scaleb(-places)), "f")
 
 
 def _parse_decimal(value: Any) -> decimal.Decimal:

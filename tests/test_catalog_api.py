@@ -15,8 +15,8 @@ async def test_products_have_exact_four_part_prices(api: GraphQLClient) -> None:
         {
             "number": "TSHIRT-BLK-M",
             "name": "T-shirt, black, M",
-            "stock": "120.0000",
-            "unitPrice": {"withVat": "19.95", "withoutVat": "15.96", "vat": "3.99", "vatPercent": "25.0000"},
+            "stock": "120.00",
+            "unitPrice": {"withVat": "19.95", "withoutVat": "15.96", "vat": "3.99", "vatPercent": "25.00"},
         }
     ]
 

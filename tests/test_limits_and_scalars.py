@@ -55,7 +55,7 @@ async def test_nested_lists_count_too() -> None:
     assert result.errors is not None
 
 
-@pytest.mark.parametrize(("given", "expected"), [("12.50", "25.00"), ("-0.0001", "-0.0002"), (3, "6")])
+@pytest.mark.parametrize(("given", "expected"), [("12.50", "25.00"), ("-0.0001", "-0.0002"), (3, "6.00")])
 async def test_decimals_are_exact_strings(given: object, expected: str) -> None:
     result = await SCHEMA.execute("query($a: Decimal!) { double(amount: $a) }", variable_values={"a": given})
 

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from models import custom_fields as custom_field_models
+from models import money
 from models import orders as order_models
 from models import payments as payment_models
 from models.enums import OrderKind as DomainOrderKind
@@ -156,6 +157,11 @@ async def _ledger(info: strawberry.Info[Context], order: order_models.Order) -> 
     return ledger.amounts(transactions)
 
 
+def _in_minor_units(order: order_models.Order, amount: Decimal) -> Decimal:
+    # The ledger keeps the store's scale (4 places); money is served at the order currency's minor unit.
+    return money.round_money(amount, minor_unit=order.currency_minor_unit)
+
+
 @strawberry.type
 class Order:
     display_name: str | None = strawberry.field(description="A customer's name for a named cart or quote.")
@@ -280,19 +286,28 @@ class Order:
     async def authorized_amount(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> Decimal:
-        return (await _ledger(info, root)).authorized
+        return _in_minor_units(root, (await _ledger(info, root)).authorized)
 
     @strawberry.field
     async def captured_amount(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> Decimal:
-        return (await _ledger(info, root)).captured
+        return _in_minor_units(root, (await _ledger(info, root)).captured)
 
     @strawberry.field
     async def refunded_amount(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> Decimal:
-        return (await _ledger(info, root)).refunded
+        return _in_minor_units(root, (await _ledger(info, root)).refunded)
+
+    @strawberry.field(description="When the latest succeeded authorization lapses at the provider, if it says.")
+    async def authorization_expires_at(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> datetime.datetime | None:
+        transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(
+            root.id
+        )
+        return ledger.authorization_expires_at(transactions)
 
     @strawberry.field
     async def transactions(

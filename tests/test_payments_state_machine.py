@@ -1,0 +1,182 @@
+"""A hypothesis state machine over authorize / capture / refund / cancel with random amounts, on the real store.
+
+After every step: captured ≤ authorized, refunded ≤ captured, the derived amounts equal the sums of
+SUCCEEDED rows, nothing is left PENDING, a simple model of what should have happened agrees, and
+the gateway's books hold exactly the order's succeeded references.
+
+Hypothesis drives sync code, so the machine runs in a worker thread with its own event loop and its
+own engine over the test store's URL (async engines must stay on the loop that made them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+from collections.abc import Coroutine
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from models import database
+from models import payments as payment_models
+from models.enums import TransactionStatus
+from models.settings import Settings
+from resolvers import cancellation, capture, refunds
+from resolvers.money_movements import Outcome
+from resolvers.payment_providers import Providers
+from tests import payment_factories as factories
+from tests.conftest import Store
+
+D = Decimal
+# An amount is a share of the order's total (in percent), so most land near what is available; None is "the rest".
+shares = st.integers(min_value=1, max_value=80).map(lambda share: None if share > 70 else share)
+emails = st.sampled_from(
+    ["buyer@example.com"] * 5
+    + ["decline-capture@example.com", "decline-refund@example.com", "decline-cancel@example.com"]
+)
+
+
+@dataclasses.dataclass
+class Model:
+    authorized: Decimal = Decimal(0)
+    captured: Decimal = Decimal(0)
+    refunded: Decimal = Decimal(0)
+    cancelled: bool = False
+
+
+def machine_for(url: str) -> type[RuleBasedStateMachine]:
+    loop = asyncio.new_event_loop()
+    db = database.connect(Settings(pool_size=2), url=url)
+    providers = Providers(db.write_sessions)
+
+    def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return loop.run_until_complete(coroutine)
+
+    def now() -> datetime.datetime:
+        return datetime.datetime.now(datetime.UTC)
+
+    class Payments(RuleBasedStateMachine):
+        @initialize(
+            total=st.integers(min_value=100, max_value=50_000).map(lambda c: D(c).scaleb(-2)),
+            email=emails,
+            is_authorized=st.booleans(),
+        )
+        def new_order(self, total: Decimal, email: str, is_authorized: bool) -> None:
+            self.total = total
+            self.public_id = run(factories.record(db, total=total, email=email))
+            self.model = Model()
+            if is_authorized:
+                self.authorize()
+
+        def amount(self, share: int | None) -> Decimal | None:
+            return None if share is None else max(D("0.01"), (self.total * share / 100).quantize(D("0.01")))
+
+        @precondition(lambda self: self.model.authorized == 0 and not self.model.cancelled)
+        @rule()
+        def authorize(self) -> None:
+            run(factories.authorize(db, providers, public_id=self.public_id, amount=self.total, now=now()))
+            self.model.authorized = self.total
+
+        @rule(share=shares)
+        def capture(self, share: int | None) -> None:
+            amount = self.amount(share)
+            outcome: list[Outcome] = run(
+                capture.capture(
+                    db.write_sessions, providers=providers, order_ids=[self.public_id], amount=amount,
+                    idempotency_key=None, actor="hypothesis", now=now(), timeout_seconds=10,
+                )
+            )  # fmt: skip
+            if outcome[0].error is None:
+                self.model.captured += amount if amount is not None else self.model.authorized - self.model.captured
+
+        @rule(share=shares, reason=st.sampled_from([None, "damaged"]))
+        def refund(self, share: int | None, reason: str | None) -> None:
+            amount = self.amount(share)
+            outcome: Outcome = run(
+                refunds.refund(
+                    db.write_sessions, providers=providers, order_id=self.public_id, amount=amount, reason=reason,
+                    idempotency_key=None, actor="hypothesis", now=now(), timeout_seconds=10,
+                )
+            )  # fmt: skip
+            if outcome.error is None:
+                self.model.refunded += amount if amount is not None else self.model.captured - self.model.refunded
+
+        # Rarely: once cancelled, an order takes no more money, so an early cancel would end the story.
+        @rule(dice=st.integers(min_value=0, max_value=5))
+        def cancel(self, dice: int) -> None:
+            if dice:
+                return
+            [outcome] = run(
+                cancellation.cancel(
+                    db.write_sessions, providers=providers, order_ids=[self.public_id], reason=None,
+                    actor="hypothesis", now=now(), timeout_seconds=10,
+                )
+            )  # fmt: skip
+            if outcome.error is None:
+                assert self.model.captured == 0
+                self.model.cancelled, self.model.authorized = True, D(0)
+
+        @invariant()
+        def ledger_holds(self) -> None:
+            ledger_amounts, transactions, order = run(factories.ledger_of(db, self.public_id))
+            factories.assert_invariants(ledger_amounts, transactions)
+            assert not [t for t in transactions if t.status is TransactionStatus.PENDING]
+            expected = (self.model.authorized, self.model.captured, self.model.refunded, self.model.cancelled)
+            assert (
+                ledger_amounts.authorized,
+                ledger_amounts.captured,
+                ledger_amounts.refunded,
+                order.is_cancelled,
+            ) == expected
+            references = sorted(t.reference for t in factories.succeeded(transactions))
+            assert run(_approved_references(db, self.public_id, transactions)) == references
+
+        def teardown(self) -> None:
+            pass
+
+    Payments.close = lambda: (run(db.dispose()), loop.close())  # type: ignore[attr-defined]
+    return Payments
+
+
+async def _approved_references(db: database.Database, public_id: str, transactions: list[Any]) -> list[str]:
+    async with db.read_sessions() as session:
+        rows = await session.scalars(
+            sa.select(payment_models.TestProviderOperation.reference).where(
+                payment_models.TestProviderOperation.reference.in_([t.reference for t in transactions]),
+                payment_models.TestProviderOperation.is_approved,
+            )
+        )
+        return sorted(rows.all())
+
+
+def _run_machine(url: str) -> None:
+    machine = machine_for(url)
+    try:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=15,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:
+        machine.close()  # type: ignore[attr-defined]
+
+
+async def test_payments_state_machine(demo_store: Store) -> None:
+    await asyncio.to_thread(_run_machine, demo_store.url)
