@@ -32,7 +32,7 @@ from models import money
 from models.catalog import PaymentMethod
 from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
 from models.orders import Order, OrderLine
-from models.payments import Transaction
+from models.payments import IdempotencyRecord, Transaction
 from resolvers import access, events, flows, idempotency, orders, payment_providers, payments, pricing, stock
 from resolvers.errors import DomainError, ErrorCode, invalid
 
@@ -276,6 +276,41 @@ async def _mark_complete(
         events.record(session, order_id=order.id, source="checkout", message=message, actor=actor, now=now)
     if reserved.claim_id is not None:
         await idempotency.finish(session, record_id=reserved.claim_id, result={"order": order.id})
+    await session.flush()
+
+
+async def conclude_reconciled_authorization(
+    session: AsyncSession, *, order: Order, transaction: Transaction, now: datetime.datetime, actor: str | None
+) -> None:
+    """Finish a checkout whose authorization reconciliation settled (the order row is locked by the caller).
+
+    Succeeded: the order is completed in the default ORDER state, as the on-line path does, and the
+    completion's idempotency key replays it. Failed: the stock goes back and the key is released, so
+    the shopper can pay again.
+    """
+    if order.is_complete or order.is_cancelled:
+        return
+    claim = await session.scalar(
+        sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == IDEMPOTENCY_SCOPE,
+            IdempotencyRecord.request_hash == idempotency.request_hash({"order": order.id}),
+            IdempotencyRecord.result.is_(None),
+        )
+    )
+    if transaction.status is TransactionStatus.SUCCEEDED:
+        state = await flows.default_state(session, kind=FlowKind.ORDER)
+        reserved = _Reservation(order, transaction, None, claim.id if claim else None, state.flow_id, state.id)  # type: ignore[arg-type]
+        await _mark_complete(session, order=order, reserved=reserved, now=now, actor=actor)
+        return
+    if order.is_stock_taken:
+        await stock.give_back(session, order=order, lines=await orders.lines_of(session, order_id=order.id))
+    if claim is not None:
+        await idempotency.release(session, record_id=claim.id)
+    orders.touch(order, now=now)
+    message = "Checkout not completed: the authorization failed (settled by reconciliation); the stock is given back."
+    events.record(
+        session, order_id=order.id, source="checkout", message=message, actor=actor, now=now, level=EventLevel.WARNING
+    )
     await session.flush()
 
 

@@ -10,9 +10,8 @@ the provider says happened to its reference:
                                        the reservation simply stops counting
     the lookup fails or times out      left PENDING for the next run: nothing is guessed
 
-A PENDING AUTHORIZE (a checkout that crashed) is only settled here, with its event:
-giving the checkout's stock back on failure is checkout's own step (`stock.give_back`),
-to be wired when checkout lands.
+A PENDING AUTHORIZE (a checkout that crashed or timed out) concludes its checkout when
+settled: the order is completed, or its stock given back (`settlement.settle`).
 
 `older_than` must exceed the provider timeout (the settings keep it at minutes), so a call still in
 flight is never taken for one that never reached the provider.

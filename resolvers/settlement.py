@@ -8,8 +8,8 @@ decline or a FAILED settlement changes nothing but the row and an event. Settlin
 row that is no longer PENDING changes nothing, so a late settle and reconciliation
 can never apply the effects twice.
 
-A succeeded or failed AUTHORIZE is only recorded here: taking or giving back the stock
-of a checkout belongs to checkout (`stock.give_back` is the function it can share).
+A settled AUTHORIZE concludes its checkout through `checkout.conclude_reconciled_authorization`:
+completed in the default ORDER state when it succeeded, its stock given back when it failed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from models.database import lock_rows
 from models.enums import EventLevel, TransactionKind, TransactionStatus
 from models.orders import Order
 from models.payments import Transaction
-from resolvers import events, orders, payments, stock
+from resolvers import checkout, events, orders, payments, stock
 from resolvers.payment_providers import ProviderOutcome
 
 SOURCE_OF_KIND = {
@@ -59,7 +59,11 @@ async def settle(
     if transaction.status is not TransactionStatus.PENDING:
         return Settled(transaction, is_new=False)
     await payments.settle(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
-    if outcome.approved and order is not None:
+    if transaction.kind is TransactionKind.AUTHORIZE and order is not None:
+        await checkout.conclude_reconciled_authorization(
+            session, order=order, transaction=transaction, now=now, actor=actor
+        )
+    elif outcome.approved and order is not None:
         await apply_success(session, order=order, transaction=transaction, actor=actor, now=now, note=note)
     return Settled(transaction, is_new=True)
 
