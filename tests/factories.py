@@ -6,11 +6,12 @@ import datetime
 import itertools
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import money
+from models import database, money
 from models.catalog import PaymentMethod, Shop
 from models.enums import FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
 from models.flows import Flow, State
@@ -127,3 +128,14 @@ async def create_order(
         )
     await session.flush()
     return order
+
+
+async def committed_orders(
+    db: database.Database, count: int = 1, *, state_name: str | None = "Received", **kwargs: Any
+) -> list[str]:
+    """Create `count` orders in their own committed transaction (for HTTP tests); their public ids."""
+    now = kwargs.pop("now", datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC))
+    async with db.write_sessions() as session, session.begin():
+        state = await state_named(session, state_name) if state_name else None
+        created = [await create_order(session, now=now, state=state, **kwargs) for _ in range(count)]
+        return [order.public_id for order in created]
