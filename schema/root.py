@@ -21,10 +21,11 @@ from schema.operations.flows import FlowsQuery
 from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.state_changes import StateChangeMutation
+from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.transactions import TransactionPerOperation
 
-QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery, OrderListQuery)
-MUTATION_CLASSES: tuple[type, ...] = (FlowSetupMutation, StateChangeMutation, CustomFieldMutation)
+QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery, OrderListQuery, StatisticsQuery)
+MUTATION_CLASSES: tuple[type, ...] = (FlowSetupMutation, StateChangeMutation, CustomFieldMutation, ExportMutation)
 
 Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
