@@ -137,6 +137,30 @@ async def _timed(call: Callable[[], Awaitable[Any]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+PROFILE_NOTES = """## Where the time goes (pyinstrument, async mode, this data set)
+
+- **admin_list_100 (ratio target missed).** Per request about 36 ms is the page statement, and nearly all of
+  it is `totalCount`: `count(*)` over the 100,000 live ORDER rows (SQLite walks `ix_orders_kind_modified_at`
+  and reads each row for `is_deleted`; 25 ms measured alone, while the 101-row keyset page is 0.1 ms). The
+  rest is Strawberry/graphql-core resolving about 2,000 fields (100 orders x 5 lines x prices, transactions,
+  events, custom fields): field resolution, `await_maybe`, one aiodataloader future per `load` call and
+  SQLAlchemy's ORM row processing (`ExactDecimal.process_result_value`, `InstanceState`). The floor does the
+  same reads in 1.2 ms, so ratio <= 15 (about 18 ms) is out of reach while `totalCount` is an exact count;
+  next steps: a partial covering index for the count (`(kind) WHERE NOT is_deleted`), or an estimated or
+  cached count; fewer futures (load_many per list) and Core rows instead of ORM objects for the loaders.
+- **bulk_change_state_1000 (met here; 337 ms in an earlier run while the shared machine was busy).** Under
+  load, about 235 ms of it was SQLAlchemy turning the 1,000 locked order rows
+  (110 columns each, `populate_existing`) into ORM objects (`InstanceState.dict`, result processors); the
+  UPDATE and the events INSERT are small. Next step: lock and judge on a narrow column set, load full rows
+  only for the payload fields asked for.
+- **sales_summary_100k (missed).** About 97 ms of each request is the GROUP BY statement itself in SQLite:
+  it searches `ix_orders_kind_completed_at` by range, then reads every one of the 100,000 table rows for the
+  flags, state, rate and totals. Next step: a partial covering index
+  `(kind, completed_at, state_id, currency_rate, total_with_vat, total_without_vat)
+  WHERE is_complete AND NOT is_cancelled AND NOT is_deleted`, making it an index-only scan.
+"""
+
+
 class _Counter:
     def __init__(self) -> None:
         self.count = 0
