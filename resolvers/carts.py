@@ -24,19 +24,14 @@ from models import money
 from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
 from models.enums import OrderKind, OrderLineType, Role
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
-from resolvers import access, catalog, checkout, events, orders, pricing
+from resolvers import access, catalog, checkout, custom_fields, events, orders, pricing
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 
 MAX_QUANTITY = Decimal(1_000_000)
 QUANTUM = Decimal(1).scaleb(-money.QUANTITY_SCALE)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class FieldValueInput:
-    """A custom field value as a client sent it."""
-
-    system_name: str
-    value: Any
+FieldValueInput = custom_fields.FieldValue
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -405,9 +400,14 @@ async def _write_custom_fields(
     values: Sequence[FieldValueInput] | None,
     field: list[str],
 ) -> None:
-    """The one place cart inputs' custom fields are written: `resolvers.custom_fields` is wired in here."""
+    """Validate and write the custom fields of a cart input (nothing when the input carries none)."""
     if values:
-        raise invalid("custom fields are not supported yet", [*field, "customFields"])
+        if line is not None and line.id is None:
+            await session.flush()  # the new line needs its key before values can point at it
+        await custom_fields.write_values(
+            session, order_id=order.id, line_id=line.id if line is not None else None, values=values,
+            field=[*field, "customFields"],
+        )  # fmt: skip
 
 
 def _camel(name: str) -> str:

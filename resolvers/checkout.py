@@ -33,7 +33,18 @@ from models.catalog import PaymentMethod
 from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
 from models.orders import Order, OrderLine
 from models.payments import IdempotencyRecord, Transaction
-from resolvers import access, events, flows, idempotency, orders, payment_providers, payments, pricing, stock
+from resolvers import (
+    access,
+    custom_fields,
+    events,
+    flows,
+    idempotency,
+    orders,
+    payment_providers,
+    payments,
+    pricing,
+    stock,
+)
 from resolvers.errors import DomainError, ErrorCode, invalid
 
 IDEMPOTENCY_SCOPE = "completeCheckout"
@@ -357,4 +368,5 @@ def _shown(amount: Decimal, order: Order) -> str:
 
 
 async def _require_order_custom_fields(session: AsyncSession, *, order: Order) -> None:
-    """The call point for required order custom fields at completion: `custom_fields.require_order_fields` goes here."""
+    """Required ORDER custom fields must have values before an order is placed."""
+    await custom_fields.require_order_fields(session, order_id=order.id)

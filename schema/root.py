@@ -15,14 +15,26 @@ from models.settings import Settings
 from schema import errors, scalars
 from schema.limits import RequestLimits
 from schema.operations.catalog import CatalogQuery
+from schema.operations.custom_fields import CustomFieldMutation
+from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
+from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
+from schema.operations.state_changes import StateChangeMutation
+from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
 from schema.transactions import TransactionPerOperation
 
-QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery)
-MUTATION_CLASSES: tuple[type, ...] = (StorefrontMutation, PaymentsMutation)
+QUERY_CLASSES: tuple[type, ...] = (OrderQuery, OrderListQuery, CatalogQuery, FlowsQuery, StatisticsQuery)
+MUTATION_CLASSES: tuple[type, ...] = (
+    StorefrontMutation,
+    StateChangeMutation,
+    PaymentsMutation,
+    FlowSetupMutation,
+    CustomFieldMutation,
+    ExportMutation,
+)
 
 Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None

@@ -207,7 +207,11 @@ async def test_bad_lines_name_the_field_and_change_nothing(api: GraphQLClient) -
     assert [(e["code"], e["field"]) for e in negative["userErrors"]] == [("INVALID", ["lines", "0", "quantity"])]
     assert [(e["code"], e["field"]) for e in too_precise["userErrors"]] == [("INVALID", ["lines", "0", "quantity"])]
     assert custom["userErrors"] == [
-        {"code": "INVALID", "field": ["lines", "0", "customFields"], "message": "custom fields are not supported yet"}
+        {
+            "code": "INVALID",
+            "field": ["lines", "0", "customFields", "0", "systemName"],
+            "message": "No ORDER_LINE field is named gift.",
+        }
     ]
     assert [(e["code"], e["field"]) for e in no_line["userErrors"]] == [("NOT_FOUND", ["lineId"])]
     assert [(e["code"], e["field"]) for e in bad_method["userErrors"]] == [
