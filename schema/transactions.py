@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from graphql import OperationType
+from strawberry.types.graphql import OperationType
 from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
