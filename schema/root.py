@@ -15,6 +15,7 @@ from models.settings import Settings
 from schema import errors, scalars
 from schema.limits import RequestLimits
 from schema.operations.catalog import CatalogQuery
+from schema.operations.editing import EditingMutation
 from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
 from schema.operations.orders import OrderQuery
@@ -22,7 +23,7 @@ from schema.operations.state_changes import StateChangeMutation
 from schema.transactions import TransactionPerOperation
 
 QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery)
-MUTATION_CLASSES: tuple[type, ...] = (FlowSetupMutation, StateChangeMutation)
+MUTATION_CLASSES: tuple[type, ...] = (FlowSetupMutation, StateChangeMutation, EditingMutation)
 
 Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
