@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import lock_rows
 from models.enums import OrderKind, Role
-from models.orders import Order, OrderNumber
+from models.orders import Order, OrderLine, OrderNumber
 from resolvers import access
 from resolvers.errors import not_found
 
@@ -99,3 +99,9 @@ def touch(order: Order, *, now: datetime.datetime) -> None:
     """Every change of an order bumps its revision and modification time."""
     order.revision += 1
     order.modified_at = now
+
+
+async def lines_of(session: AsyncSession, *, order_id: int) -> list[OrderLine]:
+    """An order's lines in display order (the order `Order.lines` serves them in)."""
+    statement = sa.select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.sort_order, OrderLine.id)
+    return list((await session.scalars(statement)).all())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from strawberry.types.graphql import OperationType
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from schema.context import Context
 
@@ -13,6 +13,7 @@ from schema.context import Context
 class TransactionPerOperation(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
+        # strawberry's own OperationType: graphql-core's enum never matches it, and no mutation would commit.
         context.is_write = self.execution_context.operation_type is OperationType.MUTATION
         yield
 
