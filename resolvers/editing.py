@@ -160,6 +160,8 @@ async def _refuse_not_editable(session: AsyncSession, order: Order) -> None:
         raise DomainError(ErrorCode.NOT_EDITABLE, "Carts are changed through the cart mutations.", ["orderId"])
     if order.kind is OrderKind.QUOTE and order.quote_status is QuoteStatus.REJECTED:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} was rejected.", ["orderId"])
+    if order.kind is OrderKind.ORDER and not order.is_complete:
+        raise DomainError(ErrorCode.NOT_EDITABLE, f"The checkout of {order.public_id} is not complete.", ["orderId"])
     if order.is_deleted or order.is_cancelled:
         what = "deleted" if order.is_deleted else "cancelled"
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is {what}.", ["orderId"])

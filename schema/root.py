@@ -19,12 +19,19 @@ from schema.operations.editing import EditingMutation
 from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
 from schema.operations.orders import OrderQuery
+from schema.operations.quotes import QuotesMutation
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.storefront import StorefrontMutation
 from schema.transactions import TransactionPerOperation
 
 QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery)
-MUTATION_CLASSES: tuple[type, ...] = (StorefrontMutation, FlowSetupMutation, StateChangeMutation, EditingMutation)
+MUTATION_CLASSES: tuple[type, ...] = (
+    StorefrontMutation,
+    QuotesMutation,
+    FlowSetupMutation,
+    StateChangeMutation,
+    EditingMutation,
+)
 
 Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
