@@ -200,8 +200,12 @@ class LineEditor:
         )
 
     async def _remove(self, line: OrderLine, *, quietly: bool = False) -> None:
-        for child in [d for d in self.by_id.values() if d.parent_line_id == line.id]:
+        children = [d for d in self.by_id.values() if d.parent_line_id == line.id]
+        for child in children:
             await self._remove(child, quietly=True)
+        if children:
+            # Children first: the store's ON DELETE CASCADE would otherwise remove them under the ORM's feet.
+            await self.session.flush()
         del self.by_id[line.id]
         await self.session.delete(line)
         if not quietly:
