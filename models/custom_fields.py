@@ -32,5 +32,7 @@ class CustomFieldValue(Base):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     # Set for order-line fields.
     order_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order_lines.id", ondelete="CASCADE"), index=True)
-    definition_id: Mapped[int] = mapped_column(sa.ForeignKey("custom_field_definitions.id", ondelete="CASCADE"))
+    definition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("custom_field_definitions.id", ondelete="CASCADE"), index=True
+    )
     value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)

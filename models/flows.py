@@ -66,7 +66,11 @@ class State(Base):
 
 class StateRule(Base):
     __tablename__ = "state_rules"
-    __table_args__ = (sa.UniqueConstraint("from_state_id", "to_state_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("from_state_id", "to_state_id"),
+        # Deleting a state cascades to the rules that lead to it (migration 0002).
+        sa.Index("ix_state_rules_to_state_id", "to_state_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     from_state_id: Mapped[int] = mapped_column(sa.ForeignKey("states.id", ondelete="CASCADE"), index=True)

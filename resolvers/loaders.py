@@ -103,9 +103,7 @@ class Loaders:
         self.order_numbers_by_order_id = RowListsByKeyLoader(
             session, OrderNumber, OrderNumber.order_id, (OrderNumber.number,)
         )
-        self.custom_field_values_by_order_id = RowListsByKeyLoader(
-            session, CustomFieldValue, CustomFieldValue.order_id, (CustomFieldValue.id,)
-        )
+        self.custom_field_values_by_order_id = CustomFieldValuesByOrderIdLoader(session, self)
         self.returns_by_order_id = RowListsByKeyLoader(session, Return, Return.order_id, (Return.id,))
         self.return_lines_by_return_id = RowListsByKeyLoader(
             session, ReturnLine, ReturnLine.return_id, (ReturnLine.id,)
@@ -117,3 +115,24 @@ class Loaders:
             session, Order, Order.generated_by_schedule_id, (Order.created_at, Order.id)
         )
         self.custom_field_definition_by_id = RowsByIdLoader(session, CustomFieldDefinition)
+
+
+class CustomFieldValuesByOrderIdLoader(RowListsByKeyLoader[CustomFieldValue]):
+    """Custom field values by order id; the same statement primes their definitions into the definition loader."""
+
+    def __init__(self, session: AsyncSession, loaders: Loaders) -> None:
+        super().__init__(session, CustomFieldValue, CustomFieldValue.order_id, (CustomFieldValue.id,))
+        self.loaders = loaders
+
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[CustomFieldValue]]:
+        rows = await self.session.execute(
+            sa.select(CustomFieldValue, CustomFieldDefinition)
+            .join(CustomFieldDefinition, CustomFieldDefinition.id == CustomFieldValue.definition_id)
+            .where(CustomFieldValue.order_id.in_(keys))
+            .order_by(CustomFieldValue.id)
+        )
+        grouped: dict[Any, list[CustomFieldValue]] = defaultdict(list)
+        for value, definition in rows.all():
+            grouped[value.order_id].append(value)
+            self.loaders.custom_field_definition_by_id.prime(definition.id, definition)
+        return [grouped.get(key, []) for key in keys]

@@ -15,21 +15,26 @@ from models.settings import Settings
 from schema import errors, scalars
 from schema.limits import RequestLimits
 from schema.operations.catalog import CatalogQuery
+from schema.operations.custom_fields import CustomFieldMutation
 from schema.operations.editing import EditingMutation
 from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
+from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.quotes import QuotesMutation
 from schema.operations.state_changes import StateChangeMutation
+from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
 from schema.transactions import TransactionPerOperation
 
-QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery)
+QUERY_CLASSES: tuple[type, ...] = (OrderQuery, CatalogQuery, FlowsQuery, OrderListQuery, StatisticsQuery)
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
     QuotesMutation,
     FlowSetupMutation,
     StateChangeMutation,
+    CustomFieldMutation,
+    ExportMutation,
     EditingMutation,
 )
 
