@@ -12,7 +12,6 @@ import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.catalog import Product
 from models.enums import OrderLineType
 from models.orders import Order, OrderLine
-from resolvers import pricing, validation
+from resolvers import custom_fields, pricing, validation
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 
 # Far beyond any real price or quantity, well inside the NUMERIC columns.
@@ -40,7 +39,7 @@ class LineChange:
     remove: bool = False
     discount_amount: Decimal | None = None
     discount_percent: Decimal | None = None
-    custom_fields: Sequence[tuple[str, Any]] | None = None
+    custom_fields: Sequence[custom_fields.FieldValue] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -110,10 +109,16 @@ class LineEditor:
             return
         if line.type is not OrderLineType.PRODUCT:
             raise invalid(f"Line {line.id} is a discount: it can only be removed.", [*field, "lineId"])
-        if change.quantity is None and change.unit_price is None and not _has_discount(change):
+        if (
+            change.quantity is None
+            and change.unit_price is None
+            and not _has_discount(change)
+            and not change.custom_fields
+        ):
             raise invalid(f"The change of line {line.id} changes nothing.", field)
         self._set_quantity_and_price(line, change, field=field)
         await self._set_line_discount(line, change, field=field)
+        await self._write_custom_fields(line, change, field=field)
         line.modified_at = self.now
 
     async def remove_discount(self, line_id: str, *, field: list[str]) -> None:
@@ -157,6 +162,16 @@ class LineEditor:
         self.by_id[line.id] = line
         self.summary.append(f"added {_quantity(line.quantity)} x {line.product_name} (line {line.id})")
         await self._set_line_discount(line, change, field=field)
+        await self._write_custom_fields(line, change, field=field)
+
+    async def _write_custom_fields(self, line: OrderLine, change: LineChange, *, field: list[str]) -> None:
+        if not change.custom_fields:
+            return
+        await custom_fields.write_values(
+            self.session, order_id=self.order.id, line_id=line.id, values=change.custom_fields,
+            field=[*field, "customFields"],
+        )  # fmt: skip
+        self.summary.append(f"line {line.id} custom fields ({', '.join(v.system_name for v in change.custom_fields)})")
 
     def _set_quantity_and_price(
         self, line: OrderLine, change: LineChange, *, field: list[str], is_new: bool = False

@@ -22,15 +22,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.custom_fields import CustomFieldValue
 from models.enums import OrderKind, OrderLineType, QuoteStatus
 from models.flows import State
 from models.orders import Order, OrderLine, OrderVersion
-from resolvers import edit_lines, events, orders, pricing, validation, versions
+from resolvers import custom_fields, edit_lines, events, orders, pricing, validation, versions
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 
 EVENT_SOURCE = "edit"
@@ -43,7 +43,7 @@ class Changes:
     customer: Mapping[str, str | None] | None = None
     delivery: Mapping[str, str | None] | None = None
     comment: str | None = None
-    custom_fields: Sequence[tuple[str, Any]] | None = None
+    custom_fields: Sequence[custom_fields.FieldValue] | None = None
     lines: Sequence[edit_lines.LineChange] = ()
     add_order_discounts: Sequence[edit_lines.OrderDiscount] = ()
     remove_discount_line_ids: Sequence[str] = ()
@@ -67,6 +67,7 @@ class Edited:
 
     order: Order
     lines: Sequence[OrderLine]
+    custom_fields: Sequence[CustomFieldValue]
     previous_revision: int
     previous_modified_at: datetime.datetime
 
@@ -86,7 +87,6 @@ async def edit(
     """
     if changes.is_empty:
         raise invalid("The edit changes nothing.", ["input"])
-    _refuse_custom_fields(changes)
     order = await orders.find(session, order_id, for_update=True)
     if order is None:
         raise not_found("Order", order_id, ["orderId"])
@@ -102,7 +102,11 @@ async def edit(
     version = await _keep_version(session, order=order, now=now, actor=actor)
     before = await edit_lines.load(session, order=order)
     held_before = edit_lines.product_quantities(before)
-    summary = [*_apply_details(order, changes), *await _apply_lines(session, order, before, changes, now=now)]
+    summary = [
+        *_apply_details(order, changes),
+        *await _apply_custom_fields(session, order, changes),
+        *await _apply_lines(session, order, before, changes, now=now),
+    ]
     await session.flush()
     lines = await edit_lines.load(session, order=order)
     if not any(line.type is OrderLineType.PRODUCT for line in lines):
@@ -115,7 +119,8 @@ async def edit(
         session, order_id=order.id, source=EVENT_SOURCE, message=f"Edited: {version.summary}.", actor=actor, now=now
     )
     await session.flush()
-    return Edited(order, lines, previous_revision, previous_modified_at)
+    values = (await session.scalars(sa.select(CustomFieldValue).where(CustomFieldValue.order_id == order.id))).all()
+    return Edited(order, lines, sorted(values, key=lambda value: value.id), previous_revision, previous_modified_at)
 
 
 async def preview(
@@ -137,22 +142,13 @@ async def preview(
         edited = await edit(
             session, order_id=order_id, expected_revision=expected_revision, changes=changes, now=now, actor=actor
         )
-        for row in (edited.order, *edited.lines):
+        for row in (edited.order, *edited.lines, *edited.custom_fields):
             session.expunge(row)
         edited.order.revision = edited.previous_revision
         edited.order.modified_at = edited.previous_modified_at
     finally:
         await savepoint.rollback()
     return edited
-
-
-def _refuse_custom_fields(changes: Changes) -> None:
-    """Custom-field values arrive with their definitions (issue 5); until then an edit refuses them."""
-    if changes.custom_fields:
-        raise invalid("Custom fields cannot be edited yet.", ["input", "customFields"])
-    for position, line in enumerate(changes.lines):
-        if line.custom_fields:
-            raise invalid("Custom fields cannot be edited yet.", ["input", "lines", str(position), "customFields"])
 
 
 async def _refuse_not_editable(session: AsyncSession, order: Order) -> None:
@@ -200,6 +196,15 @@ def _apply_details(order: Order, changes: Changes) -> list[str]:
         order.comment = validation.text_fits(Order.comment, changes.comment, field=["input", "comment"])
         summary.append("comment")
     return summary
+
+
+async def _apply_custom_fields(session: AsyncSession, order: Order, changes: Changes) -> list[str]:
+    if not changes.custom_fields:
+        return []
+    await custom_fields.write_values(
+        session, order_id=order.id, line_id=None, values=changes.custom_fields, field=["input", "customFields"]
+    )
+    return [f"custom fields ({', '.join(value.system_name for value in changes.custom_fields)})"]
 
 
 async def _apply_lines(

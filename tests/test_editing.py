@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.catalog import Product
-from models.enums import OrderKind, OrderLineType, QuoteStatus
+from models.enums import CustomFieldTarget, CustomFieldType, OrderKind, OrderLineType, QuoteStatus
 from models.orders import Order, OrderEvent, OrderLine, OrderVersion
-from resolvers import edit_lines, editing, versions
+from resolvers import custom_fields, edit_lines, editing, versions
 from resolvers.errors import DomainError, ErrorCode
 from tests import order_factories
 from tests.conftest import Store
@@ -68,7 +68,7 @@ async def test_the_factory_order_is_priced_as_at_checkout(db: AsyncSession, now:
 
 async def test_a_quantity_change_reprices_the_line_and_the_totals(db: AsyncSession, now: datetime.datetime) -> None:
     order = await order_factories.create_order(db, now=now)
-    shirt, _ = lines_of(editing.Edited(order, await edit_lines.load(db, order=order), 1, now))
+    shirt, _ = lines_of(editing.Edited(order, await edit_lines.load(db, order=order), [], 1, now))
 
     edited = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3))])
 
@@ -347,7 +347,11 @@ async def test_input_faults_name_their_field(db: AsyncSession, now: datetime.dat
             ["input", "addOrderDiscounts", "0", "percent"],
         ),
         ({"remove_discount_line_ids": [str(book.id)]}, ErrorCode.INVALID, ["input", "removeDiscountLineIds", "0"]),
-        ({"custom_fields": [("gift_wrap", True)]}, ErrorCode.INVALID, ["input", "customFields"]),
+        (
+            {"custom_fields": [custom_fields.FieldValue("gift_wrap", True)]},
+            ErrorCode.INVALID,
+            ["input", "customFields", "0", "systemName"],
+        ),
         ({}, ErrorCode.INVALID, ["input"]),
         (
             {"lines": [line(line_id=str(shirt.id), remove=True), line(line_id=str(book.id), remove=True)]},
@@ -391,3 +395,46 @@ async def test_a_preview_returns_the_edited_order_and_writes_nothing(db: AsyncSe
     assert await versions.current_snapshot(db, order=reloaded) == before
     assert reloaded.revision == 1
     assert await db.scalar(sa.select(sa.func.count()).select_from(OrderVersion)) == 0
+
+
+async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_and_versioned(
+    db: AsyncSession, now: datetime.datetime
+) -> None:
+    for name, target, kind in (
+        ("gift_note", CustomFieldTarget.ORDER, CustomFieldType.TEXT),
+        ("engraving", CustomFieldTarget.ORDER_LINE, CustomFieldType.TEXT),
+        ("rush", CustomFieldTarget.ORDER, CustomFieldType.BOOLEAN),
+    ):
+        await custom_fields.create_definition(
+            db, system_name=name, name=name.title(), target=target, type=kind, options=None, required=False
+        )
+    order = await order_factories.create_order(db, now=now)
+    shirt = (await edit_lines.load(db, order=order))[0]
+
+    edited = await run(
+        db,
+        order,
+        now,
+        custom_fields=[custom_fields.FieldValue("gift_note", "Happy birthday")],
+        lines=[
+            edit_lines.LineChange(line_id=str(shirt.id), custom_fields=[custom_fields.FieldValue("engraving", "A.L.")])
+        ],
+    )
+    wrong = await refused(db, order, now, custom_fields=[custom_fields.FieldValue("rush", "soon")])
+    await run(db, order, now, custom_fields=[custom_fields.FieldValue("gift_note", None)])
+
+    assert [(value.order_line_id, value.value) for value in edited.custom_fields] == [
+        (None, "Happy birthday"),
+        (shirt.id, "A.L."),
+    ]
+    assert (wrong.code, wrong.field) == (ErrorCode.INVALID, ["input", "customFields", "0", "value"])
+    changes = {
+        c.path: (c.change, c.before, c.after)
+        for c in await versions.compare(db, order=order, from_number=1, to_number=None)
+    }
+    assert changes == {f"lines.{shirt.id}.customFields.engraving": ("ADDED", None, "A.L.")}
+    second = {
+        c.path: (c.change, c.before, c.after)
+        for c in await versions.compare(db, order=order, from_number=2, to_number=None)
+    }
+    assert second == {"customFields.gift_note": ("REMOVED", "Happy birthday", None)}

@@ -18,7 +18,9 @@ D = Decimal
 PRICE = "{ withVat withoutVat vat vatPercent }"
 ORDER = f"""id revision kind comment paymentDelta authorizedAmount
   delivery {{ city zip }} customer {{ email }}
-  lines {{ id type parentLineId productNumber quantity unitPrice {PRICE} price {PRICE} }}
+  customFields {{ systemName value }}
+  lines {{ id type parentLineId productNumber quantity unitPrice {PRICE} price {PRICE}
+    customFields {{ systemName value }} }}
   subtotal {PRICE} discountTotal {PRICE} priceBeforeFees {PRICE} shippingFee {PRICE} total {PRICE}
   versions {{ number actor summary snapshot }}"""
 EDIT = f"""mutation($o: ID!, $r: Int, $i: EditOrderInput!, $dry: Boolean) {{
@@ -191,8 +193,16 @@ async def test_a_dry_run_returns_what_the_edit_would_produce_and_writes_nothing(
         p["number"]: p["id"] for p in (await admin.execute("{ products(first: 100) { id number } }"))["products"]
     }
     shirt = (await read(admin, order_id))["lines"][0]["id"]
+    definition = await admin.execute(
+        'mutation { createCustomFieldDefinition(input: {systemName: "engraving", name: "Engraving", '
+        "target: ORDER_LINE, type: TEXT}) { userErrors { code } } }"
+    )
+    assert definition["createCustomFieldDefinition"]["userErrors"] == []
     changes = {
-        "lines": [{"lineId": shirt, "quantity": "3", "discountPercent": "10"}, {"productId": products["CAP-NAVY"]}],
+        "lines": [
+            {"lineId": shirt, "quantity": "3", "discountPercent": "10"},
+            {"productId": products["CAP-NAVY"], "customFields": [{"systemName": "engraving", "value": "A.L."}]},
+        ],
         "addOrderDiscounts": [{"name": "Loyalty", "amount": "5"}],
         "delivery": {"city": "Vejle"},
     }
@@ -202,6 +212,7 @@ async def test_a_dry_run_returns_what_the_edit_would_produce_and_writes_nothing(
 
     assert await stored(demo_store, order_id) == before
     assert (preview["revision"], preview["versions"], preview["delivery"]["city"]) == (1, [], "Vejle")
+    assert preview["lines"][-2]["customFields"] == [{"systemName": "engraving", "value": "A.L."}]
     real = await edited(admin, order_id, changes, r=1)
     strip = lambda lines: [{k: v for k, v in line.items() if k != "id" and k != "parentLineId"} for line in lines]  # noqa: E731
     assert strip(preview["lines"]) == strip(real["lines"])
@@ -252,6 +263,9 @@ async def test_only_admins_edit_and_only_what_may_be_edited(
         "NOT_FOUND",
         ["input", "lines", "0", "lineId"],
     )
-    assert (fields["userErrors"][0]["code"], fields["userErrors"][0]["field"]) == ("INVALID", ["input", "customFields"])
+    assert (fields["userErrors"][0]["code"], fields["userErrors"][0]["field"]) == (
+        "INVALID",
+        ["input", "customFields", "0", "systemName"],
+    )
     assert (quote_edit["kind"], quote_edit["comment"], quote_edit["revision"]) == ("QUOTE", "We can deliver in May", 2)
     assert (await read(admin, order_id))["revision"] == 1

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
-from resolvers import edit_lines, editing
+from resolvers import custom_fields, edit_lines, editing
 from schema.context import Context
 from schema.errors import attempt
 from schema.guards import admin_errors
@@ -49,7 +47,11 @@ class EditingMutation:
         )
         if edited is None:
             return OrderPayload(user_errors=errors)
-        context.loaders.order_lines_by_order_id.clear(edited.order.id).prime(edited.order.id, list(edited.lines))
+        # The payload reads the lines and custom fields through loaders: give them the edited rows
+        # (for a dry run, the store no longer has them).
+        loaders, key = context.loaders, edited.order.id
+        loaders.order_lines_by_order_id.clear(key).prime(key, list(edited.lines))
+        loaders.custom_field_values_by_order_id.clear(key).prime(key, list(edited.custom_fields))
         return OrderPayload(order=edited.order)  # type: ignore[arg-type]
 
 
@@ -88,5 +90,7 @@ def _address(address: AddressInput | None) -> dict[str, str | None] | None:
     return {name: value for name, value in vars(address).items() if value is not None}
 
 
-def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[tuple[str, Any]] | None:
-    return [(value.system_name, value.value) for value in values] if values is not None else None
+def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[custom_fields.FieldValue] | None:
+    if values is None:
+        return None
+    return [custom_fields.FieldValue(system_name=value.system_name, value=value.value) for value in values]
