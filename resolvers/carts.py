@@ -337,7 +337,9 @@ def _currency_values(currency: Currency) -> dict[str, Any]:
 async def _method(
     session: AsyncSession, model: type[PaymentMethod] | type[ShippingMethod], method_id: str, field: list[str]
 ) -> None:
-    method = await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
+    method: PaymentMethod | ShippingMethod | None = (
+        await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
+    )
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
 
