@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -48,6 +48,9 @@ from resolvers import (
 from resolvers.errors import DomainError, ErrorCode, invalid
 
 IDEMPOTENCY_SCOPE = "completeCheckout"
+
+# A step run on the locked order at the start of transaction 1 (see `complete`).
+Prepare = Callable[[AsyncSession, Order, datetime.datetime], Awaitable[None]]
 
 # The changes that turn an unfinished checkout back into a cart (DynamicWeb's list): payment
 # country and region are the customer address's, delivery country and region the delivery
@@ -159,8 +162,12 @@ async def complete(
     timeout_seconds: float,
     clock: Callable[[], datetime.datetime],
     actor: str | None,
+    prepare: Prepare | None = None,
 ) -> Order:
     """Authorize the total, take the stock, complete the order in the default ORDER state (see the module docstring).
+
+    `prepare` runs in transaction 1 right after the order is locked and before any check: accepting a
+    quote turns the quote into a started checkout there, so a refusal leaves the quote as it was.
 
     Raises PROVIDER_DECLINED (a FAILED transaction and events are kept, nothing else changes),
     OUT_OF_STOCK naming the line, ALREADY_DONE (completed, under way, or the provider's answer
@@ -169,7 +176,7 @@ async def complete(
     async with sessions.begin() as session:
         reserved = await _reserve(
             session, order_id=order_id, secret=secret, viewer=viewer, idempotency_key=idempotency_key,
-            providers=providers, now=clock(), actor=actor,
+            providers=providers, now=clock(), actor=actor, prepare=prepare,
         )  # fmt: skip
     if isinstance(reserved, Order):
         return reserved  # a replay: the first completion's order, nothing authorized again
@@ -201,11 +208,14 @@ async def _reserve(
     providers: payment_providers.Providers,
     now: datetime.datetime,
     actor: str | None,
+    prepare: Prepare | None = None,
 ) -> Order | _Reservation:
     """Transaction 1: check, take the stock and reserve a PENDING authorization; a replayed key's order instead."""
     order = await orders.get_visible(
         session, order_id, viewer=viewer, secret=secret, for_update=True, field=["orderId"]
     )
+    if prepare is not None:
+        await prepare(session, order, now)
     claim_id = None
     if idempotency_key is not None:
         claim = await idempotency.claim(

@@ -24,10 +24,17 @@ LINE_FIELDS = (
     "product_number",
     "product_name",
     "variant_id",
+    "variant_text",
     "unit_id",
     "quantity",
+    "vat_percent",
+    "is_unit_price_overridden",
+    "discount_amount",
+    "discount_percent",
 )
 LINE_PRICE_FIELDS = ("unit_price", "price", "discount_total")
+# Money keeps at least the cents; quantities and percents show what they hold (3, 1.5, 25).
+MONEY_PLACES = 2
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,21 +51,25 @@ def snapshot(
     custom_fields: dict[str, Any],
     line_custom_fields: dict[int, dict[str, Any]],
 ) -> dict[str, Any]:
-    """The order as plain JSON: ids as strings, money as exact strings."""
+    """The order as plain JSON with the API's field names: ids as strings, money as exact strings.
+
+    Decimals are written in one canonical form, so a snapshot of rows just read from the store
+    equals one of rows just priced in memory.
+    """
     return {
         "id": order.public_id,
         "revision": order.revision,
-        **{field: _plain(getattr(order, field)) for field in ORDER_FIELDS},
-        "customer": {field: getattr(order, f"customer_{field}") for field in ADDRESS_FIELDS},
-        "delivery": {field: getattr(order, f"delivery_{field}") for field in ADDRESS_FIELDS},
-        **{field: _price(getattr(order, field)) for field in PRICE_FIELDS},
+        **{_camel(field): _plain(getattr(order, field)) for field in ORDER_FIELDS},
+        "customer": {_camel(field): getattr(order, f"customer_{field}") for field in ADDRESS_FIELDS},
+        "delivery": {_camel(field): getattr(order, f"delivery_{field}") for field in ADDRESS_FIELDS},
+        **{_camel(field): _price(getattr(order, field)) for field in PRICE_FIELDS},
         "weight": _plain(order.weight),
-        "custom_fields": custom_fields,
+        "customFields": custom_fields,
         "lines": {
             str(line.id): {
-                **{field: _plain(getattr(line, field)) for field in LINE_FIELDS},
-                **{field: _price(getattr(line, field)) for field in LINE_PRICE_FIELDS},
-                "custom_fields": line_custom_fields.get(line.id, {}),
+                **{_camel(field): _plain(getattr(line, field)) for field in LINE_FIELDS},
+                **{_camel(field): _price(getattr(line, field)) for field in LINE_PRICE_FIELDS},
+                "customFields": line_custom_fields.get(line.id, {}),
             }
             for line in lines
         },
@@ -106,36 +117,48 @@ def diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> lis
 
 async def compare(session: AsyncSession, *, order: Order, from_number: int, to_number: int | None) -> list[Change]:
     """Differences between version `from_number` and version `to_number`, or the order as it is now."""
-    before = await _version(session, order=order, number=from_number)
+    before = await _version(session, order=order, number=from_number, field="from")
     after = (
-        (await _version(session, order=order, number=to_number)).snapshot
+        (await _version(session, order=order, number=to_number, field="to")).snapshot
         if to_number is not None
         else await current_snapshot(session, order=order)
     )
     return diff(before.snapshot, after)
 
 
-async def _version(session: AsyncSession, *, order: Order, number: int) -> OrderVersion:
+async def _version(session: AsyncSession, *, order: Order, number: int, field: str) -> OrderVersion:
     version = await session.scalar(
         sa.select(OrderVersion).where(OrderVersion.order_id == order.id, OrderVersion.number == number)
     )
     if version is None:
-        raise not_found("Version", number, ["from"])
+        raise not_found("Version", number, [field])
     return version
 
 
 def _price(price: money.Price) -> dict[str, str]:
     return {
-        "withVat": str(price.with_vat),
-        "withoutVat": str(price.without_vat),
-        "vat": str(price.vat),
-        "vatPercent": str(price.vat_percent),
+        "withVat": _decimal(price.with_vat, MONEY_PLACES),
+        "withoutVat": _decimal(price.without_vat, MONEY_PLACES),
+        "vat": _decimal(price.vat, MONEY_PLACES),
+        "vatPercent": _decimal(price.vat_percent, 0),
     }
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return _decimal(value, 0)
     if hasattr(value, "value"):
         return value.value
     return value
+
+
+def _decimal(value: Decimal, places: int) -> str:
+    """Trailing zeros dropped down to `places` decimals: 19.9500 and 19.95 are both "19.95", 25.0000 is "25"."""
+    exponent = value.normalize().as_tuple().exponent
+    kept = max(places, -exponent if isinstance(exponent, int) else 0)
+    return format(value.quantize(Decimal(1).scaleb(-kept)), "f")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)

@@ -16,11 +16,13 @@ from schema import errors, scalars
 from schema.limits import RequestLimits
 from schema.operations.catalog import CatalogQuery
 from schema.operations.custom_fields import CustomFieldMutation
+from schema.operations.editing import EditingMutation
 from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
 from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
+from schema.operations.quotes import QuotesMutation
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
@@ -29,6 +31,8 @@ from schema.transactions import TransactionPerOperation
 QUERY_CLASSES: tuple[type, ...] = (OrderQuery, OrderListQuery, CatalogQuery, FlowsQuery, StatisticsQuery)
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
+    QuotesMutation,
+    EditingMutation,
     StateChangeMutation,
     PaymentsMutation,
     FlowSetupMutation,

@@ -309,6 +309,17 @@ class Order:
         )
         return ledger.authorization_expires_at(transactions)
 
+    @strawberry.field(
+        description=(
+            "The total (with VAT) minus what is authorized: above zero an edit needs more money, "
+            "below zero part of the authorization is no longer needed (or a refund is due)."
+        )
+    )
+    async def payment_delta(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> Decimal:
+        return root.total.with_vat - (await _ledger(info, root)).authorized
+
     @strawberry.field
     async def transactions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]

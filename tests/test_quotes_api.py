@@ -1,0 +1,166 @@
+"""Quotes through HTTP: cart → quote → admin edits and offers → the customer accepts or rejects."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from models.enums import Role, TransactionKind, TransactionStatus
+from tests.conftest import GraphQLClient, Store, make_token
+from tests.storefront_helpers import ERRORS, ORDER, ORDER_QUERY, catalogue, filled_cart, mutate, stock_of, succeed
+
+D = Decimal
+QUOTE = f"{ORDER} quoteStatus paymentDelta versions {{ number actor summary }}"
+SUBMIT = f"""mutation($c: ID!, $s: String, $m: String) {{
+  submitQuote(cartId: $c, secret: $s, comment: $m) {{ order {{ {QUOTE} }} {ERRORS} }} }}"""
+ACCEPT = (
+    f"""mutation($q: ID!, $s: String) {{ acceptQuote(quoteId: $q, secret: $s) {{ order {{ {QUOTE} }} {ERRORS} }} }}"""
+)
+REJECT = f"""mutation($q: ID!, $s: String, $r: String) {{
+  rejectQuote(quoteId: $q, secret: $s, reason: $r) {{ order {{ {QUOTE} }} {ERRORS} }} }}"""
+EDIT = f"""mutation($o: ID!, $r: Int, $i: EditOrderInput!) {{
+  edit(orderId: $o, expectedRevision: $r, input: $i) {{ order {{ {QUOTE} }} {ERRORS} }} }}"""
+CHANGE_STATE = """mutation($o: [ID!]!, $s: ID!) {
+  changeState(orderIds: $o, stateId: $s) { ok results { userErrors { code message } } } }"""
+
+
+async def quote_states(admin: GraphQLClient) -> dict[str, str]:
+    data = await admin.execute("{ flows(kind: QUOTE) { isDefault states { id name } } }")
+    [flow] = [flow for flow in data["flows"] if flow["isDefault"]]
+    return {state["name"]: state["id"] for state in flow["states"]}
+
+
+def codes(payload: dict[str, Any]) -> list[str]:
+    return [error["code"] for error in payload["userErrors"]]
+
+
+async def test_the_whole_quote_journey(api: GraphQLClient, admin: GraphQLClient, demo_store: Store) -> None:
+    customer = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="c-ada"))
+    ids = await catalogue(api)
+    cart = await filled_cart(customer, ids, details={"displayName": "Autumn uniforms"})
+    states = await quote_states(admin)
+
+    quote = await succeed(customer, SUBMIT, {"c": cart.id, "m": "Can you do 3 shirts?"})
+
+    assert quote["kind"] == "QUOTE"
+    assert quote["id"].startswith("QUOTE")
+    assert quote["previousIds"] == [cart.id]
+    assert (quote["quoteStatus"], quote["flow"]["name"], quote["state"]["name"]) == ("OPEN", "Quotes", "Requested")
+    assert (quote["displayName"], quote["customerComment"]) == ("Autumn uniforms", "Can you do 3 shirts?")
+    assert D(quote["total"]["withVat"]) == D("73.85")
+    assert D(quote["paymentDelta"]) == D("73.85")
+    assert quote["events"][-1]["message"] == f"Quote requested: cart {cart.id} became {quote['id']}."
+
+    too_early = await mutate(customer, ACCEPT, {"q": quote["id"]})
+    assert (codes(too_early), too_early["userErrors"][0]["field"]) == (["TRANSITION_NOT_ALLOWED"], ["quoteId"])
+
+    shirt = quote["lines"][0]["id"]
+    edited = await succeed(
+        admin,
+        EDIT,
+        {
+            "o": quote["id"],
+            "r": quote["revision"],
+            "i": {"lines": [{"lineId": shirt, "quantity": "3", "discountPercent": "10"}], "comment": "3 for 53.86"},
+        },
+    )
+    assert D(edited["total"]["withVat"]) == D("87.81")
+    assert edited["versions"] == [
+        {
+            "number": 1,
+            "actor": "admin:test-admin",
+            "summary": f"comment; line {shirt} quantity 3; line {shirt} discount 10%",
+        }
+    ]
+    offered = await mutate(admin, CHANGE_STATE, {"o": [quote["id"]], "s": states["Offered"]})
+    assert offered["ok"] is True, offered
+
+    other = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="c-bob"))
+    for stranger in (other, api):
+        refused = await mutate(stranger, ACCEPT, {"q": quote["id"]})
+        assert (codes(refused), refused["order"]) == (["NOT_FOUND"], None)
+
+    accepted = await succeed(customer, ACCEPT, {"q": quote["id"]})
+
+    assert (accepted["kind"], accepted["complete"], accepted["quoteStatus"]) == ("ORDER", True, "ACCEPTED")
+    assert accepted["id"].startswith("ORDER")
+    assert accepted["previousIds"] == [cart.id, quote["id"]]
+    assert (accepted["flow"]["name"], accepted["state"]["name"]) == ("Orders", "Received")
+    assert accepted["displayName"] == "Autumn uniforms"
+    assert D(accepted["total"]["withVat"]) == D("87.81")
+    assert D(accepted["authorizedAmount"]) == D("87.81")
+    assert D(accepted["paymentDelta"]) == D(0)
+    assert [(t["kind"], t["status"], D(t["amount"])) for t in accepted["transactions"]] == [
+        (TransactionKind.AUTHORIZE.value, TransactionStatus.SUCCEEDED.value, D("87.81"))
+    ]
+    assert await stock_of(demo_store, "TSHIRT-BLK-M") == D(117)
+    assert await stock_of(demo_store, "BOOK-COOK") == D(39)
+
+    again = await mutate(customer, ACCEPT, {"q": quote["id"]})
+    assert codes(again) == ["ALREADY_DONE"]
+    by_old_id = await customer.execute(ORDER_QUERY, {"id": quote["id"]})
+    assert by_old_id["order"]["id"] == accepted["id"]
+
+
+async def test_a_rejected_quote_can_be_neither_accepted_nor_edited(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids)
+    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+    states = await quote_states(admin)
+    assert (await mutate(admin, CHANGE_STATE, {"o": [quote["id"]], "s": states["Offered"]}))["ok"] is True
+
+    wrong_secret = await mutate(api, REJECT, {"q": quote["id"], "s": "not-the-secret", "r": "Too dear"})
+    rejected = await succeed(api, REJECT, {"q": quote["id"], "s": cart.secret, "r": "Too dear"})
+
+    assert codes(wrong_secret) == ["NOT_FOUND"]
+    assert (rejected["kind"], rejected["quoteStatus"]) == ("QUOTE", "REJECTED")
+    assert rejected["events"][-1]["message"] == "Quote rejected: Too dear"
+    accept = await mutate(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
+    reject_again = await mutate(api, REJECT, {"q": quote["id"], "s": cart.secret})
+    edit = await mutate(admin, EDIT, {"o": quote["id"], "i": {"comment": "Please reconsider"}})
+    assert (codes(accept), codes(reject_again), codes(edit)) == (["NOT_EDITABLE"], ["ALREADY_DONE"], ["NOT_EDITABLE"])
+    after = (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"]
+    assert (after["kind"], after["revision"], after["transactions"]) == ("QUOTE", rejected["revision"], [])
+    assert await stock_of(demo_store, "TSHIRT-BLK-M") == D(120)
+
+
+async def test_a_declined_acceptance_leaves_an_accepted_checkout_that_can_be_retried(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids)
+    await succeed(
+        api,
+        """mutation($c: ID!, $s: String, $d: CartDetailsInput!) {
+          setCartDetails(cartId: $c, secret: $s, details: $d) { cart { id } userErrors { code } } }""",
+        {"c": cart.id, "s": cart.secret, "d": {"customer": {"email": "decline-authorize@example.com"}}},
+    )
+    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+    states = await quote_states(admin)
+    assert (await mutate(admin, CHANGE_STATE, {"o": [quote["id"]], "s": states["Offered"]}))["ok"] is True
+
+    declined = await mutate(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
+
+    assert codes(declined) == ["PROVIDER_DECLINED"]
+    after = (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"]
+    assert (after["kind"], after["complete"]) == ("ORDER", False)
+    assert await stock_of(demo_store, "TSHIRT-BLK-M") == D(120)
+    retried = await mutate(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
+    assert codes(retried) == ["PROVIDER_DECLINED"]
+
+
+async def test_submitting_needs_a_cart_with_products(api: GraphQLClient, admin: GraphQLClient) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids)
+    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+
+    twice = await mutate(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+    empty = (await api.execute("mutation { createCart { cart { id } secret } }"))["createCart"]
+    nothing = await mutate(api, SUBMIT, {"c": empty["cart"]["id"], "s": empty["secret"]})
+    order_edit = await mutate(api, EDIT, {"o": quote["id"], "i": {"comment": "x"}})
+
+    assert (codes(twice), twice["userErrors"][0]["field"]) == (["NOT_EDITABLE"], ["cartId"])
+    assert codes(nothing) == ["INVALID"]
+    assert codes(order_edit) == ["FORBIDDEN"]
