@@ -6,6 +6,11 @@ Importing the package registers every table on `Base.metadata` (Alembic needs al
 from models import access, catalog, custom_fields, flows, mail, orders, payments, recurring, returns
 from models.base import Base
 
+# SQLite reuses the largest rowid after a delete; ids are public (lines, states, transactions) and
+# versions compare lines by id, so an id must never be handed out twice on any store.
+for _table in Base.metadata.tables.values():
+    _table.dialect_options["sqlite"]["autoincrement"] = True
+
 __all__ = [
     "Base",
     "access",

@@ -150,3 +150,17 @@ class RequestSession(AsyncSession):
     async def run_sync(self, *args: Any, **kwargs: Any) -> Any:
         async with self._one_at_a_time():
             return await super().run_sync(*args, **kwargs)
+
+    # Ending the transaction waits its turn too: when a field fails, GraphQL cancels its siblings,
+    # but a dataloader batch they started may still be running a statement on the connection.
+    async def commit(self) -> None:
+        async with self._one_at_a_time():
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._one_at_a_time():
+            await super().rollback()
+
+    async def close(self) -> None:
+        async with self._one_at_a_time():
+            await super().close()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import structlog
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from schema import errors
 from schema.context import Context
+
+log = structlog.get_logger("ordergraph.transactions")
 
 
 class TransactionPerOperation(SchemaExtension):
@@ -24,13 +29,19 @@ class TransactionPerOperation(SchemaExtension):
         if session is None:
             return
         result = self.execution_context.result
-        # User errors live in payloads; any error in `errors` here is unexpected (or a refused request).
-        failed = result is None or bool(result.errors)
+        # User errors live in payloads and visible field errors are deliberate; anything masked is a fault.
+        failed = result is None or any(errors.should_mask(error) for error in result.errors or [])
         try:
             if failed or not context.is_write:
                 await session.rollback()
             else:
                 await session.commit()
+        except Exception as fault:
+            log.error("the operation's transaction failed", error=repr(fault), exc_info=fault)
+            if result is not None:
+                # The response object itself: strawberry returns this instance after the extensions exit.
+                result.data = None
+                result.errors = [GraphQLError("Internal server error")]
         finally:
             await session.close()
             context._session = None

@@ -47,3 +47,21 @@ async def test_timestamps_come_back_aware_in_utc(demo_store: Store, now: datetim
     assert stored == now
     assert stored is not None
     assert stored.tzinfo == datetime.UTC
+
+
+async def test_ids_are_never_handed_out_twice(demo_store: Store) -> None:
+    from models.enums import FlowKind
+    from models.flows import Flow
+
+    async with demo_store.db.write_sessions() as session, session.begin():
+        flow = Flow(name="Short-lived", kind=FlowKind.RETURN)
+        session.add(flow)
+        await session.flush()
+        first_id = flow.id
+        await session.delete(flow)
+    async with demo_store.db.write_sessions() as session, session.begin():
+        again = Flow(name="Next", kind=FlowKind.RETURN)
+        session.add(again)
+        await session.flush()
+
+    assert again.id > first_id

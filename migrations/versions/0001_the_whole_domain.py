@@ -31,7 +31,8 @@ def upgrade() -> None:
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash')),
+    sqlite_autoincrement=True
     )
     op.create_table('currencies',
     sa.Column('code', sa.String(length=3), nullable=False),
@@ -49,7 +50,8 @@ def upgrade() -> None:
     sa.Column('options', sa.JSON(), nullable=True),
     sa.Column('is_required', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_custom_field_definitions')),
-    sa.UniqueConstraint('target', 'system_name', name=op.f('uq_custom_field_definitions_target_system_name'))
+    sa.UniqueConstraint('target', 'system_name', name=op.f('uq_custom_field_definitions_target_system_name')),
+    sqlite_autoincrement=True
     )
     op.create_table('flows',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -57,7 +59,8 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('kind', sa.Enum('CART', 'QUOTE', 'ORDER', 'RETURN', name='flowkind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_flows'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_flows')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('flows', schema=None) as batch_op:
         batch_op.create_index('uq_flows_default_per_kind', ['kind'], unique=True, sqlite_where=sa.text('is_default'), postgresql_where=sa.text('is_default'))
@@ -70,7 +73,8 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
-    sa.UniqueConstraint('scope', 'key', name=op.f('uq_idempotency_records_scope_key'))
+    sa.UniqueConstraint('scope', 'key', name=op.f('uq_idempotency_records_scope_key')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idempotency_records_created_at'), ['created_at'], unique=False)
@@ -83,7 +87,8 @@ def upgrade() -> None:
     sa.Column('fee', models.money.ExactDecimal(scale=4), nullable=False),
     sa.Column('fee_vat_percent', models.money.ExactDecimal(scale=4), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_methods'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_methods')),
+    sqlite_autoincrement=True
     )
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -98,7 +103,8 @@ def upgrade() -> None:
     sa.Column('volume', models.money.ExactDecimal(scale=4), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
-    sa.UniqueConstraint('number', 'variant_id', name=op.f('uq_products_number_variant_id'))
+    sa.UniqueConstraint('number', 'variant_id', name=op.f('uq_products_number_variant_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_number'), ['number'], unique=False)
@@ -111,7 +117,8 @@ def upgrade() -> None:
     sa.Column('fee', models.money.ExactDecimal(scale=4), nullable=False),
     sa.Column('fee_vat_percent', models.money.ExactDecimal(scale=4), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipping_methods'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipping_methods')),
+    sqlite_autoincrement=True
     )
     op.create_table('test_provider_operations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -124,14 +131,16 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_test_provider_operations')),
-    sa.UniqueConstraint('reference', name=op.f('uq_test_provider_operations_reference'))
+    sa.UniqueConstraint('reference', name=op.f('uq_test_provider_operations_reference')),
+    sqlite_autoincrement=True
     )
     op.create_table('track_and_traces',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('url_template', sa.Text(), nullable=False),
     sa.Column('is_deleted', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_track_and_traces'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_track_and_traces')),
+    sqlite_autoincrement=True
     )
     op.create_table('shipping_fee_rules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,7 +154,8 @@ def upgrade() -> None:
     sa.Column('max_weight', models.money.ExactDecimal(scale=4), nullable=True),
     sa.Column('fee', models.money.ExactDecimal(scale=4), nullable=False),
     sa.ForeignKeyConstraint(['shipping_method_id'], ['shipping_methods.id'], name=op.f('fk_shipping_fee_rules_shipping_method_id_shipping_methods'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipping_fee_rules'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipping_fee_rules')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('shipping_fee_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shipping_fee_rules_shipping_method_id'), ['shipping_method_id'], unique=False)
@@ -158,7 +168,8 @@ def upgrade() -> None:
     sa.Column('default_vat_percent', models.money.ExactDecimal(scale=4), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['default_currency_code'], ['currencies.code'], name=op.f('fk_shops_default_currency_code_currencies')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_shops'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shops')),
+    sqlite_autoincrement=True
     )
     op.create_table('states',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -181,7 +192,8 @@ def upgrade() -> None:
     sa.Column('mail_other_recipients', sa.JSON(), nullable=False),
     sa.Column('mail_other_template', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['flow_id'], ['flows.id'], name=op.f('fk_states_flow_id_flows')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_states'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_states')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('states', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_states_flow_id'), ['flow_id'], unique=False)
@@ -309,7 +321,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('generated_by_schedule_id', 'recurring_due_at', name=op.f('uq_orders_generated_by_schedule_id_recurring_due_at')),
     sa.UniqueConstraint('import_channel', 'external_id', name=op.f('uq_orders_import_channel_external_id')),
     sa.UniqueConstraint('number', name=op.f('uq_orders_number')),
-    sa.UniqueConstraint('public_id', name=op.f('uq_orders_public_id'))
+    sa.UniqueConstraint('public_id', name=op.f('uq_orders_public_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index('ix_orders_customer_email', ['customer_email'], unique=False)
@@ -328,7 +341,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['from_state_id'], ['states.id'], name=op.f('fk_state_rules_from_state_id_states'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_state_id'], ['states.id'], name=op.f('fk_state_rules_to_state_id_states'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_state_rules')),
-    sa.UniqueConstraint('from_state_id', 'to_state_id', name=op.f('uq_state_rules_from_state_id_to_state_id'))
+    sa.UniqueConstraint('from_state_id', 'to_state_id', name=op.f('uq_state_rules_from_state_id_to_state_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('state_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_state_rules_from_state_id'), ['from_state_id'], unique=False)
@@ -352,7 +366,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_mail_outbox_order_id_orders'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['state_id'], ['states.id'], name=op.f('fk_mail_outbox_state_id_states'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_outbox')),
-    sa.UniqueConstraint('message_id', name=op.f('uq_mail_outbox_message_id'))
+    sa.UniqueConstraint('message_id', name=op.f('uq_mail_outbox_message_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mail_outbox_order_id'), ['order_id'], unique=False)
@@ -367,7 +382,8 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('actor', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_events_order_id_orders'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_events'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_events')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_events_order_id'), ['order_id'], unique=False)
@@ -410,7 +426,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_lines_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['parent_line_id'], ['order_lines.id'], name=op.f('fk_order_lines_parent_line_id_order_lines'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_lines_product_id_products')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lines'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lines')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
@@ -438,7 +455,8 @@ def upgrade() -> None:
     sa.Column('snapshot', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_versions_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_versions')),
-    sa.UniqueConstraint('order_id', 'number', name=op.f('uq_order_versions_order_id_number'))
+    sa.UniqueConstraint('order_id', 'number', name=op.f('uq_order_versions_order_id_number')),
+    sqlite_autoincrement=True
     )
     op.create_table('recurring_schedules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -451,14 +469,16 @@ def upgrade() -> None:
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['template_order_id'], ['orders.id'], name=op.f('fk_recurring_schedules_template_order_id_orders')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_recurring_schedules'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recurring_schedules')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('recurring_schedules', schema=None) as batch_op:
         batch_op.create_index('ix_recurring_schedules_active_next_run_at', ['is_active', 'next_run_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_recurring_schedules_template_order_id'), ['template_order_id'], unique=False)
 
     # orders and recurring_schedules refer to each other: the second key is added once both exist.
-    with op.batch_alter_table('orders', schema=None) as batch_op:
+    # (On SQLite this recreates the table, so its options are given again.)
+    with op.batch_alter_table('orders', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.create_foreign_key(
             batch_op.f('fk_orders_generated_by_schedule_id_recurring_schedules'),
             'recurring_schedules',
@@ -479,7 +499,8 @@ def upgrade() -> None:
     sa.Column('refunded_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_returns_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['state_id'], ['states.id'], name=op.f('fk_returns_state_id_states')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_returns'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_returns')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('returns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_returns_order_id'), ['order_id'], unique=False)
@@ -502,7 +523,8 @@ def upgrade() -> None:
     sa.Column('expires_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_transactions_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transactions')),
-    sa.UniqueConstraint('reference', name=op.f('uq_transactions_reference'))
+    sa.UniqueConstraint('reference', name=op.f('uq_transactions_reference')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('transactions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transactions_order_id'), ['order_id'], unique=False)
@@ -518,7 +540,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_custom_field_values_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_custom_field_values_order_line_id_order_lines'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_custom_field_values')),
-    sa.UniqueConstraint('order_id', 'order_line_id', 'definition_id', name=op.f('uq_custom_field_values_order_id_order_line_id_definition_id'))
+    sa.UniqueConstraint('order_id', 'order_line_id', 'definition_id', name=op.f('uq_custom_field_values_order_id_order_line_id_definition_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('custom_field_values', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_custom_field_values_order_id'), ['order_id'], unique=False)
@@ -533,7 +556,8 @@ def upgrade() -> None:
     sa.Column('restock', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_return_lines_order_line_id_order_lines')),
     sa.ForeignKeyConstraint(['return_id'], ['returns.id'], name=op.f('fk_return_lines_return_id_returns'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_return_lines'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_return_lines')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('return_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_return_lines_return_id'), ['return_id'], unique=False)
