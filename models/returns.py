@@ -25,6 +25,9 @@ class Return(Base):
     created_at: Mapped[datetime.datetime]
     received_at: Mapped[datetime.datetime | None]
     refunded_at: Mapped[datetime.datetime | None]
+    # The REFUND transaction of this return, set when it is reserved: settling that row (at once or by
+    # reconciliation) concludes the return, and while it is PENDING no second refund may start.
+    refund_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transactions.id"))
 
 
 class ReturnLine(Base):

@@ -9,7 +9,8 @@
     ├── TRANSITION_NOT_ALLOWED   a state change the rules, the state's kind or its deletion refuse
     ├── NOT_EDITABLE             an edit or cart change on a record whose kind or state does not allow it
     ├── NOT_CAPTURABLE           capture of an order that is not complete, is cancelled or fully captured
-    ├── AMOUNT_EXCEEDS_AVAILABLE a capture or refund beyond what is authorized or captured
+    ├── AMOUNT_EXCEEDS_AVAILABLE a capture or refund beyond what is authorized or captured, or a return of a
+    │                            line beyond what was ordered and not returned already
     ├── NEGATIVE_TOTAL           an edit or discount that would take the total below zero
     ├── PROVIDER_DECLINED        the payment provider said no (a FAILED transaction is recorded)
     ├── PROVIDER_UNSUPPORTED     the payment method's provider cannot do the operation

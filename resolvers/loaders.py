@@ -104,6 +104,7 @@ class Loaders:
             session, OrderNumber, OrderNumber.order_id, (OrderNumber.number,)
         )
         self.custom_field_values_by_order_id = CustomFieldValuesByOrderIdLoader(session, self)
+        self.return_by_id = RowsByIdLoader(session, Return)
         self.returns_by_order_id = RowListsByKeyLoader(session, Return, Return.order_id, (Return.id,))
         self.return_lines_by_return_id = RowListsByKeyLoader(
             session, ReturnLine, ReturnLine.return_id, (ReturnLine.id,)

@@ -24,6 +24,11 @@ the same key finds the entry and answers from it and from the row's status now
 calling the provider. Because the entry points at the ledger, a movement settled by
 reconciliation after a crash replays its real outcome.
 
+A movement on behalf of something besides the order (a return's refund) names it as the
+movement's `Subject`: phase 1 loads it under the order's lock before validation (its
+errors answer like validation's) and ties it to the PENDING row once reserved, so that
+settling the row, at once or by reconciliation, can conclude it too.
+
 Test hook: `ORDERGRAPH_CRASH_AFTER=reserve` (or `provider`) makes the process kill
 itself with SIGKILL right after phase 1 commits (or right after the provider answered),
 so tests can prove that reconciliation repairs exactly those crashes. Never set it in
@@ -38,7 +43,7 @@ import os
 import signal
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -75,6 +80,18 @@ class Facts:
     order: Order
     transactions: list[Transaction]
     provider_name: str | None
+    # What `Movement.subject` loaded, when the movement has one.
+    subject: Any = None
+
+
+class Subject(Protocol):
+    """What a movement acts on behalf of besides the order (see the module docstring)."""
+
+    async def load(self, session: AsyncSession, order: Order) -> Any:
+        """Read it under the order's lock for validation; a DomainError refuses the movement."""
+
+    async def reserved(self, session: AsyncSession, loaded: Any, transaction: Transaction) -> None:
+        """Tie it to the PENDING row just reserved for it."""
 
 
 Validate = Callable[[Facts], Plan]
@@ -107,6 +124,7 @@ class Movement:
     timeout_seconds: float
     note: str | None = None
     keyed: Keyed | None = None
+    subject: Subject | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -159,8 +177,9 @@ async def _phase_one(session: AsyncSession, *, public_id: str, movement: Movemen
     if entry is not None:
         return await _replay(session, order=order, entry=entry)
     transactions = await payments.transactions_of(session, order_id=order.id)
-    facts = Facts(order=order, transactions=transactions, provider_name=await _provider_name(session, order))
     try:
+        loaded = await movement.subject.load(session, order) if movement.subject is not None else None
+        facts = Facts(order, transactions, await _provider_name(session, order), loaded)
         plan = movement.validate(facts)
     except DomainError as error:
         await _remember(
@@ -177,6 +196,8 @@ async def _phase_one(session: AsyncSession, *, public_id: str, movement: Movemen
     pending = await payments.reserve(
         session, order=order, kind=movement.kind, amount=plan.amount, provider_name=provider_name, now=movement.now
     )
+    if movement.subject is not None:
+        await movement.subject.reserved(session, facts.subject, pending)
     await _remember(session, record, order, {"transaction_id": pending.id})
     if plan.offline_message is not None:
         outcome = ProviderOutcome(approved=True, message=plan.offline_message)

@@ -8,6 +8,8 @@ decline or a FAILED settlement changes nothing but the row and an event. Settlin
 row that is no longer PENDING changes nothing, so a late settle and reconciliation
 can never apply the effects twice.
 
+A settled REFUND reserved for a return concludes that return (`return_states.conclude_refund`).
+
 A settled AUTHORIZE concludes its checkout through `checkout.conclude_reconciled_authorization`:
 completed in the default ORDER state when it succeeded, its stock given back when it failed.
 """
@@ -25,7 +27,7 @@ from models.database import lock_rows
 from models.enums import EventLevel, TransactionKind, TransactionStatus
 from models.orders import Order
 from models.payments import Transaction
-from resolvers import checkout, events, orders, payments, stock
+from resolvers import checkout, events, orders, payments, return_states, stock
 from resolvers.payment_providers import ProviderOutcome
 
 SOURCE_OF_KIND = {
@@ -65,6 +67,8 @@ async def settle(
         )
     elif outcome.approved and order is not None:
         await apply_success(session, order=order, transaction=transaction, actor=actor, now=now, note=note)
+    if order is not None:
+        await return_states.conclude_refund(session, order=order, transaction=transaction, actor=actor, now=now)
     return Settled(transaction, is_new=True)
 
 

@@ -1,12 +1,14 @@
 """Stock: taken once when a checkout completes, given back once (a declined payment, a cancellation).
 
+A received return puts its returned quantities back (`restock`); the return's status makes that once.
+
 `orders.is_stock_taken` records which side of that the order is on, so neither happens twice.
 Products are locked in id order, so two orders sharing products never deadlock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -56,8 +58,19 @@ async def give_back(session: AsyncSession, *, order: Order, lines: Sequence[Orde
     order.is_stock_taken = False
 
 
+async def restock(session: AsyncSession, *, quantities: Mapping[int, Decimal]) -> None:
+    """Put quantities back in stock, by product id (the caller makes sure it happens once)."""
+    products = await _locked_products_by_id(session, sorted(quantities))
+    for product_id, quantity in quantities.items():
+        products[product_id].stock += quantity
+
+
 async def _locked_products(session: AsyncSession, lines: Sequence[OrderLine]) -> dict[int, Product]:
     ids = sorted({line.product_id for line in lines if line.type is OrderLineType.PRODUCT and line.product_id})
+    return await _locked_products_by_id(session, ids)
+
+
+async def _locked_products_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
     statement = lock_rows(sa.select(Product).where(Product.id.in_(ids)).order_by(Product.id))
     # Fresh values under the lock, even for products this session read before.
     statement = statement.execution_options(populate_existing=True)

@@ -23,6 +23,7 @@ from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
 from schema.operations.quotes import QuotesMutation
+from schema.operations.returns import ReturnsMutation
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
@@ -38,6 +39,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     FlowSetupMutation,
     CustomFieldMutation,
     ExportMutation,
+    ReturnsMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)

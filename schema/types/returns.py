@@ -13,6 +13,7 @@ from schema.context import Context
 from schema.enums import ReturnStatus
 
 if TYPE_CHECKING:
+    from schema.types.flows import State
     from schema.types.orders import Order
 
 
@@ -34,6 +35,9 @@ class Return:
     created_at: datetime.datetime
     refund_amount: Decimal | None
     comment: str | None
+    rejection_reason: str | None = strawberry.field(description="Why the return was rejected.")
+    received_at: datetime.datetime | None
+    refunded_at: datetime.datetime | None
 
     @strawberry.field
     async def order(
@@ -46,3 +50,9 @@ class Return:
         self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]
     ) -> list[ReturnLine]:
         return await info.context.loaders.return_lines_by_return_id.load(root.id)
+
+    @strawberry.field(description="Where the return stands in its RETURN flow.")
+    async def state(
+        self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]
+    ) -> Annotated[State, strawberry.lazy("schema.types.flows")] | None:
+        return await info.context.loaders.state_by_id.load(root.state_id) if root.state_id is not None else None
