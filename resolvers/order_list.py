@@ -121,7 +121,7 @@ async def page(
         .limit(size + 1)
     )
     if with_total:
-        statement = statement.add_columns(_count(conditions).label("total_count"))
+        statement = statement.add_columns(_count(conditions).scalar_subquery().label("total_count"))
     results = (await session.execute(statement)).all()
     more = len(results) > size
     results = results[:size]
@@ -251,9 +251,9 @@ def _ledger_sum(kind: TransactionKind) -> Any:
     )
 
 
-def _count(conditions: list[sa.ColumnElement[bool]]) -> Any:
+def _count(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
     # correlate(None): inside the page statement it must count on its own, not per outer row.
-    return sa.select(sa.func.count()).select_from(Order).where(*conditions).correlate(None).scalar_subquery()
+    return sa.select(sa.func.count()).select_from(Order).where(*conditions).correlate(None)
 
 
 def _ordering(column: Any, sort: SortField, *, descending: bool) -> list[Any]:

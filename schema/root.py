@@ -6,7 +6,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -46,6 +54,10 @@ Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
 
 
+# Distinct query texts kept parsed and validated; bounded, so unique texts cannot grow memory.
+_CACHED_DOCUMENTS = 256
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors_: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Log the original fault before MaskErrors hides it from the client.
@@ -53,11 +65,18 @@ class Schema(strawberry.Schema):
 
 
 def build(settings: Settings) -> Schema:
+    # The limiters' rule classes are made once, so the validation cache (keyed by document and rules) can hit:
+    # a client sending the same document again is neither parsed nor validated again, and still limited.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     # Factories, so each operation gets fresh extension instances.
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         lambda: RequestLimits(max_page_size=settings.max_page_size, max_list_length=settings.max_bulk_ids),
         TransactionPerOperation,
         lambda: MaskErrors(should_mask_error=errors.should_mask, error_message="Internal server error"),

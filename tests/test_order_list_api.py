@@ -135,6 +135,22 @@ async def test_pages_through_http(admin: GraphQLClient, demo_store: Store) -> No
     assert (back["pageInfo"]["hasNextPage"], back["pageInfo"]["hasPreviousPage"]) == (True, False)
 
 
+async def test_an_empty_page_still_counts_the_whole_list(admin: GraphQLClient, demo_store: Store) -> None:
+    await factories.committed_orders(demo_store.db, 3)
+    query = """query($after: String, $search: String) {
+      orders(first: 5, after: $after, filter: {search: $search}) {
+        totalCount pageInfo { endCursor } edges { node { id } }
+      }
+    }"""
+    everything = (await admin.execute(query))["orders"]
+
+    beyond_the_end = (await admin.execute(query, {"after": everything["pageInfo"]["endCursor"]}))["orders"]
+    nothing_found = (await admin.execute(query, {"search": "no such order"}))["orders"]
+
+    assert (beyond_the_end["totalCount"], beyond_the_end["edges"]) == (3, [])
+    assert (nothing_found["totalCount"], nothing_found["edges"]) == (0, [])
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

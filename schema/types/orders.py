@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,6 +17,7 @@ from models import payments as payment_models
 from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
 from resolvers import ledger, tracking
+from schema import loaded
 from schema.context import Context
 from schema.enums import (
     CaptureState,
@@ -95,19 +96,27 @@ class OrderEvent:
     actor: str | None
 
 
-async def _custom_field_values(
-    info: strawberry.Info[Context], order_id: int, line_id: int | None
+def _custom_field_values(info: strawberry.Info[Context], order_id: int, line_id: int | None) -> Any:
+    """The values of an order (line_id None) or of one of its lines, with their definitions (see `loaded`)."""
+    loaders = info.context.loaders
+
+    def with_definitions(values: Sequence[custom_field_models.CustomFieldValue]) -> Any:
+        mine = [value for value in values if value.order_line_id == line_id]
+        definitions = [loaders.custom_field_definition_by_id.load(value.definition_id) for value in mine]
+        return loaded.then(definitions, lambda *found: _values(mine, found))
+
+    return loaded.then([loaders.custom_field_values_by_order_id.load(order_id)], with_definitions)
+
+
+def _values(
+    values: Sequence[custom_field_models.CustomFieldValue],
+    definitions: Sequence[custom_field_models.CustomFieldDefinition | None],
 ) -> list[CustomFieldValue]:
-    values: Sequence[
-        custom_field_models.CustomFieldValue
-    ] = await info.context.loaders.custom_field_values_by_order_id.load(order_id)
-    mine = [value for value in values if value.order_line_id == line_id]
-    definitions = await info.context.loaders.custom_field_definition_by_id.load_many([v.definition_id for v in mine])
     return [
         CustomFieldValue(
             system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value
         )
-        for value, definition in zip(mine, definitions, strict=True)
+        for value, definition in zip(values, definitions, strict=True)
         if definition is not None
     ]
 
@@ -144,17 +153,18 @@ class OrderLine:
         return strawberry.ID(str(root.stock_location_id)) if root.stock_location_id is not None else None
 
     @strawberry.field
-    async def custom_fields(
+    def custom_fields(
         self, root: strawberry.Parent[order_models.OrderLine], info: strawberry.Info[Context]
     ) -> list[CustomFieldValue]:
-        return await _custom_field_values(info, root.order_id, root.id)
+        return _custom_field_values(info, root.order_id, root.id)  # type: ignore[no-any-return]
 
 
-async def _ledger(info: strawberry.Info[Context], order: order_models.Order) -> ledger.Amounts:
-    transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(
-        order.id
-    )
-    return ledger.amounts(transactions)
+def _with_ledger(
+    info: strawberry.Info[Context], order: order_models.Order, function: Callable[[ledger.Amounts], Any]
+) -> Any:
+    """`function` of the order's ledger (see `loaded`)."""
+    transactions = info.context.loaders.transactions_by_order_id.load(order.id)
+    return loaded.then([transactions], lambda rows: function(ledger.amounts(rows)))
 
 
 def _in_minor_units(order: order_models.Order, amount: Decimal) -> Decimal:
@@ -224,12 +234,14 @@ class Order:
         return root.is_deleted
 
     @strawberry.field
-    async def flow(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Flow | None:
-        return await info.context.loaders.flow_by_id.load(root.flow_id) if root.flow_id is not None else None
+    def flow(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Flow | None:
+        return loaded.value(info.context.loaders.flow_by_id.load(root.flow_id)) if root.flow_id is not None else None
 
     @strawberry.field
-    async def state(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> State | None:
-        return await info.context.loaders.state_by_id.load(root.state_id) if root.state_id is not None else None
+    def state(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> State | None:
+        if root.state_id is None:
+            return None
+        return loaded.value(info.context.loaders.state_by_id.load(root.state_id))  # type: ignore[no-any-return]
 
     @strawberry.field
     def customer(self, root: strawberry.Parent[order_models.Order]) -> Address:
@@ -240,20 +252,18 @@ class Order:
         return Address.of(root, "delivery")
 
     @strawberry.field
-    async def custom_fields(
+    def custom_fields(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[CustomFieldValue]:
-        return await _custom_field_values(info, root.id, None)
+        return _custom_field_values(info, root.id, None)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The currency as it was when the order was placed.")
     def currency(self, root: strawberry.Parent[order_models.Order]) -> Currency:
         return Currency(code=root.currency_code, name=root.currency_name, rate=root.currency_rate)
 
     @strawberry.field
-    async def lines(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
-    ) -> list[OrderLine]:
-        return await info.context.loaders.order_lines_by_order_id.load(root.id)
+    def lines(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderLine]:
+        return loaded.value(info.context.loaders.order_lines_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
     @strawberry.field
     async def payment_method(
@@ -272,33 +282,32 @@ class Order:
         return await info.context.loaders.shipping_method_by_id.load(root.shipping_method_id)
 
     @strawberry.field
-    async def capture_state(
+    def capture_state(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> CaptureState:  # type: ignore[valid-type]
-        method = (
-            await info.context.loaders.payment_method_by_id.load(root.payment_method_id)
-            if root.payment_method_id is not None
-            else None
+        if root.payment_method_id is None:
+            return _with_ledger(info, root, lambda amounts: ledger.capture_state(amounts, provider_name=None))
+        method = info.context.loaders.payment_method_by_id.load(root.payment_method_id)
+        return loaded.then(
+            [method],
+            lambda found: _with_ledger(
+                info,
+                root,
+                lambda amounts: ledger.capture_state(amounts, provider_name=found.provider if found else None),
+            ),
         )
-        return ledger.capture_state(await _ledger(info, root), provider_name=method.provider if method else None)
 
     @strawberry.field
-    async def authorized_amount(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
-    ) -> Decimal:
-        return _in_minor_units(root, (await _ledger(info, root)).authorized)
+    def authorized_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.authorized))  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def captured_amount(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
-    ) -> Decimal:
-        return _in_minor_units(root, (await _ledger(info, root)).captured)
+    def captured_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.captured))  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def refunded_amount(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
-    ) -> Decimal:
-        return _in_minor_units(root, (await _ledger(info, root)).refunded)
+    def refunded_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.refunded))  # type: ignore[no-any-return]
 
     @strawberry.field(description="When the latest succeeded authorization lapses at the provider, if it says.")
     async def authorization_expires_at(
@@ -321,10 +330,10 @@ class Order:
         return root.total.with_vat - (await _ledger(info, root)).authorized
 
     @strawberry.field
-    async def transactions(
+    def transactions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[Transaction]:
-        return await info.context.loaders.transactions_by_order_id.load(root.id)
+        return loaded.value(info.context.loaders.transactions_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
     @strawberry.field
     async def track_and_trace(
@@ -348,10 +357,8 @@ class Order:
         return root.quote_status
 
     @strawberry.field
-    async def events(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
-    ) -> list[OrderEvent]:
-        return await info.context.loaders.events_by_order_id.load(root.id)
+    def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
+        return loaded.value(info.context.loaders.events_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
     @strawberry.field
     async def versions(
