@@ -18,6 +18,7 @@ from schema.operations.catalog import CatalogQuery
 from schema.operations.custom_fields import CustomFieldMutation
 from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
+from schema.operations.imports import ImportMutation
 from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
@@ -26,7 +27,13 @@ from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
 from schema.transactions import TransactionPerOperation
 
-QUERY_CLASSES: tuple[type, ...] = (OrderQuery, OrderListQuery, CatalogQuery, FlowsQuery, StatisticsQuery)
+QUERY_CLASSES: tuple[type, ...] = (
+    OrderQuery,
+    OrderListQuery,
+    CatalogQuery,
+    FlowsQuery,
+    StatisticsQuery,
+)
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
     StateChangeMutation,
@@ -34,6 +41,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     FlowSetupMutation,
     CustomFieldMutation,
     ExportMutation,
+    ImportMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)
