@@ -22,6 +22,7 @@ from schema.operations.imports import ImportMutation
 from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
+from schema.operations.recurring import RecurringMutation, RecurringQuery
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
@@ -33,6 +34,7 @@ QUERY_CLASSES: tuple[type, ...] = (
     CatalogQuery,
     FlowsQuery,
     StatisticsQuery,
+    RecurringQuery,
 )
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
@@ -42,6 +44,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     CustomFieldMutation,
     ExportMutation,
     ImportMutation,
+    RecurringMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)
