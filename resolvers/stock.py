@@ -1,4 +1,4 @@
-"""Stock: taken once when a checkout completes, given back once (a declined payment, a cancellation).
+"""Stock: taken once when an order is placed, given back once (a declined payment, a cancellation).
 
 A received return puts its returned quantities back (`restock`); the return's status makes that once.
 
@@ -45,6 +45,22 @@ async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine
     for product_id, quantity in asked.items():
         products[product_id].stock -= quantity
     order.is_stock_taken = True
+
+
+async def take_even_if_short(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine]) -> list[Product]:
+    """Take every product line's quantity from stock even where it goes below zero: the sale happened already.
+
+    For orders made elsewhere (an import, a subscription's occurrence), which a shortage cannot undo.
+    Returns the products left below zero; raises ALREADY_DONE when the order's stock is taken already.
+    """
+    if order.is_stock_taken:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"The stock of {order.public_id} is taken already.")
+    products = await _locked_products(session, lines)
+    for line in lines:
+        if line.type is OrderLineType.PRODUCT and line.product_id is not None:
+            products[line.product_id].stock -= line.quantity
+    order.is_stock_taken = True
+    return [product for product in products.values() if product.stock < 0]
 
 
 async def give_back(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine]) -> None:

@@ -27,17 +27,26 @@ from schema.operations.custom_fields import CustomFieldMutation
 from schema.operations.editing import EditingMutation
 from schema.operations.flow_setup import FlowSetupMutation
 from schema.operations.flows import FlowsQuery
+from schema.operations.imports import ImportMutation
 from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
 from schema.operations.quotes import QuotesMutation
 from schema.operations.returns import ReturnsMutation
+from schema.operations.recurring import RecurringMutation, RecurringQuery
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
 from schema.transactions import TransactionPerOperation
 
-QUERY_CLASSES: tuple[type, ...] = (OrderQuery, OrderListQuery, CatalogQuery, FlowsQuery, StatisticsQuery)
+QUERY_CLASSES: tuple[type, ...] = (
+    OrderQuery,
+    OrderListQuery,
+    CatalogQuery,
+    FlowsQuery,
+    StatisticsQuery,
+    RecurringQuery,
+)
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
     QuotesMutation,
@@ -48,6 +57,8 @@ MUTATION_CLASSES: tuple[type, ...] = (
     CustomFieldMutation,
     ExportMutation,
     ReturnsMutation,
+    ImportMutation,
+    RecurringMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)
