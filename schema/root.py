@@ -24,6 +24,7 @@ from schema.operations.payments import PaymentsMutation
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
+from schema.operations.tracking import TrackingMutation
 from schema.transactions import TransactionPerOperation
 
 QUERY_CLASSES: tuple[type, ...] = (OrderQuery, OrderListQuery, CatalogQuery, FlowsQuery, StatisticsQuery)
@@ -34,6 +35,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     FlowSetupMutation,
     CustomFieldMutation,
     ExportMutation,
+    TrackingMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)
