@@ -83,6 +83,10 @@ class Clock:
     def __init__(self, at: datetime.datetime) -> None:
         self.at = at
 
+    @classmethod
+    def now(cls) -> Clock:
+        return cls(datetime.datetime.now(datetime.UTC))
+
     def __call__(self) -> datetime.datetime:
         return self.at
 

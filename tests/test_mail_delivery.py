@@ -19,13 +19,15 @@ NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)
 COMPOSER = mail.composer_for(template_folder=None, default_sender="shop@example.com")
 
 
-async def _queue_shipped(db: database.Database, count: int, **order_kwargs: object) -> list[str]:
-    """`count` orders moved from Picked to Shipped (the demo state with a customer mail), committed."""
-    ids = await factories.committed_orders(db, count, state_name="Picked", **order_kwargs)
+async def _queue_shipped(
+    db: database.Database, count: int, *, now: datetime.datetime = NOW, **order_kwargs: object
+) -> list[str]:
+    """`count` orders moved from Picked to Shipped (the demo state with a customer mail) at `now`, committed."""
+    ids = await factories.committed_orders(db, count, state_name="Picked", now=now, **order_kwargs)
     async with db.write_sessions() as session, session.begin():
         shipped = await factories.state_named(session, "Shipped")
         await state_changes.change_state(
-            session, order_ids=ids, state_id=str(shipped.id), now=NOW, actor="admin:test", composer=COMPOSER
+            session, order_ids=ids, state_id=str(shipped.id), now=now, actor="admin:test", composer=COMPOSER
         )
     return ids
 
