@@ -27,8 +27,18 @@ class Settings(pydantic_settings.BaseSettings):
     # Mail.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
+    smtp_timeout_seconds: float = 10.0
+    # Searched before the templates shipped in resolvers/mail_templates/.
     mail_template_folder: str | None = None
     mail_default_sender: str = "shop@example.com"
+    # Delivery: attempts before FAILED, the first retry delay (doubled each time), the claim lease.
+    mail_max_attempts: int = 5
+    mail_retry_after_seconds: int = 60
+    mail_lease_seconds: int = 300
+    mail_batch_size: int = 20
+    # The worker's round: mail every round, reconciliation at most this often.
+    worker_interval_seconds: float = 10.0
+    reconcile_every_seconds: int = 60
     # Payments.
     provider_timeout_seconds: float = 10.0
     reconcile_after_seconds: int = 300

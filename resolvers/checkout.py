@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import money
 from models.catalog import PaymentMethod
 from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
+from models.flows import State
 from models.orders import Order, OrderLine
 from models.payments import IdempotencyRecord, Transaction
 from resolvers import (
@@ -43,6 +44,7 @@ from resolvers import (
     payment_providers,
     payments,
     pricing,
+    state_changes,
     stock,
 )
 from resolvers.errors import DomainError, ErrorCode, invalid
@@ -295,6 +297,9 @@ async def _mark_complete(
         orders.touch(order, now=now)
         message = f"Checkout completed: {_shown(reserved.transaction.amount, order)} authorized."
         events.record(session, order_id=order.id, source="checkout", message=message, actor=actor, now=now)
+        # Entering the default state is a state change like any other: its mails go out too.
+        state = await session.get_one(State, reserved.state_id)
+        await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     if reserved.claim_id is not None:
         await idempotency.finish(session, record_id=reserved.claim_id, result={"order": order.id})
     await session.flush()

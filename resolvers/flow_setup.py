@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.enums import FlowKind
 from models.flows import Flow, State, StateRule
 from models.orders import Order
+from resolvers import mail as state_mail
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.flows import parse_id
 
@@ -246,16 +247,31 @@ def _name(name: object) -> str:
 
 
 def _set_mail(state: State, mail: StateMail | None) -> None:
-    state.mail_template = mail.template.strip() or None if mail else None
-    if mail is not None and state.mail_template is None:
-        raise invalid("A state mail needs a template.", ["input", "mail", "template"])
-    state.mail_subject = mail.subject if mail else None
-    state.mail_sender_email = mail.sender_email if mail else None
-    state.mail_sender_name = mail.sender_name if mail else None
-    state.mail_send_to_customer = mail.send_to_customer if mail else True
-    state.mail_send_to_delivery_email = mail.send_to_delivery_email if mail else False
-    state.mail_other_recipients = list(mail.other_recipients) if mail else []
-    state.mail_other_template = mail.other_template if mail else None
+    """Set (or with None clear) the state's mail; INVALID with the path of a malformed part."""
+    if mail is None:
+        state.mail_template = state.mail_subject = state.mail_other_template = None
+        state.mail_sender_email = state.mail_sender_name = None
+        state.mail_send_to_customer, state.mail_send_to_delivery_email = True, False
+        state.mail_other_recipients = []
+        return
+    field = ["input", "mail"]
+    state.mail_template = mail.template.strip() or None
+    if state.mail_template is None:
+        raise invalid("A state mail needs a template.", [*field, "template"])
+    state.mail_subject = state_mail.check_subject(mail.subject, field=[*field, "subject"])
+    state.mail_sender_email = (
+        state_mail.check_address(mail.sender_email, field=[*field, "senderEmail"]) if mail.sender_email else None
+    )
+    if mail.sender_name is not None and not mail.sender_name.isprintable():
+        raise invalid("A sender name is one line of text.", [*field, "senderName"])
+    state.mail_sender_name = mail.sender_name
+    state.mail_send_to_customer = mail.send_to_customer
+    state.mail_send_to_delivery_email = mail.send_to_delivery_email
+    state.mail_other_recipients = [
+        state_mail.check_address(address, field=[*field, "otherRecipients", str(position)])
+        for position, address in enumerate(mail.other_recipients)
+    ]
+    state.mail_other_template = (mail.other_template or "").strip() or None
 
 
 async def _default_flow_id(session: AsyncSession, *, kind: FlowKind) -> int | None:

@@ -45,7 +45,7 @@ from models.database import lock_rows
 from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, RecurringUnit
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from models.recurring import RecurringSchedule
-from resolvers import bulk, events, flows, orders, pricing, stock
+from resolvers import bulk, events, flows, orders, pricing, state_changes, stock
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 
 EVENT_SOURCE = "recurring"
@@ -248,6 +248,7 @@ async def _generate(
         f"in state {state.name}, payment to be collected."
     )
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     if short:
         listed = ", ".join(f"{product.number} ({product.stock.normalize():f})" for product in short)
         events.record(

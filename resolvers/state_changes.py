@@ -3,7 +3,8 @@
 A state with rules may move only to their targets; a state without rules to any
 state of a flow of the same kind. A deleted target, a target of another kind, a
 deleted order or the state the order is in already are refused. All accepted
-orders move with one UPDATE (revision bumped) and one multi-row INSERT of events.
+orders move with one UPDATE (revision bumped) and one multi-row INSERT of events;
+the target state's mails are queued in the same transaction (`resolvers.mail`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.enums import FlowKind
 from models.flows import Flow, State, StateRule
 from models.orders import Order
-from resolvers import bulk
+from models.settings import get_settings
+from resolvers import bulk, mail
 from resolvers.errors import DomainError, ErrorCode, not_found
 from resolvers.flows import parse_id
 
@@ -26,7 +28,13 @@ EVENT_SOURCE = "changeState"
 
 
 async def change_state(
-    session: AsyncSession, *, order_ids: Sequence[str], state_id: str, now: datetime.datetime, actor: str | None
+    session: AsyncSession,
+    *,
+    order_ids: Sequence[str],
+    state_id: str,
+    now: datetime.datetime,
+    actor: str | None,
+    composer: mail.Composer | None = None,
 ) -> list[bulk.Outcome]:
     """Move each order to the state, one outcome per requested id in request order.
 
@@ -53,17 +61,27 @@ async def change_state(
         session, moving.values(), values={"state_id": target.id, "flow_id": target.flow_id}, now=now
     )
     await bulk.record_events(session, messages, source=EVENT_SOURCE, actor=actor, now=now)
-    await on_state_changed(session, state=target, orders=list(moving.values()), now=now)
+    await on_state_changed(session, state=target, orders=list(moving.values()), now=now, composer=composer)
     return outcomes
 
 
 async def on_state_changed(
-    session: AsyncSession, *, state: State, orders: Sequence[Order], now: datetime.datetime
+    session: AsyncSession,
+    *,
+    state: State,
+    orders: Sequence[Order],
+    now: datetime.datetime,
+    composer: mail.Composer | None = None,
 ) -> None:
-    """Hook run in the same transaction after orders entered `state`: the mail capability queues the state's mails here.
+    """Run in the same transaction after orders entered `state`: queue the state's mails.
 
-    Mail is delivered by a later issue; until then no state mail is queued.
+    Any path that puts orders in a state calls it. `composer` says where templates come from;
+    left out, it is the one the process settings configure.
     """
+    if state.mail_template and orders:
+        await mail.queue_state_mails(
+            session, state=state, orders=orders, now=now, composer=composer or mail.composer_from(get_settings())
+        )
 
 
 def _refusal(order: Order, target: State, target_kind: FlowKind, rules: dict[int, set[int]]) -> DomainError | None:

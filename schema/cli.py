@@ -1,10 +1,11 @@
-"""The `ordergraph` command line: serve, migrate, seed, token, reconcile, schema."""
+"""The `ordergraph` command line: serve, migrate, seed, token, reconcile, worker, schema."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 import logging
+import signal
 import sys
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from models import database, migration
 from models.enums import Role
 from models.settings import get_settings
 from resolvers import access, demo, payment_providers, reconciliation
+from schema import worker as worker_loop
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ordergraph: an order-management GraphQL service.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
@@ -119,24 +121,55 @@ def reconcile(
 ) -> None:
     """Settle PENDING payment transactions by asking their providers; purge expired idempotency keys."""
     report = asyncio.run(_reconcile(older_than))
-    typer.echo(
-        f"reconciled: {report.succeeded} succeeded, {report.failed} failed, {report.unknown} still pending; "
-        f"purged {report.purged_keys} idempotency keys"
-    )
+    typer.echo(f"reconciled: {worker_loop.describe_reconciliation(report)}")
 
 
 async def _reconcile(older_than: int | None) -> reconciliation.Report:
     settings = get_settings()
-    seconds = settings.reconcile_after_seconds if older_than is None else older_than
     db = database.connect(settings)
     try:
-        return await reconciliation.run(
-            db.write_sessions,
-            payment_providers.Providers(db.write_sessions),
-            older_than=datetime.timedelta(seconds=seconds),
+        return await worker_loop.reconcile_once(
+            db,
+            settings,
+            providers=payment_providers.Providers(db.write_sessions),
+            older_than_seconds=older_than,
             now=_now(),
-            keep_keys_for=datetime.timedelta(hours=settings.idempotency_keep_hours),
-            lookup_timeout_seconds=settings.provider_timeout_seconds,
+        )
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run every job once, then exit (1 if a job failed).")] = False,
+    interval: Annotated[
+        float | None, typer.Option("--interval", help="Seconds between rounds (default: the settings').")
+    ] = None,
+) -> None:
+    """Deliver the mail outbox and run the other periodic jobs (reconciliation), round after round."""
+    from schema import logs
+
+    settings = get_settings()
+    logs.configure(settings)
+    failed = asyncio.run(_work(once=once, interval=settings.worker_interval_seconds if interval is None else interval))
+    if failed:
+        raise typer.Exit(1)
+
+
+async def _work(*, once: bool, interval: float) -> list[str]:
+    settings = get_settings()
+    db = database.connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        return await worker_loop.run(
+            worker_loop.standard_jobs(settings, db, stop=stop),
+            once=once,
+            interval_seconds=interval,
+            stop=stop,
+            report=lambda line: typer.echo(line),
         )
     finally:
         await db.dispose()

@@ -32,11 +32,12 @@ from schema.operations.order_list import OrderListQuery
 from schema.operations.orders import OrderQuery
 from schema.operations.payments import PaymentsMutation
 from schema.operations.quotes import QuotesMutation
-from schema.operations.returns import ReturnsMutation
 from schema.operations.recurring import RecurringMutation, RecurringQuery
+from schema.operations.returns import ReturnsMutation
 from schema.operations.state_changes import StateChangeMutation
 from schema.operations.statistics import ExportMutation, StatisticsQuery
 from schema.operations.storefront import StorefrontMutation
+from schema.operations.tracking import TrackingMutation
 from schema.transactions import TransactionPerOperation
 
 QUERY_CLASSES: tuple[type, ...] = (
@@ -59,6 +60,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ReturnsMutation,
     ImportMutation,
     RecurringMutation,
+    TrackingMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)

@@ -231,3 +231,22 @@ async def _stock(store: Store, number: str) -> Decimal:
         stock = await session.scalar(sa.select(Product.stock).where(Product.number == number))
     assert stock is not None
     return stock
+
+
+async def test_the_workers_recurring_job_generates_due_orders(demo_store: Store) -> None:
+    import asyncio
+
+    from models.settings import Settings
+    from schema import worker
+
+    schedule_id = await _schedule(demo_store, unit=RecurringUnit.DAY)
+    [job] = [
+        job for job in worker.standard_jobs(Settings(), demo_store.db, stop=asyncio.Event()) if job.name == "recurring"
+    ]
+
+    report = await job.run(START + datetime.timedelta(days=1, hours=1))
+    again = await job.run(START + datetime.timedelta(days=1, hours=1))
+
+    assert report == "2 recurring orders generated, 0 schedules failed"
+    assert again == ""
+    assert len(await _generated(demo_store, schedule_id)) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import state_changes
+from resolvers import mail, state_changes
 from schema.bulk import run_admin_bulk
 from schema.context import Context
 from schema.payloads import BulkOrderPayload
@@ -26,5 +26,6 @@ class StateChangeMutation:
                 state_id=str(state_id),
                 now=context.now,
                 actor=context.viewer.actor,
+                composer=mail.composer_from(context.settings),
             ),
         )

@@ -324,10 +324,8 @@ class Order:
             "below zero part of the authorization is no longer needed (or a refund is due)."
         )
     )
-    async def payment_delta(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
-    ) -> Decimal:
-        return root.total.with_vat - (await _ledger(info, root)).authorized
+    def payment_delta(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
+        return _with_ledger(info, root, lambda amounts: root.total.with_vat - amounts.authorized)  # type: ignore[no-any-return]
 
     @strawberry.field
     def transactions(

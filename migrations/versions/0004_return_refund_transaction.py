@@ -1,7 +1,7 @@
 """the refund transaction of a return
 
-Revision ID: 0004r
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-26 10:00:00
 """
 
@@ -11,14 +11,15 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0004r'
-down_revision: str | None = '0002'
+revision: str = '0004'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('returns', schema=None) as batch_op:
+    # On SQLite the FK recreates the table: its options are given again.
+    with op.batch_alter_table('returns', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('refund_transaction_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f('fk_returns_refund_transaction_id_transactions'), 'transactions', ['refund_transaction_id'], ['id']
@@ -26,6 +27,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('returns', schema=None) as batch_op:
+    # On SQLite the FK recreates the table: its options are given again.
+    with op.batch_alter_table('returns', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_returns_refund_transaction_id_transactions'), type_='foreignkey')
         batch_op.drop_column('refund_transaction_id')
