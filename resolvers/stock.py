@@ -18,6 +18,7 @@ from models.catalog import Product
 from models.database import lock_rows
 from models.enums import OrderLineType
 from models.orders import Order, OrderLine
+from models.returns import Return, ReturnLine
 from resolvers.errors import DomainError, ErrorCode
 
 
@@ -64,13 +65,17 @@ async def take_even_if_short(session: AsyncSession, *, order: Order, lines: Sequ
 
 
 async def give_back(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine]) -> None:
-    """Return every product line's quantity to stock; ALREADY_DONE when it is not taken."""
+    """Return every product line's quantity to stock, less what received returns restocked already.
+
+    Raises ALREADY_DONE when the order's stock is not taken.
+    """
     if not order.is_stock_taken:
         raise DomainError(ErrorCode.ALREADY_DONE, f"The stock of {order.public_id} is not taken.")
     products = await _locked_products(session, lines)
+    restocked = await _restocked_by_returns(session, order_id=order.id)
     for line in lines:
         if line.type is OrderLineType.PRODUCT and line.product_id is not None:
-            products[line.product_id].stock += line.quantity
+            products[line.product_id].stock += line.quantity - restocked.get(line.id, Decimal(0))
     order.is_stock_taken = False
 
 
@@ -79,6 +84,17 @@ async def restock(session: AsyncSession, *, quantities: Mapping[int, Decimal]) -
     products = await _locked_products_by_id(session, sorted(quantities))
     for product_id, quantity in quantities.items():
         products[product_id].stock += quantity
+
+
+async def _restocked_by_returns(session: AsyncSession, *, order_id: int) -> dict[int, Decimal]:
+    """Per order line, the quantity received returns put back in stock."""
+    rows = await session.execute(
+        sa.select(ReturnLine.order_line_id, sa.func.sum(ReturnLine.quantity))
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(Return.order_id == order_id, Return.received_at.is_not(None), ReturnLine.restock)
+        .group_by(ReturnLine.order_line_id)
+    )
+    return {line_id: quantity for line_id, quantity in rows.all()}
 
 
 async def _locked_products(session: AsyncSession, lines: Sequence[OrderLine]) -> dict[int, Product]:
