@@ -439,6 +439,11 @@ async def test_authorization_expiry_field_and_filter_clause(money: Money) -> Non
         found = (await session.scalars(sa.select(Order.public_id).where(clause).order_by(Order.id))).all()
     assert found == [soon]
     assert later not in found
+    listed = await money.admin.execute(
+        "query($t: DateTime!) { orders(filter: {authorizationExpiresBefore: $t}) { edges { node { id } } } }",
+        {"t": (now + datetime.timedelta(days=2)).isoformat()},
+    )
+    assert [edge["node"]["id"] for edge in listed["orders"]["edges"]] == [soon]
 
 
 async def test_transactions_carry_the_providers_expiry(money: Money) -> None:
