@@ -55,8 +55,8 @@ async def find_many(session: AsyncSession, public_ids: Sequence[str], *, for_upd
         )
         if for_update:
             statement = statement.with_for_update(of=Order)
-        for order, prefix, number in (await session.execute(statement)).all():
-            found[(str(prefix), number)] = order
+        for row, prefix, number in (await session.execute(statement)).all():
+            found[(str(prefix), number)] = row
     outcomes = []
     for position, public_id in enumerate(public_ids):
         parsed = wanted[public_id]

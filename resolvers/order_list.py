@@ -122,7 +122,7 @@ async def page(
     )
     if with_total:
         statement = statement.add_columns(_count(conditions).scalar_subquery().label("total_count"))
-    results = (await session.execute(statement)).all()
+    results = list((await session.execute(statement)).all())
     more = len(results) > size
     results = results[:size]
     total = int(results[0].total_count) if with_total and results else None
@@ -158,7 +158,7 @@ def capture_state_of(state: CaptureState) -> sa.ColumnElement[bool]:
     )
     captured = _ledger_sum(TransactionKind.CAPTURE)
     authorized = _ledger_sum(TransactionKind.AUTHORIZE) - _ledger_sum(TransactionKind.CANCEL)
-    zero = sa.literal_column("0")
+    zero: sa.ColumnElement[int] = sa.literal_column("0")
     if state is CaptureState.NOT_SUPPORTED:
         return sa.not_(supported)
     if state is CaptureState.NOT_CAPTURED:

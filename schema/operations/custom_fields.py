@@ -28,8 +28,8 @@ class CustomFieldMutation:
                 info.context.session,
                 system_name=input.system_name,
                 name=input.name,
-                target=CustomFieldTarget(input.target.value),
-                type=CustomFieldType(input.type.value),
+                target=CustomFieldTarget(input.target),
+                type=CustomFieldType(input.type),
                 options=input.options,
                 required=bool(input.required),
             ),
@@ -50,7 +50,7 @@ class CustomFieldMutation:
             lambda: custom_fields.delete_definition(
                 info.context.session,
                 system_name=system_name,
-                target=CustomFieldTarget(target.value),
+                target=CustomFieldTarget(target),
             ),
         )
         return DeletePayload(deleted_id=strawberry.ID(str(deleted_id)) if deleted_id else None, user_errors=errors)

@@ -55,7 +55,7 @@ class OrderListQuery:
         viewer = info.context.viewer
         if viewer.role is not Role.CUSTOMER or not viewer.customer_id:
             raise ClientError("myOrders needs a customer token.")
-        mine = order_list.Filter(customer_id=viewer.customer_id, kind=OrderKind(kind.value) if kind else None)
+        mine = order_list.Filter(customer_id=viewer.customer_id, kind=OrderKind(kind) if kind else None)
         return await _connection(
             info, mine, sort=order_list.SortField.CREATED_AT, descending=True, first=first, after=after
         )
