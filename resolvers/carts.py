@@ -24,7 +24,7 @@ from models import money
 from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
 from models.enums import OrderKind, OrderLineType, Role
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
-from resolvers import access, catalog, checkout, custom_fields, events, orders, pricing
+from resolvers import access, catalog, checkout, custom_fields, events, orders, pricing, validation
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 
 MAX_QUANTITY = Decimal(1_000_000)
@@ -256,7 +256,7 @@ async def _apply_details(
     texts = {"display_name": details.display_name, "customer_comment": details.customer_comment}
     texts["voucher_code"] = details.voucher_code
     for name, value in texts.items():
-        if value is not None and _set_text(order, name, value, ["details", _camel(name)]):
+        if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
             changed.append(name)
     if details.payment_method_id is not None:
         await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
@@ -278,9 +278,9 @@ def _set_address(order: Order, prefix: str, address: Mapping[str, str | None]) -
     changed = False
     for name, value in address.items():
         if name not in ADDRESS_FIELDS:
-            raise invalid(f"Unknown address field {name}.", ["details", prefix, _camel(name)])
+            raise invalid(f"Unknown address field {name}.", ["details", prefix, validation.camel(name)])
         if value is not None:
-            changed |= _set_text(order, f"{prefix}_{name}", value, ["details", prefix, _camel(name)])
+            changed |= _set_text(order, f"{prefix}_{name}", value, ["details", prefix, validation.camel(name)])
     return changed
 
 
@@ -408,8 +408,3 @@ async def _write_custom_fields(
             session, order_id=order.id, line_id=line.id if line is not None else None, values=values,
             field=[*field, "customFields"],
         )  # fmt: skip
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)

@@ -191,7 +191,7 @@ def _apply_details(order: Order, changes: Changes) -> list[str]:
             checked = validation.texts_fit(Order, values, column_prefix=f"{prefix}_", field=["input", prefix])
             for name, value in checked.items():
                 setattr(order, f"{prefix}_{name}", value)
-            summary.append(f"{prefix} details ({', '.join(_camel(name) for name in checked)})")
+            summary.append(f"{prefix} details ({', '.join(validation.camel(name) for name in checked)})")
     if changes.comment is not None:
         order.comment = validation.text_fits(Order.comment, changes.comment, field=["input", "comment"])
         summary.append("comment")
@@ -218,8 +218,3 @@ async def _apply_lines(
     for position, discount in enumerate(changes.add_order_discounts):
         await editor.add_order_discount(discount, field=["input", "addOrderDiscounts", str(position)])
     return editor.summary
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)

@@ -33,7 +33,7 @@ def texts_fit(
     for name, value in values.items():
         column = mapper.attrs[f"{column_prefix}{name}"]
         try:
-            checked[name] = text_fits(column.class_attribute, value, field=[*field, _camel(name)])
+            checked[name] = text_fits(column.class_attribute, value, field=[*field, camel(name)])
         except DomainError as fault:
             faults.append(fault)
     if faults:
@@ -49,6 +49,7 @@ def positive_quantity(quantity: Decimal, *, field: Sequence[str]) -> Decimal:
     return quantity
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
+    """A column's name as the API spells it (`country_code` → `countryCode`), for field paths."""
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import money
 from models.custom_fields import CustomFieldDefinition, CustomFieldValue
 from models.orders import ADDRESS_FIELDS, Order, OrderLine, OrderVersion
+from resolvers import validation
 from resolvers.errors import not_found
 
 ORDER_FIELDS = ("kind", "display_name", "customer_id", "comment", "customer_comment", "voucher_code", "currency_code")
@@ -59,16 +60,16 @@ def snapshot(
     return {
         "id": order.public_id,
         "revision": order.revision,
-        **{_camel(field): _plain(getattr(order, field)) for field in ORDER_FIELDS},
-        "customer": {_camel(field): getattr(order, f"customer_{field}") for field in ADDRESS_FIELDS},
-        "delivery": {_camel(field): getattr(order, f"delivery_{field}") for field in ADDRESS_FIELDS},
-        **{_camel(field): _price(getattr(order, field)) for field in PRICE_FIELDS},
+        **{validation.camel(field): _plain(getattr(order, field)) for field in ORDER_FIELDS},
+        "customer": {validation.camel(field): getattr(order, f"customer_{field}") for field in ADDRESS_FIELDS},
+        "delivery": {validation.camel(field): getattr(order, f"delivery_{field}") for field in ADDRESS_FIELDS},
+        **{validation.camel(field): _price(getattr(order, field)) for field in PRICE_FIELDS},
         "weight": _plain(order.weight),
         "customFields": custom_fields,
         "lines": {
             str(line.id): {
-                **{_camel(field): _plain(getattr(line, field)) for field in LINE_FIELDS},
-                **{_camel(field): _price(getattr(line, field)) for field in LINE_PRICE_FIELDS},
+                **{validation.camel(field): _plain(getattr(line, field)) for field in LINE_FIELDS},
+                **{validation.camel(field): _price(getattr(line, field)) for field in LINE_PRICE_FIELDS},
                 "customFields": line_custom_fields.get(line.id, {}),
             }
             for line in lines
@@ -157,8 +158,3 @@ def _decimal(value: Decimal, places: int) -> str:
     exponent = value.normalize().as_tuple().exponent
     kept = max(places, -exponent if isinstance(exponent, int) else 0)
     return format(value.quantize(Decimal(1).scaleb(-kept)), "f")
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)

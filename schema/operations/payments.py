@@ -24,12 +24,12 @@ from schema.payloads import BulkOrderPayload, OrderPayload, OrderResult
 Value = TypeVar("Value")
 
 
-def _given(value: Value | None) -> Value | None:
+def given(value: Value | None) -> Value | None:
     """An argument left out (UNSET: the contract gives these arguments no default) as None."""
     return None if value is strawberry.UNSET else value
 
 
-def _movement_arguments(context: Context) -> dict[str, Any]:
+def movement_arguments(context: Context) -> dict[str, Any]:
     """Who, when, and through which providers: the same for every money movement of a request."""
     assert context.providers is not None, "the app builds the providers"
     return {
@@ -82,9 +82,9 @@ class PaymentsMutation:
         outcomes = await capture.capture(
             context.db.write_sessions,
             order_ids=[str(i) for i in order_ids],
-            amount=_given(amount),
-            idempotency_key=_given(idempotency_key),
-            **_movement_arguments(context),
+            amount=given(amount),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
         )
         return BulkOrderPayload(results=await _results(info, outcomes))
 
@@ -105,10 +105,10 @@ class PaymentsMutation:
         outcome = await refunds.refund(
             context.db.write_sessions,
             order_id=str(order_id),
-            amount=_given(amount),
-            reason=_given(reason),
-            idempotency_key=_given(idempotency_key),
-            **_movement_arguments(context),
+            amount=given(amount),
+            reason=given(reason),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
         )
         [result] = await _results(info, [outcome])
         return OrderPayload(order=result.order, user_errors=result.user_errors)
@@ -125,8 +125,8 @@ class PaymentsMutation:
         outcomes = await cancellation.cancel(
             context.db.write_sessions,
             order_ids=[str(i) for i in order_ids],
-            reason=_given(reason),
-            **_movement_arguments(context),
+            reason=given(reason),
+            **movement_arguments(context),
         )
         return BulkOrderPayload(results=await _results(info, outcomes))
 

@@ -19,7 +19,7 @@ from schema import guards
 from schema.context import Context
 from schema.errors import attempt, user_errors
 from schema.inputs import ReturnLineInput
-from schema.operations.payments import _given, _movement_arguments
+from schema.operations.payments import given, movement_arguments
 from schema.payloads import ReturnPayload
 
 
@@ -59,7 +59,7 @@ class ReturnsMutation:
                 context.session,
                 order_id=str(order_id),
                 lines=[_line(line) for line in lines],
-                comment=_given(comment),
+                comment=given(comment),
                 now=context.now,
                 actor=context.viewer.actor,
             ),
@@ -92,9 +92,9 @@ class ReturnsMutation:
         refunded = await return_refunds.refund(
             context.db.write_sessions,
             return_id=str(return_id),
-            amount=_given(amount),
-            idempotency_key=_given(idempotency_key),
-            **_movement_arguments(context),
+            amount=given(amount),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
         )
         if refunded.error is not None:
             return ReturnPayload(user_errors=user_errors(refunded.error))
@@ -110,7 +110,7 @@ class ReturnsMutation:
             lambda: returns.reject(
                 context.session,
                 return_id=str(return_id),
-                reason=_given(reason),
+                reason=given(reason),
                 now=context.now,
                 actor=context.viewer.actor,
             ),
