@@ -28,7 +28,7 @@ from benchmarks import data
 from models import database, migration
 from models.enums import Role
 from models.settings import Settings
-from resolvers import access
+from resolvers.core import access
 from schema.app import create_app
 
 ROUNDS = 15

@@ -18,7 +18,7 @@ from models.flows import Flow, State
 from models.orders import Order, OrderEvent, OrderLine, OrderNumber
 from models.payments import Transaction
 from models.settings import Settings
-from resolvers import demo
+from resolvers.setup import demo
 
 FULL_ORDERS = 10_000
 BARE_ORDERS = 90_000

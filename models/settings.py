@@ -28,7 +28,7 @@ class Settings(pydantic_settings.BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_timeout_seconds: float = 10.0
-    # Searched before the templates shipped in resolvers/mail_templates/.
+    # Searched before the templates shipped in resolvers/fulfilment/mail_templates/.
     mail_template_folder: str | None = None
     mail_default_sender: str = "shop@example.com"
     # Delivery: attempts before FAILED, the first retry delay (doubled each time), the claim lease.

@@ -18,8 +18,9 @@ from strawberry.asgi import GraphQL
 
 from models import database
 from models.settings import Settings, get_settings
-from resolvers import access, payment_providers
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core import access
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.payments import payment_providers
 from schema import logs, root
 from schema.context import Context
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import strawberry
 
-from resolvers import bulk
+from resolvers.core import bulk
 from schema import errors
 from schema.context import Context
 from schema.guards import admin_errors

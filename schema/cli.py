@@ -14,7 +14,9 @@ import typer
 from models import database, migration
 from models.enums import Role
 from models.settings import get_settings
-from resolvers import access, demo, payment_providers, reconciliation
+from resolvers.core import access
+from resolvers.payments import payment_providers, reconciliation
+from resolvers.setup import demo
 from schema import worker as worker_loop
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ordergraph: an order-management GraphQL service.")

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.catalog import Currency, Shop
 from models.database import Database
 from models.settings import Settings
-from resolvers import access, catalog, loaders, payment_providers
+from resolvers.core import access, loaders
+from resolvers.payments import payment_providers
+from resolvers.setup import catalog
 
 
 @dataclasses.dataclass

@@ -17,7 +17,7 @@ import structlog
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers import errors as domain_errors
+from resolvers.core import errors as domain_errors
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode")
 

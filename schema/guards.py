@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from resolvers import access
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core import access
+from resolvers.core.errors import DomainError, ErrorCode
 from schema import errors
 
 FORBIDDEN_MESSAGE = "Only an admin may do this."

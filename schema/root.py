@@ -22,22 +22,22 @@ from strawberry.types import ExecutionContext
 from models.settings import Settings
 from schema import errors, scalars
 from schema.limits import RequestLimits
-from schema.operations.catalog import CatalogQuery
-from schema.operations.custom_fields import CustomFieldMutation
-from schema.operations.editing import EditingMutation
-from schema.operations.flow_setup import FlowSetupMutation
-from schema.operations.flows import FlowsQuery
-from schema.operations.imports import ImportMutation
-from schema.operations.order_list import OrderListQuery
-from schema.operations.orders import OrderQuery
-from schema.operations.payments import PaymentsMutation
-from schema.operations.quotes import QuotesMutation
-from schema.operations.recurring import RecurringMutation, RecurringQuery
-from schema.operations.returns import ReturnsMutation
-from schema.operations.state_changes import StateChangeMutation
-from schema.operations.statistics import ExportMutation, StatisticsQuery
-from schema.operations.storefront import StorefrontMutation
-from schema.operations.tracking import TrackingMutation
+from schema.operations.channels.imports import ImportMutation
+from schema.operations.channels.recurring import RecurringMutation, RecurringQuery
+from schema.operations.core.orders import OrderQuery
+from schema.operations.editing.editing import EditingMutation
+from schema.operations.fulfilment.flow_setup import FlowSetupMutation
+from schema.operations.fulfilment.flows import FlowsQuery
+from schema.operations.fulfilment.state_changes import StateChangeMutation
+from schema.operations.fulfilment.tracking import TrackingMutation
+from schema.operations.payments.movements import PaymentsMutation
+from schema.operations.reporting.order_list import OrderListQuery
+from schema.operations.reporting.statistics import ExportMutation, StatisticsQuery
+from schema.operations.returns.returns import ReturnsMutation
+from schema.operations.setup.catalog import CatalogQuery
+from schema.operations.setup.custom_fields import CustomFieldMutation
+from schema.operations.storefront.carts import StorefrontMutation
+from schema.operations.storefront.quotes import QuotesMutation
 from schema.transactions import TransactionPerOperation
 
 QUERY_CLASSES: tuple[type, ...] = (

@@ -21,7 +21,9 @@ import structlog
 
 from models.database import Database
 from models.settings import Settings
-from resolvers import mail_delivery, payment_providers, reconciliation, recurring
+from resolvers.channels import recurring
+from resolvers.fulfilment import mail_delivery
+from resolvers.payments import payment_providers, reconciliation
 
 log = structlog.get_logger("ordergraph.worker")
 

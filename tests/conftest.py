@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from models import database, migration
 from models.enums import Role
 from models.settings import Settings
-from resolvers import access, demo
+from resolvers.core import access
+from resolvers.setup import demo
 from schema.app import create_app
 
 POSTGRES_URL = os.environ.get("ORDERGRAPH_TEST_POSTGRES_URL")

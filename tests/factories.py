@@ -17,7 +17,7 @@ from models.enums import FlowKind, OrderKind, OrderLineType, TransactionKind, Tr
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
-from resolvers import orders
+from resolvers.core import orders
 
 _references = itertools.count(1)
 

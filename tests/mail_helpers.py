@@ -18,7 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from models.database import Database
 from models.mail import OutboxMail
-from resolvers import mail_delivery
+from resolvers.fulfilment import mail_delivery
 
 
 @dataclasses.dataclass

@@ -15,7 +15,8 @@ from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus, Transa
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
-from resolvers import orders, pricing
+from resolvers.core import orders
+from resolvers.storefront import pricing
 from tests.conftest import Store
 
 

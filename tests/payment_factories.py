@@ -2,7 +2,7 @@
 
 `authorized_order` inserts a completed ORDER (its stock taken) paid by the demo "Card"
 (`test` provider) or "Invoice" (`manual`) and authorizes it the way checkout does:
-`payments.reserve`, the provider call, `payments.settle`, each in its own transaction.
+`transaction_rows.reserve`, the provider call, `transaction_rows.settle`, each in its own transaction.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from models.enums import OrderKind, OrderLineType, TransactionKind, TransactionS
 from models.money import Price
 from models.orders import Order, OrderLine
 from models.payments import TestProviderOperation, Transaction
-from resolvers import ledger, orders, payments
-from resolvers.payment_providers import Providers
+from resolvers.core import orders
+from resolvers.payments import ledger, transaction_rows
+from resolvers.payments.payment_providers import Providers
 
 D = Decimal
 METHOD_OF_PROVIDER = {"test": "Card", "manual": "Invoice"}
@@ -77,16 +78,16 @@ async def authorize(
     async with db.write_sessions() as session, session.begin():
         order = await orders.find(session, public_id, for_update=True)
         method = await session.get_one(PaymentMethod, order.payment_method_id)
-        pending = await payments.reserve(
+        pending = await transaction_rows.reserve(
             session, order=order, kind=TransactionKind.AUTHORIZE, amount=amount, provider_name=method.provider, now=now
         )
-    outcome = await payments.call_provider(
+    outcome = await transaction_rows.call_provider(
         providers.get(pending.provider), transaction=pending, order=order, authorization_number=None,
         timeout_seconds=10, now=now,
     )  # fmt: skip
     assert outcome is not None
     async with db.write_sessions() as session, session.begin():
-        return await payments.settle(session, transaction_id=pending.id, outcome=outcome, actor="test", now=now)
+        return await transaction_rows.settle(session, transaction_id=pending.id, outcome=outcome, actor="test", now=now)
 
 
 async def authorized_order(
@@ -110,7 +111,7 @@ async def ledger_of(db: Any, public_id: str) -> tuple[ledger.Amounts, list[Trans
     async with db.read_sessions() as session:
         order = await orders.find(session, public_id)
         assert order is not None
-        transactions = await payments.transactions_of(session, order_id=order.id)
+        transactions = await transaction_rows.transactions_of(session, order_id=order.id)
         return ledger.amounts(transactions), transactions, order
 
 

@@ -10,7 +10,7 @@ import httpx
 import sqlalchemy as sa
 
 from models.returns import Return
-from resolvers import payment_providers
+from resolvers.payments import payment_providers
 from tests.conftest import GraphQLClient, Store
 from tests.storefront_helpers import COMPLETE, SET_DETAILS, catalogue, checkout, filled_cart, succeed
 

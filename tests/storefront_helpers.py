@@ -12,7 +12,7 @@ from models.catalog import Product
 from models.enums import TransactionKind, TransactionStatus
 from models.orders import Order, OrderEvent
 from models.payments import Transaction
-from resolvers import orders
+from resolvers.core import orders
 from tests.conftest import GraphQLClient, Store
 
 PRICE = "{ withVat withoutVat vat vatPercent }"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from models.enums import Role, TransactionKind, TransactionStatus
-from resolvers import payment_providers
+from resolvers.payments import payment_providers
 from tests.conftest import GraphQLClient, Store, make_token
 from tests.storefront_helpers import (
     ADD,

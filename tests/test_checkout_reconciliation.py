@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from models.enums import TransactionKind, TransactionStatus
-from resolvers import payment_providers, reconciliation
+from resolvers.payments import payment_providers, reconciliation
 from tests.conftest import GraphQLClient, Store
 from tests.storefront_helpers import (
     COMPLETE,

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.custom_fields import CustomFieldValue
 from models.enums import CustomFieldTarget, CustomFieldType
-from resolvers import custom_fields, demo
-from resolvers.errors import DomainError, DomainErrors, ErrorCode
+from resolvers.core.errors import DomainError, DomainErrors, ErrorCode
+from resolvers.setup import custom_fields, demo
 from tests import factories
 
 FIELD = ["details", "customFields"]

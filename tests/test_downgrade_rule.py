@@ -8,7 +8,7 @@ import pytest
 
 from models.enums import OrderLineType
 from models.orders import Order, OrderLine
-from resolvers import checkout
+from resolvers.storefront import checkout
 
 
 def _order(**values: object) -> Order:

@@ -15,8 +15,9 @@ from models import money
 from models.catalog import Product
 from models.enums import CustomFieldTarget, CustomFieldType, OrderKind, OrderLineType, QuoteStatus
 from models.orders import Order, OrderEvent, OrderLine, OrderVersion
-from resolvers import custom_fields, edit_lines, editing, versions
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.editing import edit_lines, editing, versions
+from resolvers.setup import custom_fields
 from tests import order_factories
 from tests.conftest import Store
 

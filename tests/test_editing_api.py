@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from models.enums import OrderKind
 from models.orders import OrderEvent, OrderVersion
-from resolvers import orders, versions
+from resolvers.core import orders
+from resolvers.editing import versions
 from tests.conftest import GraphQLClient, Store
 from tests.order_factories import committed_order
 

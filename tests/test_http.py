@@ -12,7 +12,8 @@ from models import database
 from models.access import ApiToken
 from models.enums import Role
 from models.settings import Settings
-from resolvers import access, catalog
+from resolvers.core import access
+from resolvers.setup import catalog
 from schema import logs
 from schema.app import create_app
 from tests.conftest import GraphQLClient, Store, make_token

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from models.catalog import Product
 from models.orders import Order
-from resolvers import carts, imports
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.channels import imports
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.storefront import carts
 from tests.conftest import Store
 
 NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)

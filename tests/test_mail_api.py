@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from models.enums import Role
 from models.orders import Order
 from models.settings import Settings
-from resolvers import mail_delivery
+from resolvers.fulfilment import mail_delivery
 from schema.app import create_app
 from tests import factories, mail_helpers
 from tests.conftest import GraphQLClient, Store, make_token

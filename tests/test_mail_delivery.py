@@ -11,7 +11,7 @@ from models import database
 from models.enums import EventLevel, MailStatus
 from models.orders import OrderEvent
 from models.settings import Settings
-from resolvers import mail, mail_delivery, state_changes
+from resolvers.fulfilment import mail, mail_delivery, state_changes
 from tests import factories, mail_helpers
 from tests.conftest import Store
 

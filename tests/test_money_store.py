@@ -13,7 +13,7 @@ from models.catalog import Currency, Shop
 from models.enums import OrderKind, TransactionKind, TransactionStatus
 from models.orders import Order
 from models.payments import Transaction
-from resolvers import orders
+from resolvers.core import orders
 
 AMOUNTS = [Decimal("0.1"), Decimal("0.2"), Decimal("1249.5"), Decimal("99999999999.9999"), Decimal("-0.0001")]
 

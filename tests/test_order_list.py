@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.enums import CaptureState, OrderKind, TransactionKind, TransactionStatus
-from resolvers import demo, order_list
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.reporting import order_list
+from resolvers.setup import demo
 from tests import factories
 
 SUCCEEDED = TransactionStatus.SUCCEEDED

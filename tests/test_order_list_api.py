@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.custom_fields import CustomFieldDefinition
 from models.enums import CustomFieldTarget, CustomFieldType, OrderKind, Role, TransactionKind, TransactionStatus
 from models.orders import OrderLine
-from resolvers import custom_fields, events, orders
+from resolvers.core import events, orders
+from resolvers.setup import custom_fields
 from tests import factories
 from tests.conftest import GraphQLClient, StatementCounter, Store, make_token
 

@@ -17,8 +17,8 @@ from models.enums import OrderKind, Role
 from models.orders import Order
 from models.payments import IdempotencyRecord
 from models.settings import Settings
-from resolvers import payment_filters, payment_providers, reconciliation
-from resolvers.payment_providers import Providers
+from resolvers.payments import payment_filters, payment_providers, reconciliation
+from resolvers.payments.payment_providers import Providers
 from schema.app import create_app
 from tests import payment_factories as factories
 from tests.conftest import GraphQLClient, Store, make_token

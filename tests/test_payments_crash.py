@@ -1,7 +1,7 @@
 """A real `ordergraph serve` killed with SIGKILL right after the reserve, or right after the provider answered;
 `ordergraph reconcile --older-than 0` then leaves the store's ledger equal to the provider's books, nothing
 PENDING and nothing doubled. The crash points are the `ORDERGRAPH_CRASH_AFTER` test hook of
-`resolvers.money_movements`."""
+`resolvers.payments.engine`."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ import pytest
 
 from models.enums import Role, TransactionKind, TransactionStatus
 from models.settings import Settings
-from resolvers import capture, ledger, orders, payments, reconciliation
-from resolvers.payment_providers import Providers
+from resolvers.core import orders
+from resolvers.payments import capture, ledger, reconciliation, transaction_rows
+from resolvers.payments.payment_providers import Providers
 from tests import payment_factories as factories
 from tests.conftest import Store, make_token
 from tests.test_payments_api import CAPTURE, REFUND
@@ -201,7 +202,7 @@ async def test_reconcile_leaves_rows_younger_than_the_age_alone(demo_store: Stor
     public_id = await _order(demo_store)
     async with demo_store.db.write_sessions() as session, session.begin():
         order = await orders.find(session, public_id, for_update=True)
-        await payments.reserve(
+        await transaction_rows.reserve(
             session, order=order, kind=TransactionKind.CAPTURE, amount=D(1), provider_name="test",
             now=datetime.datetime.now(datetime.UTC),
         )  # fmt: skip

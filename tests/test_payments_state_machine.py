@@ -33,9 +33,9 @@ from models import database
 from models import payments as payment_models
 from models.enums import TransactionStatus
 from models.settings import Settings
-from resolvers import cancellation, capture, refunds
-from resolvers.money_movements import Outcome
-from resolvers.payment_providers import Providers
+from resolvers.payments import cancellation, capture, refunds
+from resolvers.payments.engine import Outcome
+from resolvers.payments.payment_providers import Providers
 from tests import payment_factories as factories
 from tests.conftest import Store
 

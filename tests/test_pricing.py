@@ -14,8 +14,8 @@ from models.catalog import PaymentMethod, ShippingMethod, Shop
 from models.enums import OrderKind, OrderLineType
 from models.money import Price
 from models.orders import Order, OrderLine
-from resolvers import pricing
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.storefront import pricing
 from tests.conftest import Store
 
 D = Decimal

@@ -13,8 +13,10 @@ from models.catalog import PaymentMethod, Product
 from models.enums import RecurringUnit
 from models.orders import Order, OrderEvent
 from models.recurring import RecurringSchedule
-from resolvers import carts, imports, orders, recurring
-from resolvers.errors import DomainError
+from resolvers.channels import imports, recurring
+from resolvers.core import orders
+from resolvers.core.errors import DomainError
+from resolvers.storefront import carts
 from tests.conftest import Store
 
 UTC = datetime.UTC

@@ -7,7 +7,7 @@ from decimal import Decimal
 from models.enums import OrderLineType
 from models.money import Price
 from models.orders import OrderLine
-from resolvers import return_refunds
+from resolvers.returns import return_refunds
 
 D = Decimal
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from resolvers import payment_providers, reconciliation
+from resolvers.payments import payment_providers, reconciliation
 from tests.conftest import GraphQLClient, Store
 from tests.return_helpers import (
     RECEIVE,

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.enums import FlowKind, OrderKind
 from models.orders import Order, OrderEvent
-from resolvers import demo, flow_setup, state_changes
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.fulfilment import flow_setup, state_changes
+from resolvers.setup import demo
 from tests import factories
 from tests.conftest import StatementCounter
 

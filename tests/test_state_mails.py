@@ -13,8 +13,9 @@ from models.enums import EventLevel, MailStatus
 from models.flows import State
 from models.mail import OutboxMail
 from models.orders import Order, OrderEvent
-from resolvers import catalog, demo, flow_setup, mail, state_changes, tracking
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.fulfilment import flow_setup, mail, state_changes, tracking
+from resolvers.setup import catalog, demo
 from tests import factories
 from tests.conftest import StatementCounter
 

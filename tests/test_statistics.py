@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.enums import OrderKind
-from resolvers import demo, exports, flow_setup, statistics
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.fulfilment import flow_setup
+from resolvers.reporting import exports, statistics
+from resolvers.setup import demo
 from tests import factories
 
 DAY_ONE = datetime.datetime(2026, 11, 24, 23, 30, tzinfo=datetime.UTC)

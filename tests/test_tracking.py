@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.catalog import TrackAndTrace
 from models.enums import OrderKind
 from models.orders import Order, OrderEvent
-from resolvers import catalog, demo, tracking
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.fulfilment import tracking
+from resolvers.setup import catalog, demo
 from tests import factories
 
 TEMPLATE = "https://track.example/{Service}/?code={TrackingNumber}&zip={Zip}"

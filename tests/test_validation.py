@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from models.orders import Order
-from resolvers import validation
-from resolvers.errors import DomainError, DomainErrors, ErrorCode
+from resolvers.core import validation
+from resolvers.core.errors import DomainError, DomainErrors, ErrorCode
 
 
 def test_text_is_stripped_and_blank_is_none() -> None:

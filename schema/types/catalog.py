@@ -12,7 +12,9 @@ from decimal import Decimal
 import strawberry
 
 from models import catalog, money
-from resolvers import payment_providers, shipping, tracking
+from resolvers.fulfilment import tracking
+from resolvers.payments import payment_providers
+from resolvers.storefront import shipping
 from schema.context import Context
 
 

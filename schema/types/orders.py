@@ -16,7 +16,8 @@ from models import orders as order_models
 from models import payments as payment_models
 from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
-from resolvers import ledger, tracking
+from resolvers.fulfilment import tracking
+from resolvers.payments import ledger
 from schema import loaded
 from schema.context import Context
 from schema.enums import (

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from models import orders as order_models
-from resolvers import versions
-from resolvers.errors import DomainError
+from resolvers.core.errors import DomainError
+from resolvers.editing import versions
 from schema.context import Context
 from schema.enums import ChangeKind
 from schema.errors import ClientError

@@ -1,0 +1,330 @@
+"""Recurring (subscription) orders: schedules that generate new orders from a template order.
+
+    create    a schedule on a completed ORDER: every `interval` DAY, WEEK, MONTH or YEAR from `start_at`
+    cancel    stops it (ALREADY_DONE when it is stopped already)
+    run_due   one order per due occurrence of every active schedule (`runDueRecurring`, the worker's timer)
+
+A generated order is a completed ORDER in the default state of the default ORDER flow, with
+the template's product lines (repriced at the catalogue's current prices, in the template's
+currency at that currency's current rate), customer, addresses, and payment and shipping
+methods. There is no saved card to charge, so nothing is authorized: its capture state is
+NOT_CAPTURED (NOT_SUPPORTED with the `manual` provider) and payment is collected as for an
+invoice. Its stock is taken even below zero (the subscription was sold already; a WARNING
+event names the products short). The template's discounts, voucher, comments and custom
+fields are not copied: they belonged to that purchase.
+
+Occurrences are calendar-aware and keep their anchor: the n-th is the first occurrence plus
+n * interval (`dateutil.relativedelta`), so a monthly schedule from Jan 31 runs Feb 28 (29),
+Mar 31, Apr 30. The anchor is the due time of the schedule's first generated order or, before
+there is one, `next_run_at`.
+
+Exactly once: a generated order carries `(generated_by_schedule_id, recurring_due_at)`, unique
+together. A run locks the due schedules (PostgreSQL; SQLite has one writer), so a second run
+waits and then finds `next_run_at` advanced; should two runs race anyway, the constraint
+refuses the second order in its savepoint and the occurrence counts as done.
+
+Catching up: missed occurrences are generated oldest first, at most MAX_CATCH_UP per schedule
+per run, so no run is unbounded; the rest follow on the next runs and none is skipped. An
+occurrence that fails (a DomainError) stops its schedule's run there, to be retried next run.
+A schedule ends (inactive, `cancelled_at` left empty) when its next occurrence would be after
+`ends_at`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.catalog import Currency, Product
+from models.database import lock_rows
+from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, RecurringUnit
+from models.orders import ADDRESS_FIELDS, Order, OrderLine
+from models.recurring import RecurringSchedule
+from resolvers.core import bulk, events, orders
+from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.fulfilment import flows, state_changes
+from resolvers.setup import stock
+from resolvers.storefront import pricing
+
+EVENT_SOURCE = "recurring"
+MAX_CATCH_UP = 100
+MAX_INTERVAL = 1000
+MONTHS_IN = {RecurringUnit.MONTH: 1, RecurringUnit.YEAR: 12}
+COPIED_COLUMNS = (
+    "shop_id",
+    "customer_id",
+    "payment_method_id",
+    "shipping_method_id",
+    *(f"{prefix}_{name}" for prefix in ("customer", "delivery") for name in ADDRESS_FIELDS),
+)
+
+
+def next_occurrence(
+    anchor: datetime.datetime, current: datetime.datetime, *, interval: int, unit: RecurringUnit
+) -> datetime.datetime:
+    """The occurrence after `current` of a schedule whose first occurrence is `anchor`.
+
+    Months and years count from the anchor, so a day the month lacks is clamped for that month only.
+    """
+    if unit is RecurringUnit.DAY:
+        return current + datetime.timedelta(days=interval)
+    if unit is RecurringUnit.WEEK:
+        return current + datetime.timedelta(weeks=interval)
+    step = interval * MONTHS_IN[unit]
+    elapsed = (current.year - anchor.year) * 12 + current.month - anchor.month
+    return anchor + relativedelta(months=(elapsed // step + 1) * step)
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    template_order_id: str,
+    interval: int,
+    unit: RecurringUnit,
+    start_at: datetime.datetime | None,
+    ends_at: datetime.datetime | None,
+    now: datetime.datetime,
+    actor: str | None,
+) -> RecurringSchedule:
+    """Start a schedule on a completed order; its first occurrence is `start_at` (default: now).
+
+    Raises NOT_FOUND for an unknown order, INVALID for an order that is not a completed, live ORDER,
+    an interval outside 1..1000 or an end not after the start, and ALREADY_DONE when the order is the
+    template of an active schedule already (a retried create must not double the orders).
+    """
+    field = ["input", "templateOrderId"]
+    template = await orders.find(session, template_order_id, for_update=True)
+    if template is None:
+        raise not_found("Order", template_order_id, field)
+    if template.kind is not OrderKind.ORDER or not template.is_complete:
+        raise invalid(f"{template.public_id} is not a completed order.", field)
+    if template.is_cancelled or template.is_deleted:
+        raise invalid(f"{template.public_id} is cancelled or deleted.", field)
+    if not 1 <= interval <= MAX_INTERVAL:
+        raise invalid(f"The interval is 1 to {MAX_INTERVAL}.", ["input", "interval"])
+    start = start_at or now
+    if ends_at is not None and ends_at <= start:
+        raise invalid("The end must be after the start.", ["input", "endsAt"])
+    if await _active_schedule_of(session, template.id) is not None:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"{template.public_id} has an active schedule already.", field)
+    schedule = RecurringSchedule(
+        template_order_id=template.id, interval=interval, unit=unit, next_run_at=start, ends_at=ends_at,
+        is_active=True, created_at=now,
+    )  # fmt: skip
+    session.add(schedule)
+    await session.flush()
+    until = f" until {ends_at.isoformat()}" if ends_at else ""
+    message = (
+        f"Recurring schedule {schedule.id} created: every {interval} {unit.value} from {start.isoformat()}{until}."
+    )
+    events.record(session, order_id=template.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
+    await session.flush()
+    return schedule
+
+
+async def cancel(
+    session: AsyncSession, *, schedule_id: str, now: datetime.datetime, actor: str | None
+) -> RecurringSchedule:
+    """Stop a schedule: it generates nothing more. NOT_FOUND for an unknown id, ALREADY_DONE when stopped already."""
+    key = flows.parse_id(schedule_id)
+    schedule = await session.get(RecurringSchedule, key, with_for_update=True) if key is not None else None
+    if schedule is None:
+        raise not_found("Recurring schedule", schedule_id, ["id"])
+    if not schedule.is_active:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"Recurring schedule {schedule.id} is not active.", ["id"])
+    schedule.is_active = False
+    schedule.cancelled_at = now
+    message = f"Recurring schedule {schedule.id} cancelled."
+    events.record(
+        session, order_id=schedule.template_order_id, source=EVENT_SOURCE, message=message, actor=actor, now=now
+    )
+    await session.flush()
+    return schedule
+
+
+async def list_schedules(session: AsyncSession, *, active_only: bool) -> Sequence[RecurringSchedule]:
+    statement = sa.select(RecurringSchedule).order_by(RecurringSchedule.id)
+    if active_only:
+        statement = statement.where(RecurringSchedule.is_active)
+    return (await session.scalars(statement)).all()
+
+
+async def run_due(session: AsyncSession, *, now: datetime.datetime, actor: str | None) -> list[bulk.Outcome]:
+    """Generate the orders of every active schedule due at `now`: one outcome per generated order.
+
+    A schedule whose occurrence failed answers one outcome with the error, its id as `schedule:<id>`.
+    """
+    statement = lock_rows(
+        sa.select(RecurringSchedule)
+        .where(RecurringSchedule.is_active, RecurringSchedule.next_run_at <= now)
+        .order_by(RecurringSchedule.id)
+    ).execution_options(populate_existing=True)
+    schedules = (await session.scalars(statement)).all()
+    outcomes: list[bulk.Outcome] = []
+    for schedule in schedules:
+        outcomes += await _run_schedule(session, schedule=schedule, now=now, actor=actor)
+    return outcomes
+
+
+async def _run_schedule(
+    session: AsyncSession, *, schedule: RecurringSchedule, now: datetime.datetime, actor: str | None
+) -> list[bulk.Outcome]:
+    """Generate the schedule's due occurrences, oldest first, at most MAX_CATCH_UP of them."""
+    template = await session.get_one(Order, schedule.template_order_id)
+    anchor = await _anchor(session, schedule)
+    outcomes: list[bulk.Outcome] = []
+    for _ in range(MAX_CATCH_UP):
+        if not schedule.is_active or schedule.next_run_at > now:
+            break
+        due = schedule.next_run_at
+        try:
+            async with session.begin_nested():
+                order = await _generate(session, schedule=schedule, template=template, due=due, now=now, actor=actor)
+            outcomes.append(bulk.Outcome(order.public_id, order))
+        except sa.exc.IntegrityError:
+            pass  # a concurrent run generated this occurrence: it is done
+        except DomainError as error:
+            outcomes.append(bulk.Outcome(f"schedule:{schedule.id}", error=error))
+            break  # retried by the next run
+        _advance(session, schedule=schedule, anchor=anchor, now=now, actor=actor)
+    await session.flush()
+    return outcomes
+
+
+def _advance(
+    session: AsyncSession,
+    *,
+    schedule: RecurringSchedule,
+    anchor: datetime.datetime,
+    now: datetime.datetime,
+    actor: str | None,
+) -> None:
+    schedule.next_run_at = next_occurrence(anchor, schedule.next_run_at, interval=schedule.interval, unit=schedule.unit)
+    if schedule.ends_at is not None and schedule.next_run_at > schedule.ends_at:
+        schedule.is_active = False
+        message = f"Recurring schedule {schedule.id} ended: its next occurrence would be after {schedule.ends_at}."
+        events.record(
+            session, order_id=schedule.template_order_id, source=EVENT_SOURCE, message=message, actor=actor, now=now
+        )
+
+
+async def _generate(
+    session: AsyncSession,
+    *,
+    schedule: RecurringSchedule,
+    template: Order,
+    due: datetime.datetime,
+    now: datetime.datetime,
+    actor: str | None,
+) -> Order:
+    """One completed order for one occurrence, copied from the template and repriced."""
+    state = await flows.default_state(session, kind=FlowKind.ORDER)
+    issued = await orders.new_number(session, kind=OrderKind.ORDER, now=now)
+    order = Order(
+        public_id=f"{OrderKind.ORDER.value}{issued.number}",
+        number=issued.number,
+        kind=OrderKind.ORDER,
+        created_at=now,
+        modified_at=now,
+        completed_at=now,
+        is_complete=True,
+        flow_id=state.flow_id,
+        state_id=state.id,
+        generated_by_schedule_id=schedule.id,
+        recurring_due_at=due,
+        **{column: getattr(template, column) for column in COPIED_COLUMNS},
+        **await _currency_values(session, template),
+    )
+    session.add(order)
+    await session.flush()  # a second order for this occurrence stops here, at the unique constraint
+    issued.order_id = order.id
+    lines = await _copy_lines(session, template=template, order=order, now=now)
+    await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
+    short = await stock.take_even_if_short(session, order=order, lines=lines)
+    message = (
+        f"Generated by recurring schedule {schedule.id} for {due.isoformat()} from {template.public_id}; "
+        f"in state {state.name}, payment to be collected."
+    )
+    events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
+    if short:
+        listed = ", ".join(f"{product.number} ({product.stock.normalize():f})" for product in short)
+        events.record(
+            session, order_id=order.id, source=EVENT_SOURCE, message=f"Stock below zero after generating: {listed}.",
+            actor=actor, now=now, level=EventLevel.WARNING,
+        )  # fmt: skip
+    await session.flush()
+    return order
+
+
+async def _copy_lines(
+    session: AsyncSession, *, template: Order, order: Order, now: datetime.datetime
+) -> list[OrderLine]:
+    """The template's product lines, priced from the catalogue now; INVALID when none of its products is left."""
+    template_lines = [
+        line
+        for line in await orders.lines_of(session, order_id=template.id)
+        if line.type is OrderLineType.PRODUCT and line.product_id is not None
+    ]
+    ids = {line.product_id for line in template_lines}
+    products = {p.id: p for p in (await session.scalars(sa.select(Product).where(Product.id.in_(ids)))).all()}
+    lines: list[OrderLine] = []
+    for template_line in template_lines:
+        product = products.get(template_line.product_id)  # type: ignore[arg-type]
+        if product is None:
+            continue
+        line = OrderLine(
+            order_id=order.id, type=OrderLineType.PRODUCT, sort_order=len(lines) + 1, unit_id=template_line.unit_id,
+            quantity=template_line.quantity, created_at=now, modified_at=now,
+        )  # fmt: skip
+        pricing.copy_product(
+            line,
+            product=product,
+            currency_rate=order.currency_rate,
+            minor_unit=order.currency_minor_unit,
+        )
+        session.add(line)
+        lines.append(line)
+    if not lines:
+        raise invalid(f"The template {template.public_id} has no products to copy.")
+    await session.flush()
+    return lines
+
+
+async def _currency_values(session: AsyncSession, template: Order) -> dict[str, Any]:
+    """The template's currency at its current rate; as the template kept it when the currency is gone."""
+    currency = await session.get(Currency, template.currency_code)
+    if currency is None:
+        return {
+            "currency_code": template.currency_code,
+            "currency_name": template.currency_name,
+            "currency_rate": template.currency_rate,
+            "currency_minor_unit": template.currency_minor_unit,
+        }
+    return {
+        "currency_code": currency.code,
+        "currency_name": currency.name,
+        "currency_rate": currency.rate,
+        "currency_minor_unit": currency.minor_unit,
+    }
+
+
+async def _anchor(session: AsyncSession, schedule: RecurringSchedule) -> datetime.datetime:
+    """The schedule's first occurrence: the due time of its first generated order, else its next run."""
+    first: datetime.datetime | None = await session.scalar(
+        sa.select(sa.func.min(Order.recurring_due_at)).where(Order.generated_by_schedule_id == schedule.id)
+    )
+    return first or schedule.next_run_at
+
+
+async def _active_schedule_of(session: AsyncSession, template_id: int) -> RecurringSchedule | None:
+    return await session.scalar(
+        sa.select(RecurringSchedule).where(
+            RecurringSchedule.template_order_id == template_id, RecurringSchedule.is_active
+        )
+    )

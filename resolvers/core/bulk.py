@@ -1,0 +1,107 @@
+"""Shared parts of bulk order operations: one outcome per requested id, orders found in one statement.
+
+A bulk operation judges each order alone, then writes every accepted change with a
+few set-based statements (one UPDATE, one multi-row INSERT of events) instead of a
+statement or a transaction per order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models.enums import EventLevel
+from models.orders import Order, OrderEvent, OrderNumber
+from resolvers.core import orders
+from resolvers.core.errors import DomainError, invalid, not_found
+
+MAX_IDS = 1000
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    """What became of one requested id: the order, and the error that refused it if any."""
+
+    requested_id: str
+    order: Order | None = None
+    error: DomainError | None = None
+
+
+def check_ids(order_ids: Sequence[str]) -> None:
+    """Refuse an empty or oversized request as a whole."""
+    if not order_ids:
+        raise invalid("Give at least one order id.", ["orderIds"])
+    if len(order_ids) > MAX_IDS:
+        raise invalid(f"At most {MAX_IDS} order ids may be given at once.", ["orderIds"])
+
+
+async def find_many(session: AsyncSession, public_ids: Sequence[str], *, for_update: bool) -> list[Outcome]:
+    """Find every requested order (current or earlier id) in one statement; NOT_FOUND outcomes for the rest."""
+    wanted = {public_id: orders.parse_public_id(public_id) for public_id in public_ids}
+    numbers = {parsed[1] for parsed in wanted.values() if parsed is not None}
+    found: dict[tuple[str, int], Order] = {}
+    if numbers:
+        statement = (
+            sa.select(Order, OrderNumber.prefix, OrderNumber.number)
+            .join(OrderNumber, OrderNumber.order_id == Order.id)
+            .where(OrderNumber.number.in_(numbers))
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            statement = statement.with_for_update(of=Order)
+        for row, prefix, number in (await session.execute(statement)).all():
+            found[(str(prefix), number)] = row
+    outcomes = []
+    for position, public_id in enumerate(public_ids):
+        parsed = wanted[public_id]
+        order = found.get((str(parsed[0]), parsed[1])) if parsed is not None else None
+        error = None if order is not None else not_found("Order", public_id, ["orderIds", str(position)])
+        outcomes.append(Outcome(public_id, order, error))
+    return outcomes
+
+
+async def update_orders(
+    session: AsyncSession, changed: Iterable[Order], *, values: dict[str, Any], now: datetime.datetime
+) -> None:
+    """Apply `values` to the orders in one UPDATE, bumping revision and modification time, and mirror it in memory."""
+    by_id = {order.id: order for order in changed}
+    if not by_id:
+        return
+    await session.execute(
+        sa.update(Order)
+        .where(Order.id.in_(by_id))
+        .values(**values, revision=Order.revision + 1, modified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for order in by_id.values():
+        for attribute, value in values.items():
+            set_committed_value(order, attribute, value)
+        set_committed_value(order, "revision", order.revision + 1)
+        set_committed_value(order, "modified_at", now)
+
+
+async def record_events(
+    session: AsyncSession,
+    messages: dict[int, str],
+    *,
+    source: str,
+    actor: str | None,
+    now: datetime.datetime,
+    level: EventLevel = EventLevel.INFO,
+) -> None:
+    """Write one event per order id in one multi-row INSERT."""
+    if not messages:
+        return
+    await session.execute(
+        sa.insert(OrderEvent),
+        [
+            {"order_id": order_id, "at": now, "level": level, "source": source, "message": message, "actor": actor}
+            for order_id, message in messages.items()
+        ],
+    )

@@ -1,0 +1,107 @@
+"""Finding orders by their public ids, issuing new ids, and who may see a cart, quote or order.
+
+Public ids are a kind prefix and a number from one sequence (`CART17`, `ORDER19`).
+Every id ever issued stays in `order_numbers`, so earlier ids keep resolving.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.database import lock_rows
+from models.enums import OrderKind, Role
+from models.orders import Order, OrderLine, OrderNumber
+from resolvers.core import access
+from resolvers.core.errors import not_found
+
+PUBLIC_ID = re.compile(r"^(CART|QUOTE|ORDER)(\d{1,18})$")
+
+
+def parse_public_id(public_id: str) -> tuple[OrderKind, int] | None:
+    match = PUBLIC_ID.match(public_id.strip().upper())
+    if match is None:
+        return None
+    return OrderKind(match.group(1)), int(match.group(2))
+
+
+async def issue_id(session: AsyncSession, *, order: Order, kind: OrderKind, now: datetime.datetime) -> str:
+    """Give the order a new public id of `kind`; its current id stays resolvable as an earlier id."""
+    issued = OrderNumber(prefix=kind, order_id=order.id, created_at=now)
+    session.add(issued)
+    await session.flush()
+    order.kind = kind
+    order.number = issued.number
+    order.public_id = f"{kind.value}{issued.number}"
+    return order.public_id
+
+
+async def new_number(session: AsyncSession, *, kind: OrderKind, now: datetime.datetime) -> OrderNumber:
+    """Take the next number of the sequence for a record that does not exist yet."""
+    issued = OrderNumber(prefix=kind, order_id=None, created_at=now)
+    session.add(issued)
+    await session.flush()
+    return issued
+
+
+async def find(session: AsyncSession, public_id: str, *, for_update: bool = False) -> Order | None:
+    """The order with this current or earlier id, or None."""
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return None
+    kind, number = parsed
+    statement = (
+        sa.select(Order)
+        .join(OrderNumber, OrderNumber.order_id == Order.id)
+        .where(OrderNumber.number == number, OrderNumber.prefix == kind)
+    )
+    if for_update:
+        statement = lock_rows(statement.with_only_columns(Order))
+    return await session.scalar(statement)
+
+
+def may_see(order: Order, *, viewer: access.Viewer, secret: str | None) -> bool:
+    """Admins see everything, customers their own records, everyone else a cart or quote by its secret."""
+    if viewer.is_admin:
+        return True
+    if viewer.role is Role.CUSTOMER and order.customer_id is not None and order.customer_id == viewer.customer_id:
+        return True
+    return access.secrets_match(secret, order.secret_hash)
+
+
+async def get_visible(
+    session: AsyncSession,
+    public_id: str,
+    *,
+    viewer: access.Viewer,
+    secret: str | None,
+    for_update: bool = False,
+    field: list[str] | None = None,
+) -> Order:
+    """The order if the caller may see it; a wrong secret and a missing id raise the same NOT_FOUND."""
+    order = await find(session, public_id, for_update=for_update)
+    if order is None or not may_see(order, viewer=viewer, secret=secret):
+        raise not_found("Order", public_id, field)
+    return order
+
+
+async def get_for_admin(session: AsyncSession, public_id: str, *, for_update: bool = False) -> Order:
+    order = await find(session, public_id, for_update=for_update)
+    if order is None:
+        raise not_found("Order", public_id)
+    return order
+
+
+def touch(order: Order, *, now: datetime.datetime) -> None:
+    """Every change of an order bumps its revision and modification time."""
+    order.revision += 1
+    order.modified_at = now
+
+
+async def lines_of(session: AsyncSession, *, order_id: int) -> list[OrderLine]:
+    """An order's lines in display order (the order `Order.lines` serves them in)."""
+    statement = sa.select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.sort_order, OrderLine.id)
+    return list((await session.scalars(statement)).all())

@@ -1,0 +1,306 @@
+"""Setting up order flows, their states and the rules between states.
+
+Each kind has exactly one default flow and each flow exactly one default state:
+making a new default unsets the old one in the same transaction (partial unique
+indexes back this up), the first flow of a kind and the first state of a flow
+become the default, and a default can only be moved, never removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.enums import FlowKind
+from models.flows import Flow, State, StateRule
+from models.orders import Order
+from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.fulfilment import mail as state_mail
+from resolvers.fulfilment.flows import parse_id
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StateMail:
+    """The mail sent when an order enters a state."""
+
+    template: str
+    subject: str
+    sender_email: str | None = None
+    sender_name: str | None = None
+    send_to_customer: bool = True
+    send_to_delivery_email: bool = False
+    other_recipients: Sequence[str] = ()
+    other_template: str | None = None
+
+
+# ---------------------------------------------------------------- flows
+
+
+async def create_flow(
+    session: AsyncSession, *, name: str, description: str | None, kind: FlowKind, is_default: bool
+) -> Flow:
+    """Add a flow; the first flow of a kind is its default whatever `is_default` says."""
+    has_default = await _default_flow_id(session, kind=kind) is not None
+    if is_default or not has_default:
+        await _unset_default_flow(session, kind=kind)
+    flow = Flow(name=_name(name), description=description, kind=kind, is_default=is_default or not has_default)
+    session.add(flow)
+    await session.flush()
+    return flow
+
+
+async def update_flow(
+    session: AsyncSession, *, flow_id: str, name: str, description: str | None, kind: FlowKind, is_default: bool
+) -> Flow:
+    """Rename or re-describe a flow, or make it the default; `is_default` false never unsets the default.
+
+    Raises NOT_FOUND, and INVALID for a kind change of a flow that is a default or holds orders.
+    """
+    flow = await get_flow(session, flow_id=flow_id, field=["id"])
+    if kind != flow.kind:
+        if flow.is_default:
+            raise invalid(
+                "The default flow of a kind cannot change kind: make another flow the default first.", ["input", "kind"]
+            )
+        if await _orders_in_flow(session, flow_id=flow.id):
+            raise invalid("A flow with orders in it cannot change kind.", ["input", "kind"])
+        flow.kind = kind
+    flow.name = _name(name)
+    flow.description = description
+    if is_default and not flow.is_default:
+        await _unset_default_flow(session, kind=flow.kind)
+        flow.is_default = True
+    await session.flush()
+    return flow
+
+
+async def delete_flow(session: AsyncSession, *, flow_id: str) -> int:
+    """Delete a flow with its states and rules; refused for the default flow or while orders are in it."""
+    flow = await get_flow(session, flow_id=flow_id, field=["id"])
+    if flow.is_default:
+        raise invalid(
+            f"Flow {flow.id} is the default {flow.kind.value} flow: make another flow the default first.", ["id"]
+        )
+    in_flow = await _orders_in_flow(session, flow_id=flow.id)
+    if in_flow:
+        raise invalid(f"Flow {flow.id} still has {in_flow} orders in it: move them to another flow first.", ["id"])
+    state_ids = sa.select(State.id).where(State.flow_id == flow.id).scalar_subquery()
+    await session.execute(
+        sa.delete(StateRule).where(sa.or_(StateRule.from_state_id.in_(state_ids), StateRule.to_state_id.in_(state_ids)))
+    )
+    await session.execute(sa.delete(State).where(State.flow_id == flow.id))
+    await session.delete(flow)
+    await session.flush()
+    return flow.id
+
+
+async def get_flow(session: AsyncSession, *, flow_id: str, field: list[str]) -> Flow:
+    key = parse_id(flow_id)
+    flow = await session.get(Flow, key) if key is not None else None
+    if flow is None:
+        raise not_found("Flow", flow_id, field)
+    return flow
+
+
+# ---------------------------------------------------------------- states
+
+
+async def create_state(
+    session: AsyncSession,
+    *,
+    flow_id: str,
+    name: str,
+    description: str | None = None,
+    color: str | None = None,
+    sort_order: int | None = None,
+    is_default: bool = False,
+    allow_edit: bool = False,
+    allow_order: bool = False,
+    exclude_from_statistics: bool = False,
+    mail: StateMail | None = None,
+) -> State:
+    """Add a state to a flow, last in sort order unless told; the first state of a flow is its default."""
+    flow = await get_flow(session, flow_id=flow_id, field=["input", "flowId"])
+    has_default = (
+        await session.scalar(sa.select(State.id).where(State.flow_id == flow.id, State.is_default)) is not None
+    )
+    if sort_order is None:
+        highest = await session.scalar(sa.select(sa.func.max(State.sort_order)).where(State.flow_id == flow.id))
+        sort_order = (highest or 0) + 10
+    if is_default or not has_default:
+        await _unset_default_state(session, flow_id=flow.id)
+    state = State(
+        flow_id=flow.id,
+        name=_name(name),
+        description=description,
+        color=color,
+        sort_order=sort_order,
+        is_default=is_default or not has_default,
+        allow_edit=allow_edit,
+        allow_order=allow_order,
+        exclude_from_statistics=exclude_from_statistics,
+        is_deleted=False,
+        mail_other_recipients=[],
+    )
+    if mail is not None:
+        _set_mail(state, mail)
+    session.add(state)
+    await session.flush()
+    return state
+
+
+async def update_state(
+    session: AsyncSession,
+    *,
+    state_id: str,
+    changes: dict[str, object],
+    mail: StateMail | None = None,
+    clear_mail: bool = False,
+) -> State:
+    """Change the given attributes of a state (`changes` holds only what the caller set).
+
+    Raises NOT_FOUND, and INVALID for an empty name, mail and clearMail together,
+    unsetting the default (make another state the default instead) or making a deleted state the default.
+    """
+    state = await get_state(session, state_id=state_id, field=["id"])
+    if mail is not None and clear_mail:
+        raise invalid("Give either mail or clearMail, not both.", ["input", "clearMail"])
+    is_default = changes.pop("is_default", None)
+    if is_default is False and state.is_default:
+        raise invalid(
+            "A flow always has a default state: make another state the default instead.", ["input", "isDefault"]
+        )
+    if is_default and not state.is_default:
+        if state.is_deleted:
+            raise invalid("A deleted state cannot be the default.", ["input", "isDefault"])
+        await _unset_default_state(session, flow_id=state.flow_id)
+        state.is_default = True
+    for attribute, value in changes.items():
+        setattr(state, attribute, _name(value) if attribute == "name" else value)  # type: ignore[arg-type]
+    if mail is not None:
+        _set_mail(state, mail)
+    if clear_mail:
+        _set_mail(state, None)
+    await session.flush()
+    return state
+
+
+async def delete_state(session: AsyncSession, *, state_id: str) -> int:
+    """Mark a state deleted: its orders stay in it, no new ones may enter. Refused for the default state."""
+    state = await get_state(session, state_id=state_id, field=["id"])
+    if state.is_deleted:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"State {state.id} is deleted already.", ["id"])
+    if state.is_default:
+        raise invalid(f"State {state.id} is the default of its flow: make another state the default first.", ["id"])
+    state.is_deleted = True
+    await session.flush()
+    return state.id
+
+
+async def set_state_rules(session: AsyncSession, *, state_id: str, to_state_ids: Sequence[str]) -> State:
+    """Replace the states a state may move to; an empty list allows any state of the same kind.
+
+    Raises NOT_FOUND for an unknown state and INVALID for the state itself, a deleted target
+    or a target in a flow of another kind, with the path of the target at fault.
+    """
+    state = await get_state(session, state_id=state_id, field=["stateId"])
+    kind = await session.scalar(sa.select(Flow.kind).where(Flow.id == state.flow_id))
+    targets: list[int] = []
+    for position, raw_id in enumerate(to_state_ids):
+        field = ["toStateIds", str(position)]
+        target = await get_state(session, state_id=raw_id, field=field)
+        target_kind = await session.scalar(sa.select(Flow.kind).where(Flow.id == target.flow_id))
+        if target.id == state.id:
+            raise invalid("A state cannot have a rule to itself.", field)
+        if target.is_deleted:
+            raise invalid(f"State {target.id} is deleted.", field)
+        if target_kind != kind:
+            raise invalid(f"State {target.id} belongs to a {target_kind} flow, not a {kind} flow.", field)
+        if target.id not in targets:
+            targets.append(target.id)
+    await session.execute(sa.delete(StateRule).where(StateRule.from_state_id == state.id))
+    if targets:
+        await session.execute(sa.insert(StateRule), [{"from_state_id": state.id, "to_state_id": t} for t in targets])
+    await session.flush()
+    return state
+
+
+async def get_state(session: AsyncSession, *, state_id: str, field: list[str]) -> State:
+    key = parse_id(state_id)
+    state = await session.get(State, key) if key is not None else None
+    if state is None:
+        raise not_found("State", state_id, field)
+    return state
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _name(name: object) -> str:
+    text = str(name or "").strip()
+    if not text:
+        raise invalid("A name may not be empty.", ["input", "name"])
+    return text
+
+
+def _set_mail(state: State, mail: StateMail | None) -> None:
+    """Set (or with None clear) the state's mail; INVALID with the path of a malformed part."""
+    if mail is None:
+        state.mail_template = state.mail_subject = state.mail_other_template = None
+        state.mail_sender_email = state.mail_sender_name = None
+        state.mail_send_to_customer, state.mail_send_to_delivery_email = True, False
+        state.mail_other_recipients = []
+        return
+    field = ["input", "mail"]
+    state.mail_template = mail.template.strip() or None
+    if state.mail_template is None:
+        raise invalid("A state mail needs a template.", [*field, "template"])
+    state.mail_subject = state_mail.check_subject(mail.subject, field=[*field, "subject"])
+    state.mail_sender_email = (
+        state_mail.check_address(mail.sender_email, field=[*field, "senderEmail"]) if mail.sender_email else None
+    )
+    if mail.sender_name is not None and not mail.sender_name.isprintable():
+        raise invalid("A sender name is one line of text.", [*field, "senderName"])
+    state.mail_sender_name = mail.sender_name
+    state.mail_send_to_customer = mail.send_to_customer
+    state.mail_send_to_delivery_email = mail.send_to_delivery_email
+    state.mail_other_recipients = [
+        state_mail.check_address(address, field=[*field, "otherRecipients", str(position)])
+        for position, address in enumerate(mail.other_recipients)
+    ]
+    state.mail_other_template = (mail.other_template or "").strip() or None
+
+
+async def _default_flow_id(session: AsyncSession, *, kind: FlowKind) -> int | None:
+    return await session.scalar(sa.select(Flow.id).where(Flow.kind == kind, Flow.is_default))
+
+
+async def _unset_default_flow(session: AsyncSession, *, kind: FlowKind) -> None:
+    # Flushed before the new default is written, so the partial unique index never sees two.
+    await session.flush()
+    await session.execute(
+        sa.update(Flow).where(Flow.kind == kind, Flow.is_default.is_(True)).values(is_default=False),
+        execution_options={"synchronize_session": "fetch"},
+    )
+
+
+async def _unset_default_state(session: AsyncSession, *, flow_id: int) -> None:
+    await session.flush()
+    await session.execute(
+        sa.update(State).where(State.flow_id == flow_id, State.is_default.is_(True)).values(is_default=False),
+        execution_options={"synchronize_session": "fetch"},
+    )
+
+
+async def _orders_in_flow(session: AsyncSession, *, flow_id: int) -> int:
+    """Orders (deleted ones too: they still reference it) in the flow or in one of its states."""
+    state_ids = sa.select(State.id).where(State.flow_id == flow_id).scalar_subquery()
+    count = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Order)
+        .where(sa.or_(Order.flow_id == flow_id, Order.state_id.in_(state_ids)))
+    )
+    return int(count or 0)

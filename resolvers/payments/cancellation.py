@@ -1,0 +1,88 @@
+"""Cancelling orders with nothing captured: void the authorization, return the stock, mark cancelled.
+
+Cancel is for ORDER records (completed, or a checkout left unfinished with an authorization)
+with nothing captured. Each order is judged alone:
+
+    with an authorization, provider can cancel   a CANCEL row through the provider (three phases,
+                                                 `engine`); the order changes only on success
+    with an authorization, `manual` provider     the manual provider has nothing online to void (the
+                                                 seeds' table: cancel is online only "if the payment
+                                                 provider supports it"; here nothing was taken online),
+                                                 so the CANCEL row is recorded SUCCEEDED without a call
+    nothing authorized                           cancelled at once, no row
+    a provider that captures but cannot cancel   PROVIDER_UNSUPPORTED (void it at the provider)
+
+On success the order is marked cancelled, its products go back to stock once
+(`stock.give_back`), its revision is bumped and an event written (`settlement`).
+"Cancels taxes": ordergraph has no external tax provider to notify; the order keeps its
+lines and totals as the record of what was ordered, and a cancelled order is left out
+of what it counts as sales.
+
+    TRANSITION_NOT_ALLOWED  a cart or quote (delete those), captured money (refund it instead), or a
+                            payment operation in flight
+    ALREADY_DONE            cancelled before
+    PROVIDER_DECLINED       the provider refused to void (a FAILED row and an event; nothing else changes)
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from models.enums import OrderKind, TransactionKind
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.payments import engine, ledger, payment_providers
+from resolvers.payments.engine import Facts, Movement, Outcome, Plan, Sessions
+
+MANUAL_VOID_MESSAGE = "Recorded only: the payment is handled outside ordergraph, so there is nothing to void online."
+
+
+async def cancel(
+    sessions: Sessions,
+    *,
+    providers: payment_providers.Providers,
+    order_ids: list[str],
+    reason: str | None,
+    actor: str | None,
+    now: datetime.datetime,
+    timeout_seconds: float,
+) -> list[Outcome]:
+    """Cancel each order; one Outcome per id, in order."""
+    movement = Movement(
+        kind=TransactionKind.CANCEL, validate=plan, actor=actor, now=now, timeout_seconds=timeout_seconds, note=reason
+    )
+    return [
+        await engine.run(sessions, providers=providers, public_id=public_id, movement=movement)
+        for public_id in order_ids
+    ]
+
+
+def plan(facts: Facts) -> Plan:
+    """What cancelling this order takes, or the coded reason it cannot be cancelled."""
+    order = facts.order
+    if order.kind is not OrderKind.ORDER:
+        raise DomainError(
+            ErrorCode.TRANSITION_NOT_ALLOWED, f"{order.public_id} is a {order.kind.lower()}: delete it instead."
+        )
+    if order.is_cancelled:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is cancelled already.")
+    amounts = ledger.amounts(facts.transactions)
+    if amounts.pending_count:
+        raise DomainError(
+            ErrorCode.TRANSITION_NOT_ALLOWED, f"A payment operation of {order.public_id} is in flight; retry later."
+        )
+    if amounts.captured > 0:
+        raise DomainError(
+            ErrorCode.TRANSITION_NOT_ALLOWED,
+            f"{order.public_id} has {amounts.captured} {order.currency_code} captured: refund it instead.",
+        )
+    if amounts.authorized <= 0:
+        return Plan(None)
+    capabilities = payment_providers.capabilities(facts.provider_name or "")
+    if capabilities.cancel:
+        return Plan(amounts.authorized)
+    if not capabilities.capture:
+        return Plan(amounts.authorized, offline_message=MANUAL_VOID_MESSAGE)
+    raise DomainError(
+        ErrorCode.PROVIDER_UNSUPPORTED,
+        f"The payment provider of {order.public_id} cannot void online: void it at the provider, then cancel.",
+    )

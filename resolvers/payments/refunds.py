@@ -1,0 +1,84 @@
+"""Refunding captured money, fully (the default: captured minus refunded) or partly, with a reason.
+
+    NOT_CAPTURABLE           not a completed order (nothing can have been captured)
+    PROVIDER_UNSUPPORTED     the provider cannot refund online (`manual`), or a partial refund with a
+                             provider that only refunds in full
+    AMOUNT_EXCEEDS_AVAILABLE more than captured and not yet refunded (refunds in flight count)
+    INVALID                  `amount` not positive or finer than the currency's minor unit
+    PROVIDER_DECLINED        the provider said no (a FAILED row and an event; nothing else changes)
+    IDEMPOTENCY_CONFLICT     the key was used for a different refund request
+
+The reason goes into the order's event of the refund.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from models.enums import OrderKind, TransactionKind
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.payments import capture, engine, ledger, payment_providers
+from resolvers.payments.engine import Facts, Movement, Outcome, Plan, Sessions
+
+SCOPE = "refund"
+
+
+async def refund(
+    sessions: Sessions,
+    *,
+    providers: payment_providers.Providers,
+    order_id: str,
+    amount: Decimal | None,
+    reason: str | None,
+    idempotency_key: str | None,
+    actor: str | None,
+    now: datetime.datetime,
+    timeout_seconds: float,
+) -> Outcome:
+    """Refund `amount` (default: all that is refundable) of one order through its provider."""
+    keyed = None
+    if idempotency_key is not None:
+        request = {"orderId": order_id, "amount": None if amount is None else str(amount), "reason": reason}
+        try:
+            keyed = await engine.claim_key(sessions, scope=SCOPE, key=idempotency_key, request=request, now=now)
+        except DomainError as error:
+            return Outcome(order_id, None, error)
+    movement = Movement(
+        kind=TransactionKind.REFUND,
+        validate=lambda facts: plan(facts, amount=amount),
+        actor=actor,
+        now=now,
+        timeout_seconds=timeout_seconds,
+        note=reason,
+        keyed=keyed,
+    )
+    return await engine.run(sessions, providers=providers, public_id=order_id, movement=movement)
+
+
+def plan(facts: Facts, *, amount: Decimal | None) -> Plan:
+    """How much to refund of this order, or the coded reason it cannot be refunded."""
+    order = facts.order
+    if order.kind is not OrderKind.ORDER or not order.is_complete:
+        raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{order.public_id} is not a completed order: nothing to refund.")
+    capabilities = payment_providers.capabilities(facts.provider_name or "")
+    if facts.provider_name is None or not capabilities.refund:
+        raise DomainError(
+            ErrorCode.PROVIDER_UNSUPPORTED,
+            f"The payment provider of {order.public_id} cannot refund online: refund it at the provider.",
+        )
+    amounts = ledger.amounts(facts.transactions)
+    if amount is None:
+        if amounts.refundable <= 0:
+            raise DomainError(ErrorCode.AMOUNT_EXCEEDS_AVAILABLE, f"{order.public_id} has nothing captured to refund.")
+        return Plan(amounts.refundable)
+    capture.check_amount(amount, minor_unit=order.currency_minor_unit)
+    if amount > amounts.refundable:
+        raise DomainError(
+            ErrorCode.AMOUNT_EXCEEDS_AVAILABLE,
+            f"{amount} {order.currency_code} exceeds the {amounts.refundable} captured and not refunded.",
+            ["amount"],
+        )
+    if amount != amounts.refundable and not capabilities.partial_refund:
+        raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, "The payment provider only refunds in full.", ["amount"])
+    return Plan(amount)

@@ -1,0 +1,156 @@
+"""The payment ledger's moves: reserve a PENDING transaction, call the provider outside any lock, settle it.
+
+    under the order's lock (transaction 1)   reserve(): checks the invariants counting PENDING rows, adds PENDING
+    no lock held                             call_provider(): one call, with a timeout, carrying the row's reference
+    transaction 2                            settle(): SUCCEEDED or FAILED; a timeout leaves it PENDING for reconcile
+
+Because PENDING amounts count against what is available (`ledger.Amounts`), no
+interleaving of requests can capture beyond the authorization or refund beyond
+the captures, on SQLite (one writer) and PostgreSQL (row lock) alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import uuid
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.enums import EventLevel, TransactionKind, TransactionStatus
+from models.orders import Order
+from models.payments import Transaction
+from resolvers.core import events
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.payments import ledger
+from resolvers.payments.payment_providers import PaymentProvider, ProviderCall, ProviderOutcome, UnsupportedOperation
+
+OPERATION_OF_KIND = {
+    TransactionKind.AUTHORIZE: "authorize",
+    TransactionKind.CAPTURE: "capture",
+    TransactionKind.REFUND: "refund",
+    TransactionKind.CANCEL: "cancel",
+}
+
+
+async def transactions_of(session: AsyncSession, *, order_id: int) -> list[Transaction]:
+    return list(
+        (
+            await session.scalars(
+                sa.select(Transaction)
+                .where(Transaction.order_id == order_id)
+                .order_by(Transaction.created_at, Transaction.id)
+            )
+        ).all()
+    )
+
+
+async def amounts_of(session: AsyncSession, *, order_id: int) -> ledger.Amounts:
+    return ledger.amounts(await transactions_of(session, order_id=order_id))
+
+
+async def reserve(
+    session: AsyncSession,
+    *,
+    order: Order,
+    kind: TransactionKind,
+    amount: Decimal,
+    provider_name: str,
+    now: datetime.datetime,
+) -> Transaction:
+    """Add a PENDING transaction for `amount` (the caller holds the order's lock and has checked the amount)."""
+    pending = Transaction(
+        order_id=order.id,
+        kind=kind,
+        status=TransactionStatus.PENDING,
+        amount=amount,
+        currency=order.currency_code,
+        provider=provider_name,
+        reference=f"og-{uuid.uuid4().hex}",
+        created_at=now,
+    )
+    session.add(pending)
+    await session.flush()
+    return pending
+
+
+async def call_provider(
+    provider: PaymentProvider,
+    *,
+    transaction: Transaction,
+    order: Order,
+    authorization_number: str | None,
+    timeout_seconds: float,
+    now: datetime.datetime,
+) -> ProviderOutcome | None:
+    """Call the provider for a reserved transaction; None when the outcome is unknown (timeout: reconcile later).
+
+    Raises DomainError PROVIDER_UNSUPPORTED when the provider cannot do the operation.
+    """
+    request = ProviderCall(
+        operation=OPERATION_OF_KIND[transaction.kind],
+        reference=transaction.reference,
+        amount=transaction.amount,
+        currency=transaction.currency,
+        order_id=order.public_id,
+        customer_email=order.customer_email,
+        authorization_number=authorization_number,
+    )
+    try:
+        return await asyncio.wait_for(provider.call(request, now=now), timeout=timeout_seconds)
+    except UnsupportedOperation as error:
+        raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, str(error)) from error
+    except TimeoutError:
+        return None
+
+
+async def settle(
+    session: AsyncSession,
+    *,
+    transaction_id: int,
+    outcome: ProviderOutcome,
+    actor: str | None,
+    now: datetime.datetime,
+) -> Transaction:
+    """Record the provider's answer on the PENDING row, with an event; settling twice changes nothing."""
+    transaction = await session.get_one(Transaction, transaction_id, with_for_update=True)
+    if transaction.status is not TransactionStatus.PENDING:
+        return transaction
+    transaction.status = TransactionStatus.SUCCEEDED if outcome.approved else TransactionStatus.FAILED
+    transaction.transaction_number = outcome.transaction_number
+    transaction.card_type = outcome.card_type
+    transaction.card_number = outcome.card_number
+    transaction.message = outcome.message
+    transaction.expires_at = outcome.expires_at
+    transaction.settled_at = now
+    verb = OPERATION_OF_KIND[transaction.kind]
+    events.record(
+        session,
+        order_id=transaction.order_id,
+        source="payment",
+        message=(
+            f"{verb} of {transaction.amount} {transaction.currency} "
+            + ("succeeded" if outcome.approved else f"was declined: {outcome.message or 'no reason given'}")
+        ),
+        actor=actor,
+        now=now,
+        level=EventLevel.INFO if outcome.approved else EventLevel.WARNING,
+    )
+    await session.flush()
+    return transaction
+
+
+def authorization_number(transactions: list[Transaction]) -> str | None:
+    """The provider's number of the order's latest succeeded authorization."""
+    numbers = [
+        t.transaction_number
+        for t in transactions
+        if t.kind is TransactionKind.AUTHORIZE and t.status is TransactionStatus.SUCCEEDED and t.transaction_number
+    ]
+    return numbers[-1] if numbers else None
+
+
+def declined(outcome: ProviderOutcome) -> DomainError:
+    return DomainError(ErrorCode.PROVIDER_DECLINED, outcome.message or "The payment provider declined the operation.")

@@ -1,0 +1,69 @@
+"""The catalogue and setup as storefronts and admins read them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.catalog import PaymentMethod, Product, ShippingMethod, Shop, TrackAndTrace
+from models.custom_fields import CustomFieldDefinition
+from models.enums import CustomFieldTarget
+from resolvers.core.errors import DomainError, ErrorCode
+
+
+async def default_shop(session: AsyncSession) -> Shop:
+    """The shop orders are placed in (the store holds one default shop)."""
+    shop = await session.scalar(sa.select(Shop).order_by(Shop.is_default.desc(), Shop.id).limit(1))
+    if shop is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No shop is set up: run `ordergraph seed --demo` or create one.")
+    return shop
+
+
+async def products(session: AsyncSession, *, search: str | None, first: int) -> Sequence[Product]:
+    statement = sa.select(Product).where(Product.is_active).order_by(Product.number, Product.id).limit(first)
+    if search:
+        pattern = f"%{_escape_like(search.strip().lower())}%"
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(Product.name).like(pattern, escape="\\"),
+                sa.func.lower(Product.number).like(pattern, escape="\\"),
+            )
+        )
+    return (await session.scalars(statement)).all()
+
+
+async def payment_methods(session: AsyncSession) -> Sequence[PaymentMethod]:
+    return (
+        await session.scalars(sa.select(PaymentMethod).where(PaymentMethod.is_active).order_by(PaymentMethod.id))
+    ).all()
+
+
+async def shipping_methods(session: AsyncSession) -> Sequence[ShippingMethod]:
+    return (
+        await session.scalars(sa.select(ShippingMethod).where(ShippingMethod.is_active).order_by(ShippingMethod.id))
+    ).all()
+
+
+async def track_and_traces(session: AsyncSession) -> Sequence[TrackAndTrace]:
+    return (
+        await session.scalars(
+            sa.select(TrackAndTrace).where(sa.not_(TrackAndTrace.is_deleted)).order_by(TrackAndTrace.id)
+        )
+    ).all()
+
+
+async def custom_field_definitions(
+    session: AsyncSession, *, target: CustomFieldTarget | None
+) -> Sequence[CustomFieldDefinition]:
+    statement = sa.select(CustomFieldDefinition).order_by(
+        CustomFieldDefinition.target, CustomFieldDefinition.system_name
+    )
+    if target is not None:
+        statement = statement.where(CustomFieldDefinition.target == target)
+    return (await session.scalars(statement)).all()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,412 @@
+"""Carts: create one, fill it, set its details. Every change reprices the cart and writes an event.
+
+A cart is a CART record, or an ORDER whose checkout has started and not completed: such a
+checkout is changed like a cart, and a change on the downgrade list turns it back into a
+cart with a new CART id (`checkout.downgrade_if_changed`). Completed, cancelled or deleted
+records, quotes, and checkouts whose completion is under way (stock taken) are NOT_EDITABLE.
+Calls on an existing cart lock it, so they queue behind a completing checkout.
+
+Field paths in errors name the mutation arguments (`lines`, `details`, `lineId`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import money
+from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
+from models.enums import OrderKind, OrderLineType, Role
+from models.orders import ADDRESS_FIELDS, Order, OrderLine
+from resolvers.core import access, events, orders, validation
+from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.setup import catalog, custom_fields
+from resolvers.storefront import checkout, pricing
+
+MAX_QUANTITY = Decimal(1_000_000)
+QUANTUM = Decimal(1).scaleb(-money.QUANTITY_SCALE)
+
+
+FieldValueInput = custom_fields.FieldValue
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LineInput:
+    product_id: str
+    quantity: Decimal
+    unit_id: str | None = None
+    custom_fields: Sequence[FieldValueInput] | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DetailsInput:
+    """Cart details to set; None leaves a value as it is, an empty string clears it."""
+
+    display_name: str | None = None
+    # Address fields (snake_case names of ADDRESS_FIELDS) to set; fields left out stay as they are.
+    customer: Mapping[str, str | None] | None = None
+    delivery: Mapping[str, str | None] | None = None
+    customer_comment: str | None = None
+    payment_method_id: str | None = None
+    shipping_method_id: str | None = None
+    voucher_code: str | None = None
+    currency_code: str | None = None
+    custom_fields: Sequence[FieldValueInput] | None = None
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    viewer: access.Viewer,
+    details: DetailsInput | None,
+    ip: str | None,
+    now: datetime.datetime,
+    actor: str | None,
+) -> tuple[Order, str]:
+    """Create a cart (a CUSTOMER's belongs to them); returns it with its secret, which is shown only this once."""
+    shop = await catalog.default_shop(session)
+    currency = await _currency(session, (details.currency_code if details else None) or shop.default_currency_code)
+    issued = await orders.new_number(session, kind=OrderKind.CART, now=now)
+    secret = access.new_secret()
+    order = Order(
+        public_id=f"{OrderKind.CART.value}{issued.number}",
+        number=issued.number,
+        kind=OrderKind.CART,
+        shop_id=shop.id,
+        secret_hash=access.hash_secret(secret),
+        customer_id=viewer.customer_id if viewer.role is Role.CUSTOMER else None,
+        created_at=now,
+        modified_at=now,
+        ip=ip,
+        **_currency_values(currency),
+    )
+    session.add(order)
+    await session.flush()
+    issued.order_id = order.id
+    if details is not None:
+        await _apply_details(session, order=order, lines=[], details=details, viewer=viewer)
+    await pricing.recalculate(session, order=order, lines=[], recalculate_fees=True, now=now)
+    events.record(
+        session, order_id=order.id, source="cart", message=f"Cart {order.public_id} created.", actor=actor, now=now
+    )
+    await session.flush()
+    return order, secret
+
+
+async def add_lines(
+    session: AsyncSession,
+    *,
+    cart_id: str,
+    secret: str | None,
+    viewer: access.Viewer,
+    lines: Sequence[LineInput],
+    now: datetime.datetime,
+    actor: str | None,
+) -> Order:
+    """Add products; a product already in the cart with the same unit gets the quantity added to its line."""
+    if not lines:
+        raise invalid("Give at least one line to add.", ["lines"])
+
+    async def add(order: Order, existing: list[OrderLine]) -> str:
+        products = await _products(session, [line.product_id for line in lines])
+        for index, line in enumerate(lines):
+            field = ["lines", str(index)]
+            product = products.get(line.product_id)
+            if product is None:
+                raise not_found("Product", line.product_id, [*field, "productId"])
+            _check_quantity(line.quantity, [*field, "quantity"])
+            target = _merge_target(existing, product_id=product.id, unit_id=line.unit_id)
+            if target is None:
+                target = _new_line(order, existing, unit_id=line.unit_id, now=now)
+                existing.append(target)
+            target.quantity += line.quantity
+            _check_quantity(target.quantity, [*field, "quantity"])
+            # Copied again on a merge too: the line follows the catalogue's current price.
+            pricing.copy_product(
+                target, product=product, currency_rate=order.currency_rate, minor_unit=order.currency_minor_unit
+            )
+            target.modified_at = now
+            session.add(target)
+            await _write_custom_fields(session, order=order, line=target, values=line.custom_fields, field=field)
+        added = ", ".join(f"{line.quantity} x {products[line.product_id].number}" for line in lines)
+        return f"Added {added}."
+
+    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=add)
+
+
+async def update_line(
+    session: AsyncSession,
+    *,
+    cart_id: str,
+    secret: str | None,
+    viewer: access.Viewer,
+    line_id: str,
+    quantity: Decimal,
+    now: datetime.datetime,
+    actor: str | None,
+) -> Order:
+    """Set a line's quantity; 0 removes the line (as Shopify and Saleor do)."""
+
+    async def update(order: Order, existing: list[OrderLine]) -> str:
+        line = _product_line(existing, line_id)
+        if quantity == 0:
+            await _delete_line(session, line, existing)
+            return f"Removed line {line_id} ({line.product_number})."
+        _check_quantity(quantity, ["quantity"])
+        before = line.quantity
+        line.quantity = quantity
+        line.modified_at = now
+        return f"Line {line_id} ({line.product_number}): quantity {before} → {quantity}."
+
+    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=update)
+
+
+async def remove_line(
+    session: AsyncSession,
+    *,
+    cart_id: str,
+    secret: str | None,
+    viewer: access.Viewer,
+    line_id: str,
+    now: datetime.datetime,
+    actor: str | None,
+) -> Order:
+    """Remove a product line with its line discounts."""
+
+    async def remove(order: Order, existing: list[OrderLine]) -> str:
+        line = _product_line(existing, line_id)
+        await _delete_line(session, line, existing)
+        return f"Removed line {line_id} ({line.product_number})."
+
+    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=remove)
+
+
+async def set_details(
+    session: AsyncSession,
+    *,
+    cart_id: str,
+    secret: str | None,
+    viewer: access.Viewer,
+    details: DetailsInput,
+    now: datetime.datetime,
+    actor: str | None,
+) -> Order:
+    """Set addresses, comment, methods, voucher, currency or display name.
+
+    A signed-in customer who sets the details of a cart without a customer adopts it.
+    """
+
+    async def apply(order: Order, existing: list[OrderLine]) -> str:
+        changed = await _apply_details(session, order=order, lines=existing, details=details, viewer=viewer)
+        return f"Details set: {', '.join(changed)}." if changed else "Details set: nothing changed."
+
+    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=apply)
+
+
+def refuse_unless_editable(order: Order) -> None:
+    """Cart changes reach carts and unfinished checkouts only."""
+    if order.is_complete or order.is_cancelled or order.is_deleted or order.kind is OrderKind.QUOTE:
+        raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a cart and cannot be changed as one.")
+    if order.is_stock_taken:
+        raise DomainError(
+            ErrorCode.NOT_EDITABLE, f"Checkout {order.public_id} is being completed; it cannot change now."
+        )
+
+
+async def _change(
+    session: AsyncSession,
+    *,
+    cart_id: str,
+    secret: str | None,
+    viewer: access.Viewer,
+    now: datetime.datetime,
+    actor: str | None,
+    change: Callable[[Order, list[OrderLine]], Awaitable[str]],
+) -> Order:
+    """Lock the cart, apply a change, reprice, downgrade a changed checkout, bump the revision, write the event."""
+    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
+    refuse_unless_editable(order)
+    existing = await orders.lines_of(session, order_id=order.id)
+    before = checkout.snapshot(order, existing)
+    message = await change(order, existing)
+    await session.flush()
+    existing = await orders.lines_of(session, order_id=order.id)
+    await pricing.recalculate(session, order=order, lines=existing, recalculate_fees=True, now=now)
+    await checkout.downgrade_if_changed(
+        session, order=order, before=before, after=checkout.snapshot(order, existing), now=now, actor=actor
+    )
+    orders.touch(order, now=now)
+    events.record(session, order_id=order.id, source="cart", message=message, actor=actor, now=now)
+    await session.flush()
+    return order
+
+
+async def _apply_details(
+    session: AsyncSession, *, order: Order, lines: list[OrderLine], details: DetailsInput, viewer: access.Viewer
+) -> list[str]:
+    """Set the given details; the names of what changed."""
+    changed: list[str] = []
+    for prefix, address in (("customer", details.customer), ("delivery", details.delivery)):
+        if address is not None and _set_address(order, prefix, address):
+            changed.append(prefix)
+    texts = {"display_name": details.display_name, "customer_comment": details.customer_comment}
+    texts["voucher_code"] = details.voucher_code
+    for name, value in texts.items():
+        if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
+            changed.append(name)
+    if details.payment_method_id is not None:
+        await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
+        changed += _set_if_different(order, "payment_method_id", int(details.payment_method_id))
+    if details.shipping_method_id is not None:
+        await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
+        changed += _set_if_different(order, "shipping_method_id", int(details.shipping_method_id))
+    if details.currency_code is not None and details.currency_code.upper() != order.currency_code:
+        await _change_currency(session, order=order, lines=lines, code=details.currency_code)
+        changed.append("currency")
+    if viewer.role is Role.CUSTOMER and order.customer_id is None:
+        order.customer_id = viewer.customer_id
+        changed.append("customer")
+    await _write_custom_fields(session, order=order, line=None, values=details.custom_fields, field=["details"])
+    return changed
+
+
+def _set_address(order: Order, prefix: str, address: Mapping[str, str | None]) -> bool:
+    changed = False
+    for name, value in address.items():
+        if name not in ADDRESS_FIELDS:
+            raise invalid(f"Unknown address field {name}.", ["details", prefix, validation.camel(name)])
+        if value is not None:
+            changed |= _set_text(order, f"{prefix}_{name}", value, ["details", prefix, validation.camel(name)])
+    return changed
+
+
+def _set_text(order: Order, column: str, value: str, field: list[str]) -> bool:
+    """Set a text column ('' clears it), refusing what the column cannot hold; whether it changed."""
+    length = getattr(Order.__table__.c[column].type, "length", None)
+    if length is not None and len(value) > length:
+        raise invalid(f"At most {length} characters.", field)
+    return bool(_set_if_different(order, column, value.strip() or None))
+
+
+def _set_if_different(order: Order, column: str, value: object) -> list[str]:
+    if getattr(order, column) == value:
+        return []
+    setattr(order, column, value)
+    return [column]
+
+
+async def _change_currency(session: AsyncSession, *, order: Order, lines: list[OrderLine], code: str) -> None:
+    """Switch the cart's currency, keeping its code, name and rate, and reprice its lines from the catalogue."""
+    currency = await _currency(session, code)
+    for name, value in _currency_values(currency).items():
+        setattr(order, name, value)
+    product_lines = [line for line in lines if line.type is OrderLineType.PRODUCT and line.product_id is not None]
+    products = await _products(session, [str(line.product_id) for line in product_lines], only_active=False)
+    for line in product_lines:
+        # Storefront carts never carry overridden prices; an admin-edited order is not a cart.
+        pricing.copy_product(
+            line, product=products[str(line.product_id)], currency_rate=currency.rate, minor_unit=currency.minor_unit
+        )
+
+
+async def _currency(session: AsyncSession, code: str) -> Currency:
+    currency = await session.get(Currency, code.strip().upper())
+    if currency is None:
+        raise not_found("Currency", code, ["details", "currencyCode"])
+    return currency
+
+
+def _currency_values(currency: Currency) -> dict[str, Any]:
+    return {
+        "currency_code": currency.code,
+        "currency_name": currency.name,
+        "currency_rate": currency.rate,
+        "currency_minor_unit": currency.minor_unit,
+    }
+
+
+async def _method(
+    session: AsyncSession, model: type[PaymentMethod] | type[ShippingMethod], method_id: str, field: list[str]
+) -> None:
+    method: PaymentMethod | ShippingMethod | None = (
+        await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
+    )
+    if method is None or not method.is_active:
+        raise not_found(model.__name__, method_id, field)
+
+
+async def _products(session: AsyncSession, ids: Sequence[str], *, only_active: bool = True) -> dict[str, Product]:
+    """Products by their ID as given; unknown (and, unless told otherwise, inactive) ones are left out."""
+    numeric = {int(value) for value in ids if value.isdigit() and len(value) < 10}
+    statement = sa.select(Product).where(Product.id.in_(numeric))
+    if only_active:
+        statement = statement.where(Product.is_active)
+    return {str(product.id): product for product in (await session.scalars(statement)).all()}
+
+
+def _check_quantity(quantity: Decimal, field: list[str]) -> None:
+    if quantity <= 0 or quantity > MAX_QUANTITY:
+        raise invalid(f"A quantity is more than 0 and at most {MAX_QUANTITY}.", field)
+    if quantity != quantity.quantize(QUANTUM):
+        raise invalid(f"A quantity has at most {money.QUANTITY_SCALE} decimals.", field)
+
+
+def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:
+    return next(
+        (
+            line
+            for line in lines
+            if line.type is OrderLineType.PRODUCT and line.product_id == product_id and line.unit_id == unit_id
+        ),
+        None,
+    )
+
+
+def _new_line(order: Order, lines: Sequence[OrderLine], *, unit_id: str | None, now: datetime.datetime) -> OrderLine:
+    sort_order = max((line.sort_order for line in lines), default=0) + 1
+    return OrderLine(
+        order_id=order.id,
+        type=OrderLineType.PRODUCT,
+        sort_order=sort_order,
+        unit_id=unit_id,
+        quantity=Decimal(0),
+        created_at=now,
+        modified_at=now,
+    )
+
+
+def _product_line(lines: Sequence[OrderLine], line_id: str) -> OrderLine:
+    line = next((line for line in lines if str(line.id) == str(line_id).strip()), None)
+    if line is None or line.type is not OrderLineType.PRODUCT:
+        raise not_found("Line", line_id, ["lineId"])
+    return line
+
+
+async def _delete_line(session: AsyncSession, line: OrderLine, lines: list[OrderLine]) -> None:
+    for child in [child for child in lines if child.parent_line_id == line.id]:
+        await session.delete(child)
+    await session.delete(line)
+
+
+async def _write_custom_fields(
+    session: AsyncSession,
+    *,
+    order: Order,
+    line: OrderLine | None,
+    values: Sequence[FieldValueInput] | None,
+    field: list[str],
+) -> None:
+    """Validate and write the custom fields of a cart input (nothing when the input carries none)."""
+    if values:
+        if line is not None and line.id is None:
+            await session.flush()  # the new line needs its key before values can point at it
+        await custom_fields.write_values(
+            session, order_id=order.id, line_id=line.id if line is not None else None, values=values,
+            field=[*field, "customFields"],
+        )  # fmt: skip

@@ -1,0 +1,74 @@
+"""Recurring (subscription) orders (admins only): schedules, and generating the due orders."""
+
+from __future__ import annotations
+
+import datetime
+
+import strawberry
+
+from models.enums import RecurringUnit
+from resolvers.channels import recurring
+from schema.bulk import run_admin_bulk
+from schema.context import Context
+from schema.errors import attempt
+from schema.guards import admin_errors, require_admin
+from schema.inputs import RecurringInput
+from schema.payloads import BulkOrderPayload, RecurringPayload
+from schema.types.recurring import RecurringSchedule
+
+# run_admin_bulk names the requests it refuses; a refused run has no orders, so it answers this one id.
+RUN_ID = strawberry.ID("runDueRecurring")
+
+
+@strawberry.type
+class RecurringQuery:
+    @strawberry.field(description="Recurring schedules by id; only the active ones unless told otherwise.")
+    async def recurring_schedules(
+        self, info: strawberry.Info[Context], active_only: bool | None = True
+    ) -> list[RecurringSchedule]:
+        require_admin(info.context.viewer)
+        schedules = await recurring.list_schedules(info.context.session, active_only=active_only is not False)
+        return list(schedules)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class RecurringMutation:
+    @strawberry.mutation(description="Starts a schedule that generates a copy of a completed order every interval.")
+    async def create_recurring(self, info: strawberry.Info[Context], input: RecurringInput) -> RecurringPayload:
+        context = info.context
+        if refusal := admin_errors(context.viewer):
+            return RecurringPayload(user_errors=refusal)
+        schedule, problems = await attempt(
+            context.session,
+            lambda: recurring.create(
+                context.session, template_order_id=str(input.template_order_id), interval=input.interval,
+                unit=RecurringUnit(input.unit), start_at=input.start_at, ends_at=input.ends_at,
+                now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        return RecurringPayload(schedule=schedule, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Stops a schedule: it generates nothing more.")
+    async def cancel_recurring(self, info: strawberry.Info[Context], id: strawberry.ID) -> RecurringPayload:
+        context = info.context
+        if refusal := admin_errors(context.viewer):
+            return RecurringPayload(user_errors=refusal)
+        schedule, problems = await attempt(
+            context.session,
+            lambda: recurring.cancel(context.session, schedule_id=str(id), now=context.now, actor=context.viewer.actor),
+        )
+        return RecurringPayload(schedule=schedule, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Generates the orders of every active schedule due at `now` (default: the current time); "
+        "the worker calls it on a timer. Running it twice for the same due time generates nothing twice."
+    )
+    async def run_due_recurring(
+        self, info: strawberry.Info[Context], now: datetime.datetime | None = strawberry.UNSET
+    ) -> BulkOrderPayload:
+        context = info.context
+        # UNSET: the contract gives `now` no default; left out or null, it is the current time.
+        at = now if isinstance(now, datetime.datetime) else context.now
+        return await run_admin_bulk(
+            context, [RUN_ID], lambda: recurring.run_due(context.session, now=at, actor=context.viewer.actor)
+        )

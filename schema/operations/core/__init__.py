@@ -1,0 +1,1 @@
+"""GraphQL operations over `resolvers.core`: each resolver decodes its input and calls one operation."""

@@ -1,0 +1,24 @@
+"""Reading one order by its current or earlier id."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.core import orders
+from schema.context import Context
+from schema.types.orders import Order
+
+
+@strawberry.type
+class OrderQuery:
+    @strawberry.field(
+        description=(
+            "By current or earlier id. Carts and quotes also need their secret"
+            " unless the caller owns them or is an admin."
+        )
+    )
+    async def order(self, info: strawberry.Info[Context], id: strawberry.ID, secret: str | None = None) -> Order | None:
+        order = await orders.find(info.context.session, str(id))
+        if order is None or not orders.may_see(order, viewer=info.context.viewer, secret=secret):
+            return None
+        return order  # type: ignore[return-value]

@@ -1,0 +1,97 @@
+"""Editing quotes and placed orders (admin), with a dry run."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.editing import edit_lines, editing
+from resolvers.setup import custom_fields
+from schema.context import Context
+from schema.errors import attempt
+from schema.guards import admin_errors
+from schema.inputs import AddressInput, CustomFieldValueInput, EditLineInput, EditOrderInput
+from schema.payloads import OrderPayload
+
+
+@strawberry.type
+class EditingMutation:
+    @strawberry.mutation(
+        description=(
+            "Edits a quote or an order whose state allows it, keeping the version before the edit. "
+            "Address fields and the comment are patches: null keeps a value, an empty string clears it. "
+            "With dryRun the order is returned as it would be (revision unchanged) and nothing is written."
+        )
+    )
+    async def edit(
+        self,
+        info: strawberry.Info[Context],
+        order_id: strawberry.ID,
+        expected_revision: int | None = None,
+        *,
+        input: EditOrderInput,
+        dry_run: bool | None = False,
+    ) -> OrderPayload:
+        context = info.context
+        if refusal := admin_errors(context.viewer):
+            return OrderPayload(user_errors=refusal)
+        run = editing.preview if dry_run else editing.edit
+        edited, errors = await attempt(
+            context.session,
+            lambda: run(
+                context.session,
+                order_id=str(order_id),
+                expected_revision=expected_revision,
+                changes=changes_of(input),
+                now=context.now,
+                actor=context.viewer.actor,
+            ),
+        )
+        if edited is None:
+            return OrderPayload(user_errors=errors)
+        # The payload reads the lines and custom fields through loaders: give them the edited rows
+        # (for a dry run, the store no longer has them).
+        loaders, key = context.loaders, edited.order.id
+        loaders.order_lines_by_order_id.clear(key).prime(key, list(edited.lines))
+        loaders.custom_field_values_by_order_id.clear(key).prime(key, list(edited.custom_fields))
+        return OrderPayload(order=edited.order)  # type: ignore[arg-type]
+
+
+def changes_of(input: EditOrderInput) -> editing.Changes:
+    """The plain values of an edit input."""
+    return editing.Changes(
+        customer=_address(input.customer),
+        delivery=_address(input.delivery),
+        comment=input.comment,
+        custom_fields=_custom_fields(input.custom_fields),
+        lines=[_line(line) for line in input.lines or ()],
+        add_order_discounts=[
+            edit_lines.OrderDiscount(name=d.name, amount=d.amount, percent=d.percent)
+            for d in input.add_order_discounts or ()
+        ],
+        remove_discount_line_ids=[str(line_id) for line_id in input.remove_discount_line_ids or ()],
+    )
+
+
+def _line(line: EditLineInput) -> edit_lines.LineChange:
+    return edit_lines.LineChange(
+        line_id=str(line.line_id) if line.line_id is not None else None,
+        product_id=str(line.product_id) if line.product_id is not None else None,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        remove=bool(line.remove),
+        discount_amount=line.discount_amount,
+        discount_percent=line.discount_percent,
+        custom_fields=_custom_fields(line.custom_fields),
+    )
+
+
+def _address(address: AddressInput | None) -> dict[str, str | None] | None:
+    if address is None:
+        return None
+    return {name: value for name, value in vars(address).items() if value is not None}
+
+
+def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[custom_fields.FieldValue] | None:
+    if values is None:
+        return None
+    return [custom_fields.FieldValue(system_name=value.system_name, value=value.value) for value in values]

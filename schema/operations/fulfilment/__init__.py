@@ -1,0 +1,1 @@
+"""GraphQL operations over `resolvers.fulfilment`: each resolver decodes its input and calls one operation."""

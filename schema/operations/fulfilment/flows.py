@@ -1,0 +1,34 @@
+"""Flow and state queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models import flows as flow_models
+from models.enums import FlowKind as DomainFlowKind
+from resolvers.fulfilment import flows
+from schema.context import Context
+from schema.enums import FlowKind
+from schema.types.flows import Flow, State
+
+
+@strawberry.type
+class FlowsQuery:
+    @strawberry.field
+    async def flows(self, info: strawberry.Info[Context], kind: FlowKind | None = None) -> list[Flow]:  # type: ignore[valid-type]
+        return await flows.list_flows(  # type: ignore[return-value]
+            info.context.session, kind=DomainFlowKind(kind) if kind is not None else None
+        )
+
+    @strawberry.field
+    async def flow(self, info: strawberry.Info[Context], id: strawberry.ID) -> Flow | None:
+        flow_id = flows.parse_id(id)
+        return await info.context.loaders.flow_by_id.load(flow_id) if flow_id is not None else None
+
+    @strawberry.field
+    async def state(self, info: strawberry.Info[Context], id: strawberry.ID) -> State | None:
+        state_id = flows.parse_id(id)
+        row: flow_models.State | None = (
+            await info.context.loaders.state_by_id.load(state_id) if state_id is not None else None
+        )
+        return row  # type: ignore[return-value]

@@ -1,0 +1,31 @@
+"""Moving orders between states (admin, bulk)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.fulfilment import mail, state_changes
+from schema.bulk import run_admin_bulk
+from schema.context import Context
+from schema.payloads import BulkOrderPayload
+
+
+@strawberry.type
+class StateChangeMutation:
+    @strawberry.mutation(description="Moves each order to the state; one result per requested id, each judged alone.")
+    async def change_state(
+        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
+    ) -> BulkOrderPayload:
+        context = info.context
+        return await run_admin_bulk(
+            context,
+            order_ids,
+            lambda: state_changes.change_state(
+                context.session,
+                order_ids=[str(i) for i in order_ids],
+                state_id=str(state_id),
+                now=context.now,
+                actor=context.viewer.actor,
+                composer=mail.composer_from(context.settings),
+            ),
+        )

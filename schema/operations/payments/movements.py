@@ -1,0 +1,148 @@
+"""Money and end-of-life mutations: capture, refund, cancel, delete (admins only).
+
+Capture, refund and cancel run in their own short transactions (`resolvers.payments.engine`,
+over `db.write_sessions`) because they commit before and after the provider call; the
+request's session only reads the results afterwards, and must not be touched before (on
+SQLite it would hold the write lock the movements need). Delete is one plain transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import strawberry
+
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.fulfilment import deletion
+from resolvers.payments import cancellation, capture, refunds
+from resolvers.payments.engine import Outcome
+from schema.context import Context
+from schema.errors import attempt, user_errors
+from schema.payloads import BulkOrderPayload, OrderPayload, OrderResult
+
+Value = TypeVar("Value")
+
+
+def given(value: Value | None) -> Value | None:
+    """An argument left out (UNSET: the contract gives these arguments no default) as None."""
+    return None if value is strawberry.UNSET else value
+
+
+def movement_arguments(context: Context) -> dict[str, Any]:
+    """Who, when, and through which providers: the same for every money movement of a request."""
+    assert context.providers is not None, "the app builds the providers"
+    return {
+        "providers": context.providers,
+        "actor": context.viewer.actor,
+        "now": context.now,
+        "timeout_seconds": context.settings.provider_timeout_seconds,
+    }
+
+
+def _forbidden() -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, "Only an admin may do this.")
+
+
+async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
+    """One OrderResult per outcome, the order read (after the movements committed) by the request's session."""
+    wanted = [o.order_id for o in outcomes if o.error is None and o.order_id is not None]
+    loaded = await info.context.loaders.order_by_id.load_many(wanted)
+    by_id = {order.id: order for order in loaded if order is not None}
+    return [
+        OrderResult(
+            order_id=strawberry.ID(outcome.public_id),
+            # As with `attempt`: an order answered with errors is not shown (it is unchanged, or pending).
+            order=by_id.get(outcome.order_id) if outcome.error is None and outcome.order_id else None,
+            user_errors=user_errors(outcome.error) if outcome.error is not None else [],
+        )
+        for outcome in outcomes
+    ]
+
+
+def _refused(order_ids: list[strawberry.ID]) -> BulkOrderPayload:
+    return BulkOrderPayload(results=[OrderResult(order_id=i, user_errors=user_errors(_forbidden())) for i in order_ids])
+
+
+@strawberry.type
+class PaymentsMutation:
+    @strawberry.mutation(
+        description="Captures the rest of each order's authorization, or `amount` of one order (a split capture)."
+    )
+    async def capture(
+        self,
+        info: strawberry.Info[Context],
+        order_ids: list[strawberry.ID],
+        amount: Decimal | None = strawberry.UNSET,
+        idempotency_key: str | None = strawberry.UNSET,
+    ) -> BulkOrderPayload:
+        context = info.context
+        if not context.viewer.is_admin:
+            return _refused(order_ids)
+        outcomes = await capture.capture(
+            context.db.write_sessions,
+            order_ids=[str(i) for i in order_ids],
+            amount=given(amount),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
+        )
+        return BulkOrderPayload(results=await _results(info, outcomes))
+
+    @strawberry.mutation(
+        description="Refunds `amount` (default: everything captured and not yet refunded) through the provider."
+    )
+    async def refund(
+        self,
+        info: strawberry.Info[Context],
+        order_id: strawberry.ID,
+        amount: Decimal | None = strawberry.UNSET,
+        idempotency_key: str | None = strawberry.UNSET,
+        reason: str | None = strawberry.UNSET,
+    ) -> OrderPayload:
+        context = info.context
+        if not context.viewer.is_admin:
+            return OrderPayload(user_errors=user_errors(_forbidden()))
+        outcome = await refunds.refund(
+            context.db.write_sessions,
+            order_id=str(order_id),
+            amount=given(amount),
+            reason=given(reason),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
+        )
+        [result] = await _results(info, [outcome])
+        return OrderPayload(order=result.order, user_errors=result.user_errors)
+
+    @strawberry.mutation(
+        description="Cancels orders with nothing captured: voids the authorization and returns the stock."
+    )
+    async def cancel(
+        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], reason: str | None = strawberry.UNSET
+    ) -> BulkOrderPayload:
+        context = info.context
+        if not context.viewer.is_admin:
+            return _refused(order_ids)
+        outcomes = await cancellation.cancel(
+            context.db.write_sessions,
+            order_ids=[str(i) for i in order_ids],
+            reason=given(reason),
+            **movement_arguments(context),
+        )
+        return BulkOrderPayload(results=await _results(info, outcomes))
+
+    @strawberry.mutation(description="Soft-deletes carts, unfinished checkouts, quotes and cancelled orders.")
+    async def delete(self, info: strawberry.Info[Context], order_ids: list[strawberry.ID]) -> BulkOrderPayload:
+        context = info.context
+        if not context.viewer.is_admin:
+            return _refused(order_ids)
+        results = []
+        for order_id in order_ids:
+            order, errors = await attempt(
+                context.session,
+                lambda order_id=order_id: deletion.delete(  # type: ignore[misc]
+                    context.session, public_id=str(order_id), actor=context.viewer.actor, now=context.now
+                ),
+            )
+            results.append(OrderResult(order_id=order_id, order=order, user_errors=errors))  # type: ignore[arg-type]
+        return BulkOrderPayload(results=results)

@@ -1,0 +1,120 @@
+"""The order list (admin) and a customer's own records (customer token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from models.enums import CaptureState, OrderKind, Role
+from resolvers.core.errors import DomainError
+from resolvers.reporting import order_list
+from schema.context import Context
+from schema.enums import OrderKind as OrderKindEnum
+from schema.errors import ClientError
+from schema.guards import require_admin
+from schema.inputs import OrderFilter, OrderSort
+from schema.types.orders import OrderConnection, OrderEdge, PageInfo
+
+
+@strawberry.type
+class OrderListQuery:
+    @strawberry.field
+    async def orders(
+        self,
+        info: strawberry.Info[Context],
+        first: int | None = 50,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: OrderFilter | None = None,
+        sort: OrderSort | None = None,
+    ) -> OrderConnection:
+        require_admin(info.context.viewer)
+        sort_field = order_list.SortField(sort.field.value) if sort else order_list.SortField.CREATED_AT
+        descending = sort is None or sort.direction.value == "DESC"
+        return await _connection(
+            info,
+            _filter(filter),
+            sort=sort_field,
+            descending=descending,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
+    @strawberry.field(description="A customer's carts and quotes (customer token).")
+    async def my_orders(
+        self,
+        info: strawberry.Info[Context],
+        kind: OrderKindEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> OrderConnection:
+        viewer = info.context.viewer
+        if viewer.role is not Role.CUSTOMER or not viewer.customer_id:
+            raise ClientError("myOrders needs a customer token.")
+        mine = order_list.Filter(customer_id=viewer.customer_id, kind=OrderKind(kind) if kind else None)
+        return await _connection(
+            info, mine, sort=order_list.SortField.CREATED_AT, descending=True, first=first, after=after
+        )
+
+
+def _filter(given: OrderFilter | None) -> order_list.Filter:
+    if given is None:
+        return order_list.Filter()
+    return order_list.Filter(
+        kind=OrderKind(given.kind.value) if given.kind else None,
+        flow_id=str(given.flow_id) if given.flow_id is not None else None,
+        state_ids=[str(state_id) for state_id in given.state_ids] if given.state_ids is not None else None,
+        capture_state=CaptureState(given.capture_state.value) if given.capture_state else None,
+        customer_id=str(given.customer_id) if given.customer_id is not None else None,
+        search=given.search,
+        created_from=given.created_from,
+        created_to=given.created_to,
+        completed=given.completed,
+        include_deleted=bool(given.include_deleted),
+        is_exported=given.is_exported,
+        authorization_expires_before=given.authorization_expires_before,
+    )
+
+
+async def _connection(info: strawberry.Info[Context], filter: order_list.Filter, **paging: Any) -> OrderConnection:
+    """Read the page, prime the loaders with the rows it joined, and build the connection."""
+    try:
+        page = await order_list.page(
+            info.context.session, filter=filter, with_total=_selects(info, "totalCount"), **paging
+        )
+    except DomainError as error:
+        raise ClientError(error.message) from error
+    loaders = info.context.loaders
+    for row in page.rows:
+        for loader, related in (
+            (loaders.state_by_id, row.state),
+            (loaders.flow_by_id, row.flow),
+            (loaders.payment_method_by_id, row.payment_method),
+        ):
+            if related is not None:
+                loader.prime(related.id, related)
+    edges = [OrderEdge(node=row.order, cursor=row.cursor) for row in page.rows]  # type: ignore[arg-type]
+    page_info = PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    # totalCount is only counted when selected; the placeholder is never served.
+    return OrderConnection(
+        edges=edges, page_info=page_info, total_count=page.total_count if page.total_count is not None else -1
+    )
+
+
+def _selects(info: strawberry.Info[Context], name: str) -> bool:
+    pending = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if getattr(selection, "name", None) == name:
+            return True
+        pending.extend(getattr(selection, "selections", []) or [])
+    return False

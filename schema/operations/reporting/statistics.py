@@ -1,0 +1,58 @@
+"""Sales statistics (admin) and marking orders exported (admin, bulk)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+import strawberry
+
+from resolvers.core.errors import DomainError
+from resolvers.reporting import exports, statistics
+from schema.bulk import run_admin_bulk
+from schema.context import Context
+from schema.errors import ClientError
+from schema.guards import require_admin
+from schema.payloads import BulkOrderPayload, SalesSummaryRow
+
+
+@strawberry.type
+class StatisticsQuery:
+    @strawberry.field(
+        description=(
+            "Totals of completed orders, leaving out states excluded from statistics. groupBy: DAY, MONTH or STATE."
+        )
+    )
+    async def sales_summary(
+        self,
+        info: strawberry.Info[Context],
+        from_: Annotated[datetime.datetime, strawberry.argument(name="from")],
+        to: datetime.datetime,
+        group_by: str = "DAY",
+    ) -> list[SalesSummaryRow]:
+        require_admin(info.context.viewer)
+        try:
+            rows = await statistics.sales_summary(info.context.session, from_=from_, to=to, group_by=group_by)
+        except DomainError as error:
+            raise ClientError(error.message) from error
+        return [SalesSummaryRow(key=row.key, orders=row.orders, total=row.total) for row in rows]  # type: ignore[arg-type]
+
+
+@strawberry.type
+class ExportMutation:
+    @strawberry.mutation
+    async def mark_exported(
+        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], exported: bool | None = True
+    ) -> BulkOrderPayload:
+        context = info.context
+        return await run_admin_bulk(
+            context,
+            order_ids,
+            lambda: exports.mark_exported(
+                context.session,
+                order_ids=[str(i) for i in order_ids],
+                exported=exported is not False,
+                now=context.now,
+                actor=context.viewer.actor,
+            ),
+        )

@@ -1,0 +1,166 @@
+"""Storefront mutations: carts and checkout. Each decodes its input and calls one operation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from models.orders import ADDRESS_FIELDS
+from resolvers.core.errors import DomainError
+from resolvers.storefront import carts, checkout
+from schema import errors
+from schema.context import Context
+from schema.inputs import AddressInput, CartDetailsInput, CartLineInput, CustomFieldValueInput
+from schema.payloads import CartPayload, OrderPayload
+
+
+@strawberry.type
+class StorefrontMutation:
+    @strawberry.mutation
+    async def create_cart(self, info: strawberry.Info[Context], details: CartDetailsInput | None = None) -> CartPayload:
+        context = info.context
+        created, problems = await errors.attempt(
+            context.session,
+            lambda: carts.create(
+                context.session, viewer=context.viewer, details=_details(details) if details else None,
+                ip=context.ip, now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        cart, secret = created if created is not None else (None, None)
+        return CartPayload(cart=cart, secret=secret, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation
+    async def add_to_cart(
+        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
+        *, lines: list[CartLineInput],
+    ) -> CartPayload:  # fmt: skip
+        context = info.context
+        cart, problems = await errors.attempt(
+            context.session,
+            lambda: carts.add_lines(
+                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
+                lines=[_line(line) for line in lines], now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation
+    async def update_cart_line(
+        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
+        *, line_id: strawberry.ID, quantity: Decimal,
+    ) -> CartPayload:  # fmt: skip
+        context = info.context
+        cart, problems = await errors.attempt(
+            context.session,
+            lambda: carts.update_line(
+                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
+                line_id=str(line_id), quantity=quantity, now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation
+    async def remove_cart_line(
+        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
+        *, line_id: strawberry.ID,
+    ) -> CartPayload:  # fmt: skip
+        context = info.context
+        cart, problems = await errors.attempt(
+            context.session,
+            lambda: carts.remove_line(
+                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
+                line_id=str(line_id), now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation
+    async def set_cart_details(
+        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
+        *, details: CartDetailsInput,
+    ) -> CartPayload:  # fmt: skip
+        context = info.context
+        cart, problems = await errors.attempt(
+            context.session,
+            lambda: carts.set_details(
+                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
+                details=_details(details), now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Starts checkout: the cart becomes an order with a new ORDER id and is frozen; "
+        "a later change downgrades it to a cart."
+    )
+    async def start_checkout(
+        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None
+    ) -> OrderPayload:
+        context = info.context
+        order, problems = await errors.attempt(
+            context.session,
+            lambda: checkout.start(
+                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
+                now=context.now, actor=context.viewer.actor,
+            ),
+        )  # fmt: skip
+        return OrderPayload(order=order, user_errors=problems)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Completes checkout: authorizes payment, reserves stock and puts the order in its flow's "
+        "default state. Safe to retry: the same idempotencyKey returns the same order and authorizes once."
+    )
+    async def complete_checkout(
+        self, info: strawberry.Info[Context], order_id: strawberry.ID, secret: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> OrderPayload:  # fmt: skip
+        # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why),
+        # so the request's session must stay closed until it returns.
+        context = info.context
+        assert context.providers is not None, "the app sets the payment providers"
+        try:
+            order = await checkout.complete(
+                context.db.write_sessions, order_id=str(order_id), secret=secret, viewer=context.viewer,
+                idempotency_key=idempotency_key, providers=context.providers,
+                timeout_seconds=context.settings.provider_timeout_seconds, clock=lambda: context.now,
+                actor=context.viewer.actor,
+            )  # fmt: skip
+        except DomainError as error:
+            return OrderPayload(user_errors=errors.user_errors(error))
+        return OrderPayload(order=order)  # type: ignore[arg-type]
+
+
+def _line(line: CartLineInput) -> carts.LineInput:
+    return carts.LineInput(
+        product_id=str(line.product_id),
+        quantity=line.quantity,
+        unit_id=line.unit_id,
+        custom_fields=_custom_fields(line.custom_fields),
+    )
+
+
+def _details(details: CartDetailsInput) -> carts.DetailsInput:
+    return carts.DetailsInput(
+        display_name=details.display_name,
+        customer=_address(details.customer),
+        delivery=_address(details.delivery),
+        customer_comment=details.customer_comment,
+        payment_method_id=str(details.payment_method_id) if details.payment_method_id is not None else None,
+        shipping_method_id=str(details.shipping_method_id) if details.shipping_method_id is not None else None,
+        voucher_code=details.voucher_code,
+        currency_code=details.currency_code,
+        custom_fields=_custom_fields(details.custom_fields),
+    )
+
+
+def _address(address: AddressInput | None) -> dict[str, str | None] | None:
+    if address is None:
+        return None
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS if getattr(address, name) is not None}
+
+
+def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[carts.FieldValueInput] | None:
+    if values is None:
+        return None
+    return [carts.FieldValueInput(system_name=value.system_name, value=value.value) for value in values]
