@@ -1,13 +1,15 @@
 """The demo data of the design card: one shop, currencies, products, methods, track and trace, flows.
 
-Safe to run again: each record is looked up by a natural key first and only added when missing.
+`ordergraph seed --demo`, the tests and the benchmarks start from it. Safe to run again: each record
+is looked up by a natural key first and only added when missing. `seed` adds the parts in a fixed
+order (their ids follow it), one function per part.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +20,10 @@ from models.flows import Flow, State, StateRule
 
 Row = TypeVar("Row")
 
+# (code, name, rate, minor unit)
 CURRENCIES = (("EUR", "Euro", "1", 2), ("DKK", "Danish krone", "7.4600", 2), ("USD", "US dollar", "1.0850", 2))
 
+# (number, name, price, VAT percent, stock, weight)
 PRODUCTS = (
     ("TSHIRT-BLK-M", "T-shirt, black, M", "19.95", "25", "120", "0.2"),
     ("TSHIRT-WHT-M", "T-shirt, white, M", "19.95", "25", "80", "0.2"),
@@ -45,48 +49,115 @@ PRODUCTS = (
     ("WALLET", "Wallet", "39.95", "25", "0", "0.1"),
 )
 
-# (name, sort, default, allow_edit, allow_order, exclude_from_statistics, mail_template)
-FLOWS: dict[FlowKind, tuple[str, list[tuple[str, int, bool, bool, bool, bool, str | None]], list[tuple[str, str]]]] = {
-    FlowKind.CART: ("Carts", [("New", 10, True, True, False, True, None)], []),
+# (name, code, provider, fee)
+PAYMENT_METHODS = (("Invoice", "INV", "manual", "2.50"), ("Card", "CARD", "test", "0"))
+
+
+class FeeRule(NamedTuple):
+    """A shipping fee rule; the fields after `name` are ShippingFeeRule columns."""
+
+    name: str
+    sort_order: int
+    fee: Decimal
+    country_code: str | None = None
+    min_total: Decimal | None = None
+    max_total: Decimal | None = None
+    min_weight: Decimal | None = None
+    max_weight: Decimal | None = None
+
+
+# (name, code, description, fee, fee rules)
+SHIPPING_METHODS = (
+    ("Flat rate", "FLAT", "Delivered in 2 to 4 days.", "4.95", ()),
+    (
+        "Parcel",
+        "PARCEL",
+        "Free over 100 EUR in Denmark; by weight elsewhere.",
+        "9.95",
+        (
+            FeeRule("Free in Denmark over 100", 10, Decimal(0), country_code="DK", min_total=Decimal(100)),
+            FeeRule("Denmark", 20, Decimal("4.95"), country_code="DK"),
+            FeeRule("Heavy parcel", 30, Decimal("19.95"), min_weight=Decimal(5)),
+        ),
+    ),
+)
+
+TRACK_AND_TRACE = (("PostNord", "https://tracking.postnord.example/?id={TrackingNumber}&zip={Zip}"),)
+
+
+class DemoState(NamedTuple):
+    """A state of a demo flow; the fields after `name` are State columns."""
+
+    name: str
+    sort_order: int
+    is_default: bool = False
+    allow_edit: bool = False
+    allow_order: bool = False
+    exclude_from_statistics: bool = False
+    mail_template: str | None = None
+
+
+# The rest of a state's mail settings, for the states that name a template.
+STATE_MAIL = {
+    "mail_subject": "Your order {{ order.id }} is on its way",
+    "mail_sender_email": "shop@example.com",
+    "mail_sender_name": "Demo shop",
+}
+
+# kind: (flow name, states, rules between states by name)
+FLOWS: dict[FlowKind, tuple[str, tuple[DemoState, ...], tuple[tuple[str, str], ...]]] = {
+    FlowKind.CART: (
+        "Carts",
+        (DemoState("New", 10, is_default=True, allow_edit=True, exclude_from_statistics=True),),
+        (),
+    ),
     FlowKind.ORDER: (
         "Orders",
-        [
-            ("Received", 10, True, True, False, False, None),
-            ("Picked", 20, False, False, False, False, None),
-            ("Shipped", 30, False, False, False, False, "order-shipped.html"),
-            ("Completed", 40, False, False, False, False, None),
-        ],
-        [("Received", "Picked"), ("Picked", "Shipped"), ("Shipped", "Completed")],
+        (
+            DemoState("Received", 10, is_default=True, allow_edit=True),
+            DemoState("Picked", 20),
+            DemoState("Shipped", 30, mail_template="order-shipped.html"),
+            DemoState("Completed", 40),
+        ),
+        (("Received", "Picked"), ("Picked", "Shipped"), ("Shipped", "Completed")),
     ),
     FlowKind.QUOTE: (
         "Quotes",
-        [
-            ("Requested", 10, True, True, False, True, None),
-            ("Offered", 20, False, True, True, True, None),
-            ("Closed", 30, False, False, False, True, None),
-        ],
-        [("Requested", "Offered"), ("Offered", "Requested"), ("Offered", "Closed"), ("Requested", "Closed")],
+        (
+            DemoState("Requested", 10, is_default=True, allow_edit=True, exclude_from_statistics=True),
+            DemoState("Offered", 20, allow_edit=True, allow_order=True, exclude_from_statistics=True),
+            DemoState("Closed", 30, exclude_from_statistics=True),
+        ),
+        (("Requested", "Offered"), ("Offered", "Requested"), ("Offered", "Closed"), ("Requested", "Closed")),
     ),
     FlowKind.RETURN: (
         "Returns",
-        [
-            ("Requested", 10, True, False, False, True, None),
-            ("Received", 20, False, False, False, True, None),
-            ("Closed", 30, False, False, False, True, None),
-        ],
-        [("Requested", "Received"), ("Received", "Closed"), ("Requested", "Closed")],
+        (
+            DemoState("Requested", 10, is_default=True, exclude_from_statistics=True),
+            DemoState("Received", 20, exclude_from_statistics=True),
+            DemoState("Closed", 30, exclude_from_statistics=True),
+        ),
+        (("Requested", "Received"), ("Received", "Closed"), ("Requested", "Closed")),
     ),
 }
 
 
 async def seed(session: AsyncSession, *, now: datetime.datetime) -> dict[str, int]:
     """Add whatever part of the demo data is missing; returns how many rows of each kind were added."""
-    added: dict[str, int] = {}
+    rows = _Rows(session)
+    await _seed_shop_and_currencies(rows)
+    await _seed_products(rows)
+    await _seed_payment_methods(rows)
+    await _seed_shipping_methods(rows)
+    await _seed_track_and_trace(rows)
+    await _seed_flows(rows)
+    return rows.added
+
+
+async def _seed_shop_and_currencies(rows: _Rows) -> None:
     for code, name, rate, minor_unit in CURRENCIES:
-        await _ensure(session, added, Currency, {"code": code}, name=name, rate=Decimal(rate), minor_unit=minor_unit)
-    await _ensure(
-        session,
-        added,
+        await rows.ensure(Currency, {"code": code}, name=name, rate=Decimal(rate), minor_unit=minor_unit)
+    await rows.ensure(
         Shop,
         {"name": "Demo shop"},
         default_currency_code="EUR",
@@ -94,133 +165,75 @@ async def seed(session: AsyncSession, *, now: datetime.datetime) -> dict[str, in
         default_vat_percent=Decimal(25),
         is_default=True,
     )
-    for number, name, price, vat, stock, weight in PRODUCTS:
-        await _ensure(
-            session,
-            added,
+
+
+async def _seed_products(rows: _Rows) -> None:
+    for number, name, price, vat_percent, stock, weight in PRODUCTS:
+        await rows.ensure(
             Product,
             {"number": number},
             name=name,
             price=Decimal(price),
-            vat_percent=Decimal(vat),
+            vat_percent=Decimal(vat_percent),
             stock=Decimal(stock),
             weight=Decimal(weight),
         )
-    await _ensure(
-        session,
-        added,
-        PaymentMethod,
-        {"name": "Invoice"},
-        code="INV",
-        provider="manual",
-        fee=Decimal("2.50"),
-        fee_vat_percent=Decimal(25),
-    )
-    await _ensure(
-        session,
-        added,
-        PaymentMethod,
-        {"name": "Card"},
-        code="CARD",
-        provider="test",
-        fee=Decimal(0),
-        fee_vat_percent=Decimal(25),
-    )
-    await _ensure(
-        session,
-        added,
-        ShippingMethod,
-        {"name": "Flat rate"},
-        code="FLAT",
-        description="Delivered in 2 to 4 days.",
-        fee=Decimal("4.95"),
-        fee_vat_percent=Decimal(25),
-    )
-    by_rules = await _ensure(
-        session,
-        added,
-        ShippingMethod,
-        {"name": "Parcel"},
-        code="PARCEL",
-        description="Free over 100 EUR in Denmark; by weight elsewhere.",
-        fee=Decimal("9.95"),
-        fee_vat_percent=Decimal(25),
-    )
-    rules = (
-        ("Free in Denmark over 100", 10, "DK", Decimal(100), None, None, None, Decimal(0)),
-        ("Denmark", 20, "DK", None, None, None, None, Decimal("4.95")),
-        ("Heavy parcel", 30, None, None, None, Decimal(5), None, Decimal("19.95")),
-    )
-    for name, sort, country, min_total, max_total, min_weight, max_weight, fee in rules:
-        await _ensure(
-            session,
-            added,
-            ShippingFeeRule,
-            {"shipping_method_id": by_rules.id, "name": name},
-            sort_order=sort,
-            country_code=country,
-            min_total=min_total,
-            max_total=max_total,
-            min_weight=min_weight,
-            max_weight=max_weight,
-            fee=fee,
+
+
+async def _seed_payment_methods(rows: _Rows) -> None:
+    for name, code, provider, fee in PAYMENT_METHODS:
+        await rows.ensure(
+            PaymentMethod, {"name": name}, code=code, provider=provider, fee=Decimal(fee), fee_vat_percent=Decimal(25)
         )
-    await _ensure(
-        session,
-        added,
-        TrackAndTrace,
-        {"name": "PostNord"},
-        url_template="https://tracking.postnord.example/?id={TrackingNumber}&zip={Zip}",
-    )
+
+
+async def _seed_shipping_methods(rows: _Rows) -> None:
+    for name, code, description, fee, fee_rules in SHIPPING_METHODS:
+        method = await rows.ensure(
+            ShippingMethod,
+            {"name": name},
+            code=code,
+            description=description,
+            fee=Decimal(fee),
+            fee_vat_percent=Decimal(25),
+        )
+        for rule in fee_rules:
+            columns = rule._asdict()
+            key = {"shipping_method_id": method.id, "name": columns.pop("name")}
+            await rows.ensure(ShippingFeeRule, key, **columns)
+
+
+async def _seed_track_and_trace(rows: _Rows) -> None:
+    for name, url_template in TRACK_AND_TRACE:
+        await rows.ensure(TrackAndTrace, {"name": name}, url_template=url_template)
+
+
+async def _seed_flows(rows: _Rows) -> None:
     for kind, (flow_name, states, rules_between) in FLOWS.items():
-        await _ensure_flow(session, added, kind, flow_name, states, rules_between)
-    return added
+        flow = await rows.ensure(Flow, {"name": flow_name, "kind": kind}, is_default=True)
+        by_name: dict[str, State] = {}
+        for state in states:
+            columns = state._asdict()
+            key = {"flow_id": flow.id, "name": columns.pop("name")}
+            mail = STATE_MAIL if state.mail_template else {}
+            by_name[state.name] = await rows.ensure(State, key, **columns, **mail)
+        for source, target in rules_between:
+            await rows.ensure(StateRule, {"from_state_id": by_name[source].id, "to_state_id": by_name[target].id})
 
 
-async def _ensure_flow(
-    session: AsyncSession,
-    added: dict[str, int],
-    kind: FlowKind,
-    flow_name: str,
-    states: list[tuple[str, int, bool, bool, bool, bool, str | None]],
-    rules_between: list[tuple[str, str]],
-) -> None:
-    flow = await _ensure(session, added, Flow, {"name": flow_name, "kind": kind}, is_default=True)
-    by_name: dict[str, State] = {}
-    for name, sort, is_default, allow_edit, allow_order, excluded, template in states:
-        mail: dict[str, Any] = {}
-        if template:
-            mail = {
-                "mail_template": template,
-                "mail_subject": "Your order {{ order.id }} is on its way",
-                "mail_sender_email": "shop@example.com",
-                "mail_sender_name": "Demo shop",
-            }
-        by_name[name] = await _ensure(
-            session,
-            added,
-            State,
-            {"flow_id": flow.id, "name": name},
-            sort_order=sort,
-            is_default=is_default,
-            allow_edit=allow_edit,
-            allow_order=allow_order,
-            exclude_from_statistics=excluded,
-            **mail,
-        )
-    for source, target in rules_between:
-        await _ensure(
-            session, added, StateRule, {"from_state_id": by_name[source].id, "to_state_id": by_name[target].id}
-        )
+class _Rows:
+    """Adds each demo row unless one with its natural key exists, and counts what it added per table."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.added: dict[str, int] = {}
 
-async def _ensure(
-    session: AsyncSession, added: dict[str, int], model: type[Row], key: dict[str, Any], **values: Any
-) -> Row:
-    row = await session.scalar(sa.select(model).filter_by(**key))
-    if row is None:
-        row = model(**key, **values)
-        session.add(row)
-        await session.flush()
-        added[model.__tablename__] = added.get(model.__tablename__, 0) + 1  # type: ignore[attr-defined]
-    return row
+    async def ensure(self, model: type[Row], key: dict[str, Any], **values: Any) -> Row:
+        row = await self.session.scalar(sa.select(model).filter_by(**key))
+        if row is None:
+            row = model(**key, **values)
+            self.session.add(row)
+            await self.session.flush()
+            table = model.__tablename__  # type: ignore[attr-defined]
+            self.added[table] = self.added.get(table, 0) + 1
+        return row
