@@ -23,6 +23,9 @@ What it promises, and where that ends:
   leaves a mail that may or may not have gone: it is marked FAILED with a message saying exactly that.
 - Leases compare the wall clocks of the workers' machines: keep them in sync (NTP); the lease
   margin (at least one SMTP timeout) covers a skew of seconds.
+
+This module owns the outbox rows (claims, leases, outcomes, events); `mail_smtp` owns the wire (the
+connection, the message a mail becomes, how an SMTP failure reads).
 """
 
 from __future__ import annotations
@@ -30,10 +33,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
-import email.message
-import email.policy
-import email.utils
-import smtplib
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
@@ -44,12 +43,12 @@ from models.enums import EventLevel, MailStatus
 from models.mail import OutboxMail
 from models.settings import Settings
 from resolvers.core import bulk
+from resolvers.fulfilment import mail_smtp
 from resolvers.fulfilment.mail import EVENT_SOURCE
 
 ACTOR = "mail-worker"
 # SMTP steps a send may wait on besides one RCPT per recipient: connect, EHLO, MAIL, DATA, the message, QUIT.
 _STEPS = 6
-_MAX_ERROR_LENGTH = 2000
 _MAX_BACKOFF = datetime.timedelta(days=1)
 
 log = structlog.get_logger("ordergraph.mail")
@@ -90,6 +89,8 @@ class Report:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Claimed:
+    """A claimed mail: what `mail_smtp` sends, and the lease its outcome is recorded under."""
+
     id: int
     order_id: int | None
     message_id: str
@@ -100,6 +101,10 @@ class _Claimed:
     created_at: datetime.datetime
     attempts: int
     lease_until: datetime.datetime
+
+
+# The OutboxMail columns a claim copies as they are.
+_COPIED_COLUMNS = ("id", "order_id", "message_id", "sender", "subject", "body", "created_at")
 
 
 async def deliver_due(
@@ -146,21 +151,13 @@ async def _claim(
             .values(claimed_until=lease_until, attempts=OutboxMail.attempts + 1)
             .execution_options(synchronize_session=False)
         )
-        return [
-            _Claimed(
-                id=row.id,
-                order_id=row.order_id,
-                message_id=row.message_id,
-                sender=row.sender,
-                recipients=list(row.recipients),
-                subject=row.subject,
-                body=row.body,
-                created_at=row.created_at,
-                attempts=row.attempts + 1,
-                lease_until=lease_until,
-            )
-            for row in rows
-        ]
+        return [_claimed(row, lease_until=lease_until) for row in rows]
+
+
+def _claimed(row: OutboxMail, *, lease_until: datetime.datetime) -> _Claimed:
+    """A copy of the claimed row that outlives its session, counting the attempt the claim started."""
+    copied = {column: getattr(row, column) for column in _COPIED_COLUMNS}
+    return _Claimed(**copied, recipients=list(row.recipients), attempts=row.attempts + 1, lease_until=lease_until)
 
 
 def _claimable(now: datetime.datetime) -> sa.ColumnElement[bool]:
@@ -216,7 +213,7 @@ async def _deliver_batch(
     clock: Callable[[], datetime.datetime],
     report: Report,
 ) -> None:
-    connection = _Connection(options)
+    connection = mail_smtp.Connection(host=options.host, port=options.port, timeout_seconds=options.timeout_seconds)
     unreachable: str | None = None
     try:
         for position, mail in enumerate(claimed):
@@ -228,74 +225,20 @@ async def _deliver_batch(
                 continue
             try:
                 refused = await asyncio.to_thread(connection.send, mail)
-            except _Unreachable as error:
+            except mail_smtp.Unreachable as error:
                 # No point trying the rest of the batch now: each counts a failed attempt and is retried later.
-                unreachable = _describe(error.__cause__ or error)
+                unreachable = mail_smtp.describe(error.__cause__ or error)
                 await _record_failure(sessions, mail, error=unreachable, options=options, now=clock(), report=report)
             except Exception as error:
                 # OSError covers every SMTP and network failure; anything else (a header the email
                 # package refuses) fails this mail alone, is retried and, if it persists, ends FAILED.
                 await _record_failure(
-                    sessions, mail, error=_describe(error), options=options, now=clock(), report=report
+                    sessions, mail, error=mail_smtp.describe(error), options=options, now=clock(), report=report
                 )
             else:
                 await _record_sent(sessions, mail, refused=refused, now=clock(), report=report)
     finally:
         await asyncio.to_thread(connection.close)
-
-
-class _Unreachable(Exception):
-    """The SMTP server could not be reached or greeted."""
-
-
-class _Connection:
-    """One SMTP connection, opened on first use and reused for a batch (used from one thread at a time)."""
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
-        self.client: smtplib.SMTP | None = None
-
-    def send(self, mail: _Claimed) -> dict[str, tuple[int, bytes]]:
-        """Send one mail; the recipients the server refused while accepting others. Raises OSError."""
-        if self.client is None:
-            try:
-                self.client = smtplib.SMTP(self.options.host, self.options.port, timeout=self.options.timeout_seconds)
-            except OSError as error:
-                raise _Unreachable() from error
-        try:
-            envelope_sender = email.utils.parseaddr(mail.sender)[1]
-            return self.client.send_message(_message(mail), from_addr=envelope_sender, to_addrs=mail.recipients)
-        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
-            raise  # the server answered: the connection stays usable (smtplib reset the transaction)
-        except OSError:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        client, self.client = self.client, None
-        if client is None:
-            return
-        try:
-            client.quit()
-        except OSError:
-            client.close()
-
-
-def _message(mail: _Claimed) -> email.message.EmailMessage:
-    message = email.message.EmailMessage(policy=email.policy.SMTP)
-    message["Message-ID"] = mail.message_id
-    # The queue time, like the Message-ID the same on every attempt.
-    message["Date"] = email.utils.format_datetime(mail.created_at)
-    message["From"] = mail.sender
-    message["To"] = ", ".join(mail.recipients)
-    message["Subject"] = mail.subject
-    message.set_content(mail.body, subtype="html" if _is_html(mail.body) else "plain")
-    return message
-
-
-def _is_html(body: str) -> bool:
-    head = body.lstrip()[:15].lower()
-    return head.startswith(("<!doctype html", "<html"))
 
 
 # ---------------------------------------------------------------- outcomes
@@ -309,9 +252,7 @@ async def _record_sent(
     now: datetime.datetime,
     report: Report,
 ) -> None:
-    refusals = "; ".join(
-        f"{address}: {code} {reply.decode(errors='replace')}" for address, (code, reply) in refused.items()
-    )
+    refusals = mail_smtp.describe_refusals(refused)
     async with sessions() as session, session.begin():
         if not await _finish(session, mail, status=MailStatus.SENT, sent_at=now, last_error=refusals or None):
             return
@@ -392,17 +333,3 @@ async def _event(
 
 def _worst_case(recipients: Sequence[str], options: Options) -> datetime.timedelta:
     return datetime.timedelta(seconds=options.timeout_seconds * (_STEPS + len(recipients)))
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        text = "; ".join(
-            f"{address}: {code} {reply.decode(errors='replace')}" for address, (code, reply) in error.recipients.items()
-        )
-        described = f"Every recipient was refused: {text}"
-    elif isinstance(error, smtplib.SMTPResponseException):
-        reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        described = f"{error.smtp_code} {reply}"
-    else:
-        described = f"{type(error).__name__}: {error}"
-    return described[:_MAX_ERROR_LENGTH]
