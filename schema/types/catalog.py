@@ -7,6 +7,7 @@ have a resolver here. A `money.Price` serves as the `Price` type the same way (h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import strawberry
@@ -57,13 +58,7 @@ class Product:
 
     @strawberry.field(description="One unit in the shop's default currency.")
     async def unit_price(self, root: strawberry.Parent[catalog.Product], info: strawberry.Info[Context]) -> Price:
-        shop, currency = await info.context.default_shop_and_currency()
-        return money.unit_price(  # type: ignore[return-value]
-            root.price,
-            vat_percent=root.vat_percent,
-            includes_vat=shop.prices_include_vat,
-            minor_unit=currency.minor_unit,
-        )
+        return await _in_default_currency(info, money.unit_price, root.price, vat_percent=root.vat_percent)
 
 
 @strawberry.type
@@ -75,13 +70,7 @@ class PaymentMethod:
 
     @strawberry.field(description="The method's fee in the shop's default currency.")
     async def fee(self, root: strawberry.Parent[catalog.PaymentMethod], info: strawberry.Info[Context]) -> Price:
-        shop, currency = await info.context.default_shop_and_currency()
-        return money.price_of(  # type: ignore[return-value]
-            root.fee,
-            vat_percent=root.fee_vat_percent,
-            includes_vat=shop.prices_include_vat,
-            minor_unit=currency.minor_unit,
-        )
+        return await _in_default_currency(info, money.price_of, root.fee, vat_percent=root.fee_vat_percent)
 
     @strawberry.field
     def supports_capture(self, root: strawberry.Parent[catalog.PaymentMethod]) -> bool:
@@ -127,3 +116,17 @@ class TrackAndTrace:
     @strawberry.field
     def parameters(self, root: strawberry.Parent[catalog.TrackAndTrace]) -> list[str]:
         return tracking.parameters_of(root.url_template)
+
+
+async def _in_default_currency(
+    info: strawberry.Info[Context],
+    pricing: Callable[..., money.Price],
+    amount: Decimal,
+    *,
+    vat_percent: Decimal,
+) -> Price:
+    """`pricing` of a catalogue amount as the default shop states prices, at its currency's minor unit."""
+    shop, currency = await info.context.default_shop_and_currency()
+    return pricing(  # type: ignore[return-value]
+        amount, vat_percent=vat_percent, includes_vat=shop.prices_include_vat, minor_unit=currency.minor_unit
+    )

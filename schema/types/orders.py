@@ -1,4 +1,11 @@
-"""Order (carts, quotes and orders), its lines, transactions, events and versions."""
+"""Order: a cart, quote or order as clients read it, with its addresses, events and the order list's connection.
+
+Every field resolves from the order's model row, loading what it refers to through the request's
+loaders; the money an order derives from its transactions (captureState, authorizedAmount…) comes from
+`resolvers.payments.ledger`. Its lines are `order_lines.OrderLine`, its payment records
+`transactions.Transaction`; versions, returns and schedules are `strawberry.lazy` references, as their
+modules refer back to Order.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from aiodataloader import DataLoader
 from strawberry.scalars import JSON
 
-from models import custom_fields as custom_field_models
 from models import money
 from models import orders as order_models
 from models import payments as payment_models
@@ -20,18 +27,13 @@ from resolvers.fulfilment import tracking
 from resolvers.payments import ledger
 from schema import loaded
 from schema.context import Context
-from schema.enums import (
-    CaptureState,
-    EventLevel,
-    OrderKind,
-    OrderLineType,
-    QuoteStatus,
-    TransactionKind,
-    TransactionStatus,
-)
+from schema.enums import CaptureState, EventLevel, OrderKind, QuoteStatus
+from schema.types import custom_fields
 from schema.types.catalog import Currency, PaymentMethod, Price, ShippingMethod, Shop, TrackAndTrace
 from schema.types.custom_fields import CustomFieldValue
 from schema.types.flows import Flow, State
+from schema.types.order_lines import OrderLine
+from schema.types.transactions import Transaction
 
 if TYPE_CHECKING:
     from schema.types.recurring import RecurringSchedule
@@ -68,24 +70,6 @@ class Address:
 
 
 @strawberry.type
-class Transaction:
-    id: strawberry.ID
-    kind: TransactionKind  # type: ignore[valid-type]
-    status: TransactionStatus  # type: ignore[valid-type]
-    amount: Decimal
-    currency: str
-    provider: str
-    transaction_number: str | None = strawberry.field(description="The payment provider's own transaction number.")
-    card_type: str | None
-    card_number: str | None = strawberry.field(description="Masked except the last 4 digits.")
-    message: str | None
-    created_at: datetime.datetime
-    expires_at: datetime.datetime | None = strawberry.field(
-        description="When an authorization lapses at the provider, if it says."
-    )
-
-
-@strawberry.type
 class OrderEvent:
     id: strawberry.ID
     at: datetime.datetime
@@ -97,75 +81,17 @@ class OrderEvent:
     actor: str | None
 
 
-def _custom_field_values(info: strawberry.Info[Context], order_id: int, line_id: int | None) -> Any:
-    """The values of an order (line_id None) or of one of its lines, with their definitions (see `loaded`)."""
-    loaders = info.context.loaders
-
-    def with_definitions(values: Sequence[custom_field_models.CustomFieldValue]) -> Any:
-        mine = [value for value in values if value.order_line_id == line_id]
-        definitions = [loaders.custom_field_definition_by_id.load(value.definition_id) for value in mine]
-        return loaded.then(definitions, lambda *found: _values(mine, found))
-
-    return loaded.then([loaders.custom_field_values_by_order_id.load(order_id)], with_definitions)
-
-
-def _values(
-    values: Sequence[custom_field_models.CustomFieldValue],
-    definitions: Sequence[custom_field_models.CustomFieldDefinition | None],
-) -> list[CustomFieldValue]:
-    return [
-        CustomFieldValue(
-            system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value
-        )
-        for value, definition in zip(values, definitions, strict=True)
-        if definition is not None
-    ]
-
-
-@strawberry.type
-class OrderLine:
-    type: OrderLineType  # type: ignore[valid-type]
-    product_number: str | None
-    product_name: str
-    variant_id: str | None
-    variant_text: str | None
-    unit_id: str | None
-    quantity: Decimal
-    unit_price: Price
-    price: Price
-    discount_total: Price
-    weight: Decimal | None
-    volume: Decimal | None
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID:
-        return strawberry.ID(str(root.id))
-
-    @strawberry.field(description="For a line discount, the product line it discounts.")
-    def parent_line_id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID | None:
-        return strawberry.ID(str(root.parent_line_id)) if root.parent_line_id is not None else None
-
-    @strawberry.field
-    def product_id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID | None:
-        return strawberry.ID(str(root.product_id)) if root.product_id is not None else None
-
-    @strawberry.field
-    def stock_location_id(self, root: strawberry.Parent[order_models.OrderLine]) -> strawberry.ID | None:
-        return strawberry.ID(str(root.stock_location_id)) if root.stock_location_id is not None else None
-
-    @strawberry.field
-    def custom_fields(
-        self, root: strawberry.Parent[order_models.OrderLine], info: strawberry.Info[Context]
-    ) -> list[CustomFieldValue]:
-        return _custom_field_values(info, root.order_id, root.id)  # type: ignore[no-any-return]
-
-
 def _with_ledger(
     info: strawberry.Info[Context], order: order_models.Order, function: Callable[[ledger.Amounts], Any]
 ) -> Any:
     """`function` of the order's ledger (see `loaded`)."""
     transactions = info.context.loaders.transactions_by_order_id.load(order.id)
     return loaded.then([transactions], lambda rows: function(ledger.amounts(rows)))
+
+
+async def _load_if_set(loader: DataLoader[Any, Any], key: int | None) -> Any:
+    """The row the loader has for `key`, or None where the order refers to none."""
+    return None if key is None else await loader.load(key)
 
 
 def _in_minor_units(order: order_models.Order, amount: Decimal) -> Decimal:
@@ -256,7 +182,7 @@ class Order:
     def custom_fields(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[CustomFieldValue]:
-        return _custom_field_values(info, root.id, None)  # type: ignore[no-any-return]
+        return custom_fields.values_of(info, order_id=root.id, line_id=None)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The currency as it was when the order was placed.")
     def currency(self, root: strawberry.Parent[order_models.Order]) -> Currency:
@@ -270,17 +196,13 @@ class Order:
     async def payment_method(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> PaymentMethod | None:
-        if root.payment_method_id is None:
-            return None
-        return await info.context.loaders.payment_method_by_id.load(root.payment_method_id)
+        return await _load_if_set(info.context.loaders.payment_method_by_id, root.payment_method_id)
 
     @strawberry.field
     async def shipping_method(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> ShippingMethod | None:
-        if root.shipping_method_id is None:
-            return None
-        return await info.context.loaders.shipping_method_by_id.load(root.shipping_method_id)
+        return await _load_if_set(info.context.loaders.shipping_method_by_id, root.shipping_method_id)
 
     @strawberry.field
     def capture_state(
@@ -338,9 +260,7 @@ class Order:
     async def track_and_trace(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> TrackAndTrace | None:
-        if root.track_and_trace_id is None:
-            return None
-        return await info.context.loaders.track_and_trace_by_id.load(root.track_and_trace_id)
+        return await _load_if_set(info.context.loaders.track_and_trace_by_id, root.track_and_trace_id)
 
     @strawberry.field
     async def tracking_url(
@@ -401,9 +321,7 @@ class Order:
     async def generated_by(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> Annotated[RecurringSchedule, strawberry.lazy("schema.types.recurring")] | None:
-        if root.generated_by_schedule_id is None:
-            return None
-        return await info.context.loaders.schedule_by_id.load(root.generated_by_schedule_id)
+        return await _load_if_set(info.context.loaders.schedule_by_id, root.generated_by_schedule_id)
 
 
 @strawberry.type
