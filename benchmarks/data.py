@@ -85,38 +85,8 @@ async def _insert(connection: Any, numbers: range, ids: dict[str, int]) -> None:
         orders.append(_order(number, at, ids, code, name, rate, gross, net, full))
         if not full:
             continue
-        for position, product in enumerate(PRODUCTS):
-            unit = (Decimal(25) * rate).quantize(Decimal("0.01"))
-            lines.append(
-                {
-                    "order_id": number,
-                    "type": "PRODUCT",
-                    "sort_order": position,
-                    "product_number": product,
-                    "product_name": product.title(),
-                    "quantity": Decimal(1),
-                    "unit_amount": unit,
-                    "vat_percent": Decimal(25),
-                    **_price("unit_price", unit),
-                    **_price("price", unit),
-                    **_price("discount_total", Decimal(0)),
-                    "created_at": at,
-                    "modified_at": at,
-                }
-            )
-        for kind, amount in (("AUTHORIZE", gross.quantize(Decimal("0.01"))), ("CAPTURE", Decimal("10.00"))):
-            transactions.append(
-                {
-                    "order_id": number,
-                    "kind": kind,
-                    "status": "SUCCEEDED",
-                    "amount": amount,
-                    "currency": code,
-                    "provider": "test",
-                    "reference": f"bench-{kind}-{number}",
-                    "created_at": at,
-                }
-            )
+        lines.extend(_lines(number, at, rate))
+        transactions.extend(_transactions(number, at, code, gross))
         events.append(
             {"order_id": number, "at": at, "level": "INFO", "source": "checkout", "message": "Placed.", "actor": None}
         )
@@ -137,6 +107,46 @@ async def _insert(connection: Any, numbers: range, ids: dict[str, int]) -> None:
     ):
         if rows:
             await connection.execute(sa.insert(table.__table__), rows)
+
+
+def _lines(number: int, at: datetime.datetime, rate: Decimal) -> list[dict[str, Any]]:
+    """One line of each benchmark product, at 25 in the default currency."""
+    unit = (Decimal(25) * rate).quantize(Decimal("0.01"))
+    return [
+        {
+            "order_id": number,
+            "type": "PRODUCT",
+            "sort_order": position,
+            "product_number": product,
+            "product_name": product.title(),
+            "quantity": Decimal(1),
+            "unit_amount": unit,
+            "vat_percent": Decimal(25),
+            **_price("unit_price", unit),
+            **_price("price", unit),
+            **_price("discount_total", Decimal(0)),
+            "created_at": at,
+            "modified_at": at,
+        }
+        for position, product in enumerate(PRODUCTS)
+    ]
+
+
+def _transactions(number: int, at: datetime.datetime, code: str, gross: Decimal) -> list[dict[str, Any]]:
+    """The authorization of the whole total and a capture of part of it."""
+    return [
+        {
+            "order_id": number,
+            "kind": kind,
+            "status": "SUCCEEDED",
+            "amount": amount,
+            "currency": code,
+            "provider": "test",
+            "reference": f"bench-{kind}-{number}",
+            "created_at": at,
+        }
+        for kind, amount in (("AUTHORIZE", gross.quantize(Decimal("0.01"))), ("CAPTURE", Decimal("10.00")))
+    ]
 
 
 def _order(
@@ -200,78 +210,74 @@ SELECT o.id, o.public_id, o.revision, o.created_at, o.total_with_vat, o.total_wi
        o.total_vat_percent, s.name, f.name
 FROM orders o LEFT JOIN states s ON s.id = o.state_id LEFT JOIN flows f ON f.id = o.flow_id
 WHERE o.kind = 'ORDER' AND o.is_deleted = 0 ORDER BY o.created_at DESC, o.id DESC LIMIT 100"""
-
-
-def _money(value: int) -> str:
-    return format(Decimal(value).scaleb(-4), "f")
+# What the page's orders hold, first column the order id; {marks} is one placeholder per order.
+_LINES_SQL = (
+    "SELECT order_id, product_number, product_name, quantity, price_with_vat, price_without_vat, price_vat, "
+    "price_vat_percent FROM order_lines WHERE order_id IN ({marks}) ORDER BY sort_order, id"
+)
+_TRANSACTIONS_SQL = (
+    "SELECT order_id, kind, status, amount FROM transactions WHERE order_id IN ({marks}) ORDER BY created_at, id"
+)
+_EVENTS_SQL = "SELECT order_id, source, message FROM order_events WHERE order_id IN ({marks}) ORDER BY at, id"
+_CUSTOM_FIELDS_SQL = (
+    "SELECT v.order_id, d.system_name, v.value FROM custom_field_values v JOIN custom_field_definitions d "
+    "ON d.id = v.definition_id WHERE v.order_id IN ({marks}) ORDER BY v.id"
+)
 
 
 async def floor_list(raw: aiosqlite.Connection) -> bytes:
     """The same 100 orders and relations through the raw driver, built into dicts and encoded with orjson."""
     orders = await (await raw.execute(_ORDERS_SQL)).fetchall()
     ids = [row[0] for row in orders]
-    marks = ",".join("?" * len(ids))
-    nodes: dict[int, dict[str, Any]] = {}
-    for row in orders:
-        nodes[row[0]] = {
-            "id": row[1],
-            "revision": row[2],
-            "createdAt": row[3],
-            "total": {
-                "withVat": _money(row[4]),
-                "withoutVat": _money(row[5]),
-                "vat": _money(row[6]),
-                "vatPercent": _money(row[7]),
-            },
-            "state": {"name": row[8]},
-            "flow": {"name": row[9]},
-            "lines": [],
-            "transactions": [],
-            "events": [],
-            "customFields": [],
-        }
-    for row in await (
-        await raw.execute(
-            f"SELECT order_id, product_number, product_name, quantity, price_with_vat, price_without_vat, price_vat, "
-            f"price_vat_percent FROM order_lines WHERE order_id IN ({marks}) ORDER BY sort_order, id",
-            ids,
-        )
-    ).fetchall():
+    nodes = {row[0]: _floor_order(row) for row in orders}
+    for row in await _floor_rows(raw, _LINES_SQL, ids):
         nodes[row[0]]["lines"].append(
             {
                 "productNumber": row[1],
                 "productName": row[2],
                 "quantity": _money(row[3]),
-                "price": {
-                    "withVat": _money(row[4]),
-                    "withoutVat": _money(row[5]),
-                    "vat": _money(row[6]),
-                    "vatPercent": _money(row[7]),
-                },
+                "price": _floor_price(row, 4),
                 "customFields": [],
             }
         )
-    for row in await (
-        await raw.execute(
-            f"SELECT order_id, kind, status, amount FROM transactions WHERE order_id IN ({marks}) "
-            "ORDER BY created_at, id",
-            ids,
-        )
-    ).fetchall():
+    for row in await _floor_rows(raw, _TRANSACTIONS_SQL, ids):
         nodes[row[0]]["transactions"].append({"kind": row[1], "status": row[2], "amount": _money(row[3])})
-    for row in await (
-        await raw.execute(
-            f"SELECT order_id, source, message FROM order_events WHERE order_id IN ({marks}) ORDER BY at, id", ids
-        )
-    ).fetchall():
+    for row in await _floor_rows(raw, _EVENTS_SQL, ids):
         nodes[row[0]]["events"].append({"source": row[1], "message": row[2]})
-    for row in await (
-        await raw.execute(
-            f"SELECT v.order_id, d.system_name, v.value FROM custom_field_values v JOIN custom_field_definitions d "
-            f"ON d.id = v.definition_id WHERE v.order_id IN ({marks}) ORDER BY v.id",
-            ids,
-        )
-    ).fetchall():
+    for row in await _floor_rows(raw, _CUSTOM_FIELDS_SQL, ids):
         nodes[row[0]]["customFields"].append({"systemName": row[1], "value": orjson.loads(row[2])})
     edges = [{"cursor": str(order_id), "node": nodes[order_id]} for order_id in ids]
     return orjson.dumps({"data": {"orders": {"totalCount": len(ids), "edges": edges}}})
+
+
+def _floor_order(row: Any) -> dict[str, Any]:
+    return {
+        "id": row[1],
+        "revision": row[2],
+        "createdAt": row[3],
+        "total": _floor_price(row, 4),
+        "state": {"name": row[8]},
+        "flow": {"name": row[9]},
+        "lines": [],
+        "transactions": [],
+        "events": [],
+        "customFields": [],
+    }
+
+
+def _floor_price(row: Any, first: int) -> dict[str, str]:
+    """The four parts of a price stored in the row's columns from `first` on."""
+    return {
+        "withVat": _money(row[first]),
+        "withoutVat": _money(row[first + 1]),
+        "vat": _money(row[first + 2]),
+        "vatPercent": _money(row[first + 3]),
+    }
+
+
+async def _floor_rows(raw: aiosqlite.Connection, sql: str, ids: list[int]) -> Any:
+    return await (await raw.execute(sql.format(marks=",".join("?" * len(ids))), ids)).fetchall()
+
+
+def _money(value: int) -> str:
+    return format(Decimal(value).scaleb(-4), "f")
