@@ -1,0 +1,2 @@
+"""Performance workloads (`make bench`): data written straight into a SQLite store, then timed over
+HTTP against a raw-driver floor."""

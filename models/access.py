@@ -1,4 +1,7 @@
-"""API tokens: only a hash is stored."""
+"""API tokens: who may call the API, and in which role (a CUSTOMER token for one customer).
+
+Only a hash of the secret is stored, so reading the table gives no usable token.
+"""
 
 from __future__ import annotations
 

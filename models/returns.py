@@ -1,4 +1,8 @@
-"""Returns (RMA) of completed orders."""
+"""Returns (RMA) of completed orders: the return, its lines, and the refund transaction that settles it.
+
+Each return line points to the order line it gives back, so what was returned of a line can be
+counted; the status and the RETURN flow state are kept apart (see `resolvers.returns.return_states`).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""The catalogue and setup as storefronts and admins read them."""
+"""The catalogue and setup as storefronts and admins read them: the default shop, active products
+(searchable), methods, track and trace configurations and custom field definitions.
+
+Reading only: the demo seed, `custom_fields`, `fulfilment.flow_setup` and `fulfilment.tracking` write
+what a shop sets up.
+"""
 
 from __future__ import annotations
 

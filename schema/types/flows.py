@@ -1,4 +1,9 @@
-"""Flow, State and StateMail."""
+"""Flow, State and StateMail: how admins see the order flows they configure and orders move through.
+
+A state's mail settings are columns of its row; `State.mail` gathers them into one `StateMail`, or
+None when the state sends no mail (no template). `allowedNext` reads the state's rules; none means
+any state of a flow of the same kind.
+"""
 
 from __future__ import annotations
 

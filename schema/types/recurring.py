@@ -1,4 +1,8 @@
-"""Recurring (subscription) schedules."""
+"""RecurringSchedule: a subscription as admins read it, linked both ways to the orders it concerns.
+
+The schedule points to its template order and the orders it generated; `Order.recurring` and
+`Order.generatedBy` point back, hence the lazy Order references.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Returns (RMA) and their lines."""
+"""Return and ReturnLine: a return (RMA) of a completed order as clients read it.
+
+Its `status` is where the return stands in its own life (REQUESTED, RECEIVED, REFUNDED, REJECTED);
+`state` is where it stands in the RETURN flow. Order is a lazy reference, as `Order.returns` points back.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Version snapshots and their comparison."""
+"""Version, FieldChange and VersionComparison: an order's history of edits as admins compare it.
+
+`compare` serves `Order.compare`: the comparison itself is `resolvers.editing.versions`; an unknown
+version number is a visible error of that field, not a userError, since no mutation is involved.
+"""
 
 from __future__ import annotations
 
