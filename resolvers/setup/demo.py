@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,18 +53,8 @@ PRODUCTS = (
 PAYMENT_METHODS = (("Invoice", "INV", "manual", "2.50"), ("Card", "CARD", "test", "0"))
 
 
-class FeeRule(NamedTuple):
-    """A shipping fee rule; the fields after `name` are ShippingFeeRule columns."""
-
-    name: str
-    sort_order: int
-    fee: Decimal
-    country_code: str | None = None
-    min_total: Decimal | None = None
-    max_total: Decimal | None = None
-    min_weight: Decimal | None = None
-    max_weight: Decimal | None = None
-
+# A fee rule or state row: its name, then its other columns by name (one left out keeps the model's default).
+Columns = dict[str, Any]
 
 # (name, code, description, fee, fee rules)
 SHIPPING_METHODS = (
@@ -75,26 +65,17 @@ SHIPPING_METHODS = (
         "Free over 100 EUR in Denmark; by weight elsewhere.",
         "9.95",
         (
-            FeeRule("Free in Denmark over 100", 10, Decimal(0), country_code="DK", min_total=Decimal(100)),
-            FeeRule("Denmark", 20, Decimal("4.95"), country_code="DK"),
-            FeeRule("Heavy parcel", 30, Decimal("19.95"), min_weight=Decimal(5)),
+            (
+                "Free in Denmark over 100",
+                {"sort_order": 10, "country_code": "DK", "min_total": Decimal(100), "fee": Decimal(0)},
+            ),
+            ("Denmark", {"sort_order": 20, "country_code": "DK", "fee": Decimal("4.95")}),
+            ("Heavy parcel", {"sort_order": 30, "min_weight": Decimal(5), "fee": Decimal("19.95")}),
         ),
     ),
 )
 
 TRACK_AND_TRACE = (("PostNord", "https://tracking.postnord.example/?id={TrackingNumber}&zip={Zip}"),)
-
-
-class DemoState(NamedTuple):
-    """A state of a demo flow; the fields after `name` are State columns."""
-
-    name: str
-    sort_order: int
-    is_default: bool = False
-    allow_edit: bool = False
-    allow_order: bool = False
-    exclude_from_statistics: bool = False
-    mail_template: str | None = None
 
 
 # The rest of a state's mail settings, for the states that name a template.
@@ -105,37 +86,37 @@ STATE_MAIL = {
 }
 
 # kind: (flow name, states, rules between states by name)
-FLOWS: dict[FlowKind, tuple[str, tuple[DemoState, ...], tuple[tuple[str, str], ...]]] = {
+FLOWS: dict[FlowKind, tuple[str, tuple[tuple[str, Columns], ...], tuple[tuple[str, str], ...]]] = {
     FlowKind.CART: (
         "Carts",
-        (DemoState("New", 10, is_default=True, allow_edit=True, exclude_from_statistics=True),),
+        (("New", {"sort_order": 10, "is_default": True, "allow_edit": True, "exclude_from_statistics": True}),),
         (),
     ),
     FlowKind.ORDER: (
         "Orders",
         (
-            DemoState("Received", 10, is_default=True, allow_edit=True),
-            DemoState("Picked", 20),
-            DemoState("Shipped", 30, mail_template="order-shipped.html"),
-            DemoState("Completed", 40),
+            ("Received", {"sort_order": 10, "is_default": True, "allow_edit": True}),
+            ("Picked", {"sort_order": 20}),
+            ("Shipped", {"sort_order": 30, "mail_template": "order-shipped.html"}),
+            ("Completed", {"sort_order": 40}),
         ),
         (("Received", "Picked"), ("Picked", "Shipped"), ("Shipped", "Completed")),
     ),
     FlowKind.QUOTE: (
         "Quotes",
         (
-            DemoState("Requested", 10, is_default=True, allow_edit=True, exclude_from_statistics=True),
-            DemoState("Offered", 20, allow_edit=True, allow_order=True, exclude_from_statistics=True),
-            DemoState("Closed", 30, exclude_from_statistics=True),
+            ("Requested", {"sort_order": 10, "is_default": True, "allow_edit": True, "exclude_from_statistics": True}),
+            ("Offered", {"sort_order": 20, "allow_edit": True, "allow_order": True, "exclude_from_statistics": True}),
+            ("Closed", {"sort_order": 30, "exclude_from_statistics": True}),
         ),
         (("Requested", "Offered"), ("Offered", "Requested"), ("Offered", "Closed"), ("Requested", "Closed")),
     ),
     FlowKind.RETURN: (
         "Returns",
         (
-            DemoState("Requested", 10, is_default=True, exclude_from_statistics=True),
-            DemoState("Received", 20, exclude_from_statistics=True),
-            DemoState("Closed", 30, exclude_from_statistics=True),
+            ("Requested", {"sort_order": 10, "is_default": True, "exclude_from_statistics": True}),
+            ("Received", {"sort_order": 20, "exclude_from_statistics": True}),
+            ("Closed", {"sort_order": 30, "exclude_from_statistics": True}),
         ),
         (("Requested", "Received"), ("Received", "Closed"), ("Requested", "Closed")),
     ),
@@ -197,10 +178,8 @@ async def _seed_shipping_methods(rows: _Rows) -> None:
             fee=Decimal(fee),
             fee_vat_percent=Decimal(25),
         )
-        for rule in fee_rules:
-            columns = rule._asdict()
-            key = {"shipping_method_id": method.id, "name": columns.pop("name")}
-            await rows.ensure(ShippingFeeRule, key, **columns)
+        for rule_name, columns in fee_rules:
+            await rows.ensure(ShippingFeeRule, {"shipping_method_id": method.id, "name": rule_name}, **columns)
 
 
 async def _seed_track_and_trace(rows: _Rows) -> None:
@@ -212,11 +191,9 @@ async def _seed_flows(rows: _Rows) -> None:
     for kind, (flow_name, states, rules_between) in FLOWS.items():
         flow = await rows.ensure(Flow, {"name": flow_name, "kind": kind}, is_default=True)
         by_name: dict[str, State] = {}
-        for state in states:
-            columns = state._asdict()
-            key = {"flow_id": flow.id, "name": columns.pop("name")}
-            mail = STATE_MAIL if state.mail_template else {}
-            by_name[state.name] = await rows.ensure(State, key, **columns, **mail)
+        for state_name, columns in states:
+            mail = STATE_MAIL if columns.get("mail_template") else {}
+            by_name[state_name] = await rows.ensure(State, {"flow_id": flow.id, "name": state_name}, **columns, **mail)
         for source, target in rules_between:
             await rows.ensure(StateRule, {"from_state_id": by_name[source].id, "to_state_id": by_name[target].id})
 
