@@ -106,6 +106,13 @@ def now() -> datetime.datetime:
 
 
 @pytest.fixture
+async def seeded(session: AsyncSession, now: datetime.datetime) -> AsyncSession:
+    """The write session with the demo data added (not committed)."""
+    await demo.seed(session, now=now)
+    return session
+
+
+@pytest.fixture
 async def demo_store(store: Store) -> Store:
     """The store with the demo data committed."""
     async with store.db.write_sessions() as session, session.begin():

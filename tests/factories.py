@@ -1,7 +1,13 @@
-"""Plain async factories that insert rows directly, for tests that need orders without the storefront."""
+"""The order factory: carts, quotes and orders of demo products inserted directly, priced as checkout prices them.
+
+For tests that need records without going through the storefront. Every argument after the session is
+keyword-only and has a default but `now`: the default is a completed ORDER in Received for Ada Lovelace
+with one T-shirt (19.95 with 25 % VAT), in EUR, without a payment method or transactions.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 from collections.abc import Sequence
@@ -12,14 +18,96 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import database, money
-from models.catalog import PaymentMethod, Shop
-from models.enums import FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
+from models.catalog import Currency, PaymentMethod, Product, Shop
+from models.enums import FlowKind, OrderKind, QuoteStatus, TransactionKind, TransactionStatus
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
 from resolvers.core import orders
+from resolvers.storefront import pricing
 
+NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)
+SUCCEEDED = TransactionStatus.SUCCEEDED
 _references = itertools.count(1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    """A line of a demo product; `unit_price` (with VAT, in the order's currency) replaces the catalogue's price."""
+
+    number: str
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal | None = None
+
+
+ONE_SHIRT = (Line("TSHIRT-BLK-M"),)
+# 2 x 19.95 at 25 % and 1 x 29.00 at 0 %: 68.90 in all.
+SHIRTS_AND_BOOK = (Line("TSHIRT-BLK-M", Decimal(2)), Line("BOOK-COOK"))
+
+Movement = tuple[TransactionKind, TransactionStatus, Decimal]
+
+
+async def create_order(
+    session: AsyncSession,
+    *,
+    now: datetime.datetime,
+    kind: OrderKind = OrderKind.ORDER,
+    state: str | None = "Received",
+    lines: Sequence[Line] = ONE_SHIRT,
+    customer_id: str | None = None,
+    customer_name: str | None = "Ada Lovelace",
+    customer_email: str | None = "ada@example.com",
+    customer_company: str | None = None,
+    delivery_name: str | None = "Ada Lovelace",
+    delivery_city: str | None = "Aarhus",
+    payment_method: str | None = None,
+    transactions: Sequence[Movement] = (),
+    currency: str = "EUR",
+    shipping_fee: money.Price = money.ZERO_PRICE,
+    is_complete: bool = True,
+    is_cancelled: bool = False,
+    is_deleted: bool = False,
+    created_at: datetime.datetime | None = None,
+    completed_at: datetime.datetime | None = None,
+) -> Order:
+    """A cart, quote or order with `lines`; a completed, live order has taken their stock.
+
+    `state` names a state of the default flow of the record's kind (None: no flow); `payment_method`
+    names a demo method; each of `transactions` is stored as given, against that method's provider.
+    """
+    order = await _new_order(
+        session, kind=kind, state=state, payment_method=payment_method, currency=currency, now=created_at or now
+    )
+    order.customer_id, order.customer_name, order.customer_email = customer_id, customer_name, customer_email
+    order.customer_company, order.delivery_name, order.delivery_city = customer_company, delivery_name, delivery_city
+    order.is_complete, order.is_cancelled, order.is_deleted = is_complete, is_cancelled, is_deleted
+    order.completed_at = (completed_at or now) if is_complete else None
+    order.shipping_fee = shipping_fee
+    order.is_stock_taken = kind is OrderKind.ORDER and is_complete and not is_cancelled
+    await session.flush()
+    rows = [await _new_line(session, order, line, position=position, now=now) for position, line in enumerate(lines)]
+    await session.flush()
+    await pricing.recalculate(session, order=order, lines=rows, recalculate_fees=False, now=now)
+    provider = (await session.get_one(PaymentMethod, order.payment_method_id)).provider if payment_method else "manual"
+    for movement in transactions:
+        session.add(_transaction(order, movement, provider=provider, now=now))
+    await session.flush()
+    return order
+
+
+async def committed_orders(
+    db: database.Database, count: int, *, now: datetime.datetime = NOW, **kwargs: Any
+) -> list[str]:
+    """Create `count` orders (`create_order`'s arguments) in their own committed transaction; their public ids."""
+    async with db.write_sessions() as session, session.begin():
+        created = [await create_order(session, now=now, **kwargs) for _ in range(count)]
+        return [order.public_id for order in created]
+
+
+async def committed_order(db: database.Database, **kwargs: Any) -> str:
+    """One order of `committed_orders`; its public id."""
+    [public_id] = await committed_orders(db, 1, **kwargs)
+    return public_id
 
 
 async def state_named(session: AsyncSession, name: str, *, kind: FlowKind = FlowKind.ORDER) -> State:
@@ -33,109 +121,76 @@ async def state_named(session: AsyncSession, name: str, *, kind: FlowKind = Flow
     ).one()
 
 
-async def payment_method_named(session: AsyncSession, name: str) -> PaymentMethod:
-    return (await session.scalars(sa.select(PaymentMethod).where(PaymentMethod.name == name))).one()
+async def product_numbered(session: AsyncSession, number: str) -> Product:
+    return (await session.scalars(sa.select(Product).where(Product.number == number))).one()
 
 
-async def create_order(
+async def _new_order(
     session: AsyncSession,
     *,
+    kind: OrderKind,
+    state: str | None,
+    payment_method: str | None,
+    currency: str,
     now: datetime.datetime,
-    kind: OrderKind = OrderKind.ORDER,
-    state: State | None = None,
-    customer_name: str | None = "Ada Lovelace",
-    customer_email: str | None = "ada@example.com",
-    customer_company: str | None = None,
-    customer_id: str | None = None,
-    delivery_name: str | None = None,
-    lines: Sequence[tuple[str, Decimal]] = (("TSHIRT-BLK-M", Decimal("19.95")),),
-    payment_method: PaymentMethod | None = None,
-    transactions: Sequence[tuple[TransactionKind, TransactionStatus, Decimal]] = (),
-    is_complete: bool = True,
-    completed_at: datetime.datetime | None = None,
-    created_at: datetime.datetime | None = None,
-    currency: tuple[str, Decimal] = ("EUR", Decimal(1)),
-    is_cancelled: bool = False,
-    is_deleted: bool = False,
 ) -> Order:
-    """An order with one PRODUCT line per (number, price with VAT at 25 %) and the given transactions."""
-    shop = (await session.scalars(sa.select(Shop).order_by(Shop.id).limit(1))).one()
+    """The order row with its number, shop, flow, method and currency, created and last modified at `now`."""
+    shop = (await session.scalars(sa.select(Shop).where(Shop.is_default))).one()
+    in_currency = await session.get_one(Currency, currency)
+    in_state = await state_named(session, state, kind=FlowKind(kind.value)) if state is not None else None
+    method = (
+        (await session.scalars(sa.select(PaymentMethod).where(PaymentMethod.name == payment_method))).one()
+        if payment_method is not None
+        else None
+    )
     issued = await orders.new_number(session, kind=kind, now=now)
-    prices = [money.price_of(price, vat_percent=Decimal(25), includes_vat=True, minor_unit=2) for _, price in lines]
-    total = money.sum_prices(prices) if prices else money.ZERO_PRICE
     order = Order(
         public_id=f"{kind.value}{issued.number}",
         number=issued.number,
         kind=kind,
         shop_id=shop.id,
-        customer_id=customer_id,
-        customer_name=customer_name,
-        customer_email=customer_email,
-        customer_company=customer_company,
-        delivery_name=delivery_name,
-        created_at=created_at or now,
-        modified_at=created_at or now,
-        completed_at=(completed_at or now) if is_complete else None,
-        is_complete=is_complete,
-        is_cancelled=is_cancelled,
-        is_deleted=is_deleted,
-        flow_id=state.flow_id if state else None,
-        state_id=state.id if state else None,
-        currency_code=currency[0],
-        currency_name=currency[0],
-        currency_rate=currency[1],
-        payment_method_id=payment_method.id if payment_method else None,
+        created_at=now,
+        modified_at=now,
+        quote_status=QuoteStatus.OPEN if kind is OrderKind.QUOTE else None,
+        flow_id=in_state.flow_id if in_state else None,
+        state_id=in_state.id if in_state else None,
+        currency_code=in_currency.code,
+        currency_name=in_currency.name,
+        currency_rate=in_currency.rate,
+        currency_minor_unit=in_currency.minor_unit,
+        payment_method_id=method.id if method else None,
         payment_fee=money.ZERO_PRICE,
-        shipping_fee=money.ZERO_PRICE,
-        subtotal=total,
-        discount_total=money.ZERO_PRICE,
-        price_before_fees=total,
-        total=total,
     )
     session.add(order)
     await session.flush()
     issued.order_id = order.id
-    for position, ((number, _), price) in enumerate(zip(lines, prices, strict=True)):
-        session.add(
-            OrderLine(
-                order_id=order.id,
-                type=OrderLineType.PRODUCT,
-                sort_order=position,
-                product_number=number,
-                product_name=number.title(),
-                quantity=Decimal(1),
-                unit_amount=price.with_vat,
-                vat_percent=Decimal(25),
-                unit_price=price,
-                price=price,
-                discount_total=money.ZERO_PRICE,
-                created_at=now,
-                modified_at=now,
-            )
-        )
-    for kind_, status, amount in transactions:
-        session.add(
-            Transaction(
-                order_id=order.id,
-                kind=kind_,
-                status=status,
-                amount=amount,
-                currency=currency[0],
-                provider=payment_method.provider if payment_method else "manual",
-                reference=f"ref-{next(_references)}-{order.id}",
-                created_at=now,
-            )
-        )
-    await session.flush()
     return order
 
 
-async def committed_orders(
-    db: database.Database, count: int = 1, *, state_name: str | None = "Received", **kwargs: Any
-) -> list[str]:
-    """Create `count` orders in their own committed transaction (for HTTP tests); their public ids."""
-    now = kwargs.pop("now", datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC))
-    async with db.write_sessions() as session, session.begin():
-        state = await state_named(session, state_name) if state_name else None
-        created = [await create_order(session, now=now, state=state, **kwargs) for _ in range(count)]
-        return [order.public_id for order in created]
+async def _new_line(
+    session: AsyncSession, order: Order, line: Line, *, position: int, now: datetime.datetime
+) -> OrderLine:
+    """A product line described from the catalogue, its stock taken when the order has taken stock."""
+    product = await product_numbered(session, line.number)
+    row = OrderLine(order_id=order.id, sort_order=position, quantity=line.quantity, created_at=now, modified_at=now)
+    pricing.copy_product(row, product=product, currency_rate=order.currency_rate, minor_unit=order.currency_minor_unit)
+    if line.unit_price is not None:
+        row.unit_amount = line.unit_price
+    if order.is_stock_taken:
+        product.stock -= line.quantity
+    session.add(row)
+    return row
+
+
+def _transaction(order: Order, movement: Movement, *, provider: str, now: datetime.datetime) -> Transaction:
+    kind, status, amount = movement
+    return Transaction(
+        order_id=order.id,
+        kind=kind,
+        status=status,
+        amount=amount,
+        currency=order.currency_code,
+        provider=provider,
+        reference=f"ref-{next(_references)}-{order.id}",
+        created_at=now,
+    )

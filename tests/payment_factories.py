@@ -1,7 +1,7 @@
-"""Factories for payment tests: completed orders authorized through the real providers, without the storefront.
+"""Payment test helpers: orders authorized through the real providers, without the storefront, and ledger checks.
 
-`authorized_order` inserts a completed ORDER (its stock taken) paid by the demo "Card"
-(`test` provider) or "Invoice" (`manual`) and authorizes it the way checkout does:
+`authorized_order` commits a completed ORDER from `factories.create_order` (its stock taken) paid by the
+demo "Card" (`test` provider) or "Invoice" (`manual`) and authorizes it the way checkout does:
 `transaction_rows.reserve`, the provider call, `transaction_rows.settle`, each in its own transaction.
 """
 
@@ -13,14 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.catalog import PaymentMethod, Product, Shop
-from models.enums import OrderKind, OrderLineType, TransactionKind, TransactionStatus
-from models.money import Price
-from models.orders import Order, OrderLine
+from models import money
+from models.catalog import PaymentMethod, Product
+from models.enums import OrderKind, TransactionKind, TransactionStatus
+from models.orders import Order
 from models.payments import TestProviderOperation, Transaction
 from resolvers.core import orders
 from resolvers.payments import ledger, transaction_rows
 from resolvers.payments.payment_providers import Providers
+from tests import factories
 
 D = Decimal
 METHOD_OF_PROVIDER = {"test": "Card", "manual": "Invoice"}
@@ -35,39 +36,25 @@ async def record(
     email: str = "buyer@example.com",
     lines: tuple[tuple[str, Decimal], ...] = (("HOODIE-GRY-L", D(2)),),
     total: Decimal = D("100.00"),
-    take_stock: bool = True,
     now: datetime.datetime | None = None,
 ) -> str:
-    """Insert a cart, quote or order with product lines; a completed order takes its stock. Returns its public id."""
-    now = now or datetime.datetime.now(datetime.UTC)
+    """Commit a cart, quote or order (`factories.create_order`, in no flow) totalling `total`; its public id.
+
+    The total is set apart from the lines: the payment tests move amounts against it, whatever was bought.
+    """
     async with db.write_sessions() as session, session.begin():
-        shop = await session.scalar(sa.select(Shop).where(Shop.is_default))
-        method = await session.scalar(
-            sa.select(PaymentMethod).where(PaymentMethod.name == METHOD_OF_PROVIDER[provider])
+        order = await factories.create_order(
+            session,
+            now=now or datetime.datetime.now(datetime.UTC),
+            kind=kind,
+            state=None,
+            lines=[factories.Line(number, quantity) for number, quantity in lines],
+            customer_name="Test Buyer",
+            customer_email=email,
+            payment_method=METHOD_OF_PROVIDER[provider],
+            is_complete=is_complete,
         )
-        issued = await orders.new_number(session, kind=kind, now=now)
-        order = Order(
-            public_id=f"{kind.value}{issued.number}", number=issued.number, kind=kind, shop_id=shop.id,
-            created_at=now, modified_at=now, completed_at=now if is_complete else None, is_complete=is_complete,
-            currency_code="EUR", currency_name="Euro", currency_rate=D(1), currency_minor_unit=2,
-            payment_method_id=method.id, customer_email=email, customer_name="Test Buyer",
-            total=Price(total, total * 4 / 5, total / 5, D(25)),
-        )  # fmt: skip
-        session.add(order)
-        await session.flush()
-        issued.order_id = order.id
-        for sort, (number, quantity) in enumerate(lines):
-            product = await session.scalar(sa.select(Product).where(Product.number == number))
-            session.add(
-                OrderLine(
-                    order_id=order.id, type=OrderLineType.PRODUCT, sort_order=sort, product_id=product.id,
-                    product_number=number, product_name=product.name, quantity=quantity, unit_amount=product.price,
-                    vat_percent=product.vat_percent, created_at=now, modified_at=now,
-                )
-            )  # fmt: skip
-            if is_complete and take_stock:
-                product.stock -= quantity
-        order.is_stock_taken = is_complete and take_stock
+        order.total = money.price_of(total, vat_percent=D(25), includes_vat=True, minor_unit=2)
         return order.public_id
 
 

@@ -18,7 +18,7 @@ from models.orders import Order, OrderEvent, OrderLine, OrderVersion
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.editing import edit_lines, editing, versions
 from resolvers.setup import custom_fields
-from tests import order_factories
+from tests import factories
 from tests.conftest import Store
 
 D = Decimal
@@ -30,6 +30,12 @@ async def db(demo_store: Store) -> AsyncIterator[AsyncSession]:
     async with demo_store.db.write_sessions() as session:
         yield session
         await session.rollback()
+
+
+@pytest.fixture
+async def order(db: AsyncSession, now: datetime.datetime) -> Order:
+    """A completed order in Received, delivered to Aarhus: two T-shirts and a cookbook, 68.90."""
+    return await factories.create_order(db, now=now, lines=factories.SHIRTS_AND_BOOK)
 
 
 def price(with_vat: str, without_vat: str, vat: str, percent: str) -> money.Price:
@@ -59,16 +65,18 @@ def lines_of(edited: editing.Edited, kind: OrderLineType = OrderLineType.PRODUCT
     return [line for line in edited.lines if line.type is kind]
 
 
-async def test_the_factory_order_is_priced_as_at_checkout(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_the_factory_order_is_priced_as_at_checkout(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
 
     # 2 x 19.95 at 25 % and 1 x 29.00 at 0 %.
     assert order.subtotal == price("68.90", "60.92", "7.98", "13.10")
     assert order.total == order.subtotal
 
 
-async def test_a_quantity_change_reprices_the_line_and_the_totals(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_a_quantity_change_reprices_the_line_and_the_totals(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
     shirt, _ = lines_of(editing.Edited(order, await edit_lines.load(db, order=order), [], 1, now))
 
     edited = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3))])
@@ -79,8 +87,7 @@ async def test_a_quantity_change_reprices_the_line_and_the_totals(db: AsyncSessi
     assert edited.order.price_calculated_at == now
 
 
-async def test_a_unit_price_override_is_without_vat(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_a_unit_price_override_is_without_vat(db: AsyncSession, now: datetime.datetime, order: Order) -> None:
     shirt = (await edit_lines.load(db, order=order))[0]
 
     edited = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), unit_price=D("10.00"))])
@@ -92,11 +99,10 @@ async def test_a_unit_price_override_is_without_vat(db: AsyncSession, now: datet
 
 
 async def test_adding_a_product_copies_it_and_removing_a_line_drops_it(
-    db: AsyncSession, now: datetime.datetime
+    db: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    order = await order_factories.create_order(db, now=now)
     book = (await edit_lines.load(db, order=order))[1]
-    hoodie = await order_factories.product_numbered(db, "HOODIE-GRY-L")
+    hoodie = await factories.product_numbered(db, "HOODIE-GRY-L")
 
     edited = await run(
         db,
@@ -117,9 +123,8 @@ async def test_adding_a_product_copies_it_and_removing_a_line_drops_it(
 
 
 async def test_a_line_discount_is_a_discount_line_under_its_line_and_a_new_one_replaces_it(
-    db: AsyncSession, now: datetime.datetime
+    db: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    order = await order_factories.create_order(db, now=now)
     shirt = (await edit_lines.load(db, order=order))[0]
 
     first = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_percent=D(10))])
@@ -140,8 +145,9 @@ async def test_a_line_discount_is_a_discount_line_under_its_line_and_a_new_one_r
     assert third.order.total.with_vat == D("68.90")
 
 
-async def test_an_order_discount_splits_its_vat_and_can_be_removed(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_an_order_discount_splits_its_vat_and_can_be_removed(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
 
     added = await run(db, order, now, add_order_discounts=[edit_lines.OrderDiscount(name="Loyalty", amount=D(10))])
     [discount] = lines_of(added, OrderLineType.DISCOUNT)
@@ -159,7 +165,7 @@ async def test_an_order_discount_splits_its_vat_and_can_be_removed(db: AsyncSess
 
 async def test_details_and_comment_are_patched_and_fees_are_kept(db: AsyncSession, now: datetime.datetime) -> None:
     fee = money.price_of(D("4.95"), vat_percent=D(25), includes_vat=True, minor_unit=2)
-    order = await order_factories.create_order(db, now=now, shipping_fee=fee)
+    order = await factories.create_order(db, now=now, lines=factories.SHIRTS_AND_BOOK, shipping_fee=fee)
     shirt = (await edit_lines.load(db, order=order))[0]
 
     edited = await run(
@@ -183,9 +189,8 @@ async def test_details_and_comment_are_patched_and_fees_are_kept(db: AsyncSessio
 
 
 async def test_an_edit_keeps_the_order_as_it_was_in_a_version_and_logs_an_event(
-    db: AsyncSession, now: datetime.datetime
+    db: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    order = await order_factories.create_order(db, now=now)
     shirt = (await edit_lines.load(db, order=order))[0]
     before_first = await versions.current_snapshot(db, order=order)
 
@@ -208,10 +213,11 @@ async def test_an_edit_keeps_the_order_as_it_was_in_a_version_and_logs_an_event(
     assert messages == ["Edited: delivery details (city).", f"Edited: line {shirt.id} quantity 5."]
 
 
-async def test_compare_lists_field_and_line_changes_with_dotted_paths(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_compare_lists_field_and_line_changes_with_dotted_paths(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
     shirt, book = await edit_lines.load(db, order=order)
-    cap = await order_factories.product_numbered(db, "CAP-NAVY")
+    cap = await factories.product_numbered(db, "CAP-NAVY")
     # The line is removed after the new one is added: SQLite (without AUTOINCREMENT on order_lines)
     # hands the highest id of a deleted row to the next row, which would blur the comparison.
     added = await run(
@@ -249,10 +255,11 @@ async def test_compare_lists_field_and_line_changes_with_dotted_paths(db: AsyncS
     assert f"lines.{shirt.id}.quantity" not in between
 
 
-async def test_an_edit_of_a_stock_taking_order_moves_the_difference(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_an_edit_of_a_stock_taking_order_moves_the_difference(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
     shirt = (await edit_lines.load(db, order=order))[0]
-    sunglasses = await order_factories.product_numbered(db, "SUNGLASSES")  # 3 in stock
+    sunglasses = await factories.product_numbered(db, "SUNGLASSES")  # 3 in stock
 
     await run(
         db,
@@ -264,20 +271,23 @@ async def test_an_edit_of_a_stock_taking_order_moves_the_difference(db: AsyncSes
         ],
     )
     stock = dict((await db.execute(sa.select(Product.number, Product.stock))).all())
-    assert (stock["TSHIRT-BLK-M"], stock["SUNGLASSES"]) == (D(117), D(0))
+    # 120 T-shirts: 2 taken by the order, 3 more by the edit.
+    assert (stock["TSHIRT-BLK-M"], stock["SUNGLASSES"]) == (D(115), D(0))
 
     error = await refused(db, order, now, lines=[edit_lines.LineChange(product_id=str(sunglasses.id), quantity=D(1))])
     assert error.code is ErrorCode.OUT_OF_STOCK
 
 
 async def test_a_quote_is_edited_without_touching_stock(db: AsyncSession, now: datetime.datetime) -> None:
-    quote = await order_factories.create_order(db, now=now, kind=OrderKind.QUOTE, state="Requested")
+    quote = await factories.create_order(
+        db, now=now, lines=factories.SHIRTS_AND_BOOK, kind=OrderKind.QUOTE, state="Requested"
+    )
     shirt = (await edit_lines.load(db, order=quote))[0]
 
     edited = await run(db, quote, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(500))])
 
     assert edited.order.total.with_vat == D("10004.00")
-    assert (await order_factories.product_numbered(db, "TSHIRT-BLK-M")).stock == D(120)
+    assert (await factories.product_numbered(db, "TSHIRT-BLK-M")).stock == D(120)
 
 
 @pytest.mark.parametrize(
@@ -293,8 +303,12 @@ async def test_a_quote_is_edited_without_touching_stock(db: AsyncSession, now: d
 async def test_records_that_may_not_be_edited(
     db: AsyncSession, now: datetime.datetime, kind: OrderKind, state: str | None, quote_status: QuoteStatus | None
 ) -> None:
-    order = await order_factories.create_order(
-        db, now=now, kind=OrderKind.QUOTE if kind is OrderKind.QUOTE else OrderKind.ORDER, state=state
+    order = await factories.create_order(
+        db,
+        now=now,
+        lines=factories.SHIRTS_AND_BOOK,
+        kind=OrderKind.QUOTE if kind is OrderKind.QUOTE else OrderKind.ORDER,
+        state=state,
     )
     order.kind, order.quote_status = kind, quote_status
 
@@ -303,8 +317,7 @@ async def test_records_that_may_not_be_edited(
     assert error.code is ErrorCode.NOT_EDITABLE
 
 
-async def test_a_stale_revision_is_refused(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_a_stale_revision_is_refused(db: AsyncSession, now: datetime.datetime, order: Order) -> None:
     await run(db, order, now, comment="first")
 
     with pytest.raises(DomainError) as raised:
@@ -313,8 +326,7 @@ async def test_a_stale_revision_is_refused(db: AsyncSession, now: datetime.datet
     assert (raised.value.code, raised.value.field) == (ErrorCode.STALE_REVISION, ["expectedRevision"])
 
 
-async def test_input_faults_name_their_field(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_input_faults_name_their_field(db: AsyncSession, now: datetime.datetime, order: Order) -> None:
     shirt, book = await edit_lines.load(db, order=order)
     line = edit_lines.LineChange
     cases: list[tuple[dict[str, Any], ErrorCode, list[str]]] = [
@@ -367,16 +379,18 @@ async def test_input_faults_name_their_field(db: AsyncSession, now: datetime.dat
         assert (error.code, error.field) == (code, field), changes
 
 
-async def test_a_discount_beyond_the_order_is_a_negative_total(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_a_discount_beyond_the_order_is_a_negative_total(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
 
     error = await refused(db, order, now, add_order_discounts=[edit_lines.OrderDiscount(name="Too much", amount=D(69))])
 
     assert error.code is ErrorCode.NEGATIVE_TOTAL
 
 
-async def test_a_preview_returns_the_edited_order_and_writes_nothing(db: AsyncSession, now: datetime.datetime) -> None:
-    order = await order_factories.create_order(db, now=now)
+async def test_a_preview_returns_the_edited_order_and_writes_nothing(
+    db: AsyncSession, now: datetime.datetime, order: Order
+) -> None:
     shirt = (await edit_lines.load(db, order=order))[0]
     before = await versions.current_snapshot(db, order=order)
 
@@ -399,7 +413,7 @@ async def test_a_preview_returns_the_edited_order_and_writes_nothing(db: AsyncSe
 
 
 async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_and_versioned(
-    db: AsyncSession, now: datetime.datetime
+    db: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
     for name, target, kind in (
         ("gift_note", CustomFieldTarget.ORDER, CustomFieldType.TEXT),
@@ -409,7 +423,6 @@ async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_an
         await custom_fields.create_definition(
             db, system_name=name, name=name.title(), target=target, type=kind, options=None, required=False
         )
-    order = await order_factories.create_order(db, now=now)
     shirt = (await edit_lines.load(db, order=order))[0]
 
     edited = await run(

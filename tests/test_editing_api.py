@@ -8,12 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.enums import OrderKind
+from models.enums import OrderKind, TransactionKind
 from models.orders import OrderEvent, OrderVersion
 from resolvers.core import orders
 from resolvers.editing import versions
+from tests import factories
 from tests.conftest import GraphQLClient, Store
-from tests.order_factories import committed_order
 
 D = Decimal
 PRICE = "{ withVat withoutVat vat vatPercent }"
@@ -31,6 +31,11 @@ READ = f"query($id: ID!) {{ order(id: $id) {{ {ORDER} }} }}"
 COMPARE = """query($id: ID!, $from: Int!, $to: Int) { order(id: $id) {
   version(number: $from) { number snapshot }
   compare(from: $from, to: $to) { from to changes { path change before after } } } }"""
+
+
+async def committed_order(store: Store, **kwargs: Any) -> str:
+    """A committed order (`factories.create_order`'s arguments) of two T-shirts and a cookbook, 68.90."""
+    return await factories.committed_order(store.db, lines=factories.SHIRTS_AND_BOOK, **kwargs)
 
 
 async def edit(client: GraphQLClient, order_id: str, changes: dict[str, Any], **options: Any) -> dict[str, Any]:
@@ -69,7 +74,9 @@ def money(price: dict[str, str]) -> tuple[Decimal, ...]:
 
 
 async def test_every_edit_kind_with_exact_totals(admin: GraphQLClient, demo_store: Store) -> None:
-    order_id = await committed_order(demo_store, authorized=D("68.90"))
+    order_id = await committed_order(
+        demo_store, transactions=[(TransactionKind.AUTHORIZE, factories.SUCCEEDED, D("68.90"))]
+    )
     products = {
         p["number"]: p["id"] for p in (await admin.execute("{ products(first: 100) { id number } }"))["products"]
     }

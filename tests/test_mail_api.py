@@ -77,7 +77,7 @@ async def test_track_and_trace_setup(admin: GraphQLClient, storefront: GraphQLCl
 async def test_set_tracking_then_ship_and_deliver_the_mail_with_its_link(
     admin: GraphQLClient, storefront: GraphQLClient, demo_store: Store
 ) -> None:
-    [order_id] = await factories.committed_orders(demo_store.db, 1, state_name="Picked")
+    [order_id] = await factories.committed_orders(demo_store.db, 1, state="Picked")
     async with demo_store.db.write_sessions() as session, session.begin():
         await session.execute(sa.update(Order).values(delivery_zip="8000"))
     gls = (await admin.execute(CREATE, {"i": {"name": "GLS", "urlTemplate": GLS}}))["createTrackAndTrace"]
@@ -124,7 +124,7 @@ async def test_the_service_renders_from_its_configured_template_folder(
     demo_store: Store, tmp_path: pathlib.Path
 ) -> None:
     (tmp_path / "order-shipped.html").write_text("<html><body>Hej {{ order.customer.name }}</body></html>")
-    [order_id] = await factories.committed_orders(demo_store.db, 1, state_name="Picked", customer_name="Åse <Ø>")
+    [order_id] = await factories.committed_orders(demo_store.db, 1, state="Picked", customer_name="Åse <Ø>")
     settings = Settings(database_url=demo_store.url, mail_template_folder=str(tmp_path))
     app = create_app(settings, db=demo_store.db)
     token = await make_token(demo_store, Role.ADMIN)

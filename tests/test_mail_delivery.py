@@ -23,7 +23,7 @@ async def _queue_shipped(
     db: database.Database, count: int, *, now: datetime.datetime = NOW, **order_kwargs: object
 ) -> list[str]:
     """`count` orders moved from Picked to Shipped (the demo state with a customer mail) at `now`, committed."""
-    ids = await factories.committed_orders(db, count, state_name="Picked", now=now, **order_kwargs)
+    ids = await factories.committed_orders(db, count, state="Picked", now=now, **order_kwargs)
     async with db.write_sessions() as session, session.begin():
         shipped = await factories.state_named(session, "Shipped")
         await state_changes.change_state(

@@ -11,16 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.enums import CaptureState, OrderKind, TransactionKind, TransactionStatus
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.reporting import order_list
-from resolvers.setup import demo
 from tests import factories
 
 SUCCEEDED = TransactionStatus.SUCCEEDED
-
-
-@pytest.fixture
-async def seeded(session: AsyncSession, now: datetime.datetime) -> AsyncSession:
-    await demo.seed(session, now=now)
-    return session
 
 
 async def _ids(session: AsyncSession, **kwargs: object) -> list[str]:
@@ -58,7 +51,7 @@ async def test_pages_cover_every_order_once_in_both_directions(
             now=now,
             created_at=now + datetime.timedelta(hours=position % 3),
             is_complete=position % 2 == 0,
-            lines=(("MUG-CER", Decimal("8.95") * (position % 2 + 1)),),
+            lines=[factories.Line("MUG-CER", Decimal(position % 2 + 1))],
         )
     everything = await _ids(seeded, filter=order_list.Filter(), sort=sort, descending=descending)
 
@@ -83,11 +76,11 @@ async def test_pages_are_stable_under_inserts(seeded: AsyncSession, now: datetim
 
 
 async def test_sorts(seeded: AsyncSession, now: datetime.datetime) -> None:
-    cheap = await factories.create_order(seeded, now=now, lines=(("MUG-CER", Decimal("8.95")),))
+    cheap = await factories.create_order(seeded, now=now, lines=[factories.Line("MUG-CER")])
     dear = await factories.create_order(
-        seeded, now=now - datetime.timedelta(days=1), lines=(("WATCH-STEEL", Decimal("199.00")),)
+        seeded, now=now - datetime.timedelta(days=1), lines=[factories.Line("WATCH-STEEL")]
     )
-    open_ = await factories.create_order(seeded, now=now, is_complete=False, lines=(("CAP-NAVY", Decimal("14.50")),))
+    open_ = await factories.create_order(seeded, now=now, is_complete=False, lines=[factories.Line("CAP-NAVY")])
 
     async def sorted_by(sort: order_list.SortField, descending: bool) -> list[str]:
         return await _ids(seeded, filter=order_list.Filter(), sort=sort, descending=descending)
@@ -110,24 +103,22 @@ async def test_sorts(seeded: AsyncSession, now: datetime.datetime) -> None:
 async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> None:
     received = await factories.state_named(seeded, "Received")
     picked = await factories.state_named(seeded, "Picked")
-    card = await factories.payment_method_named(seeded, "Card")
-    invoice = await factories.payment_method_named(seeded, "Invoice")
     authorize = (TransactionKind.AUTHORIZE, SUCCEEDED, Decimal("100"))
     a = await factories.create_order(
         seeded,
         now=now,
-        state=received,
-        payment_method=card,
+        state="Received",
+        payment_method="Card",
         transactions=[authorize],
         customer_id="C1",
         customer_company="Acme A/S",
-        lines=(("SNEAKER-42", Decimal(100)),),
+        lines=[factories.Line("SNEAKER-42", unit_price=Decimal(100))],
     )
     b = await factories.create_order(
         seeded,
         now=now + datetime.timedelta(days=1),
-        state=picked,
-        payment_method=card,
+        state="Picked",
+        payment_method="Card",
         customer_name="Grace Hopper",
         customer_email="grace@navy.example",
         transactions=[authorize, (TransactionKind.CAPTURE, SUCCEEDED, Decimal(40))],
@@ -136,11 +127,14 @@ async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> Non
     c = await factories.create_order(
         seeded,
         now=now + datetime.timedelta(days=2),
-        payment_method=card,
+        state=None,
+        payment_method="Card",
         is_complete=False,
         transactions=[authorize, (TransactionKind.CAPTURE, SUCCEEDED, Decimal(100))],
     )
-    d = await factories.create_order(seeded, now=now, payment_method=invoice, kind=OrderKind.QUOTE, is_complete=False)
+    d = await factories.create_order(
+        seeded, now=now, kind=OrderKind.QUOTE, state=None, payment_method="Invoice", is_complete=False
+    )
     deleted = await factories.create_order(seeded, now=now, is_deleted=True)
     b.is_exported = True
     await seeded.flush()

@@ -35,7 +35,8 @@ ADMIN_LIST = """query($first: Int, $after: String) {
 
 async def _orders_with_everything(store: Store, count: int) -> list[str]:
     """Orders with 5 lines, 2 transactions, an event and order and line custom field values."""
-    lines = [(number, Decimal("10.00")) for number in ("MUG-CER", "CAP-NAVY", "SOCKS-3PK", "BAG-TOTE", "UMBRELLA")]
+    numbers = ("MUG-CER", "CAP-NAVY", "SOCKS-3PK", "BAG-TOTE", "UMBRELLA")
+    lines = [factories.Line(number, unit_price=Decimal("10.00")) for number in numbers]
     transactions = [
         (TransactionKind.AUTHORIZE, TransactionStatus.SUCCEEDED, Decimal("50.00")),
         (TransactionKind.CAPTURE, TransactionStatus.SUCCEEDED, Decimal("20.00")),
@@ -53,16 +54,13 @@ async def _orders_with_everything(store: Store, count: int) -> list[str]:
                     options=None,
                     required=False,
                 )
-        state = await factories.state_named(session, "Received")
-        card = await factories.payment_method_named(session, "Card")
         public_ids = []
         for position in range(count):
             order = await factories.create_order(
                 session,
                 now=now + datetime.timedelta(seconds=position),
-                state=state,
                 lines=lines,
-                payment_method=card,
+                payment_method="Card",
                 transactions=transactions,
             )
             events.record(session, order_id=order.id, source="checkout", message="Placed.", actor=None, now=now)
@@ -176,9 +174,7 @@ async def test_the_list_is_for_admins(storefront: GraphQLClient) -> None:
 
 async def test_my_orders_lists_only_the_customers_own_records(api: GraphQLClient, demo_store: Store) -> None:
     mine = await factories.committed_orders(demo_store.db, 2, customer_id="C-7")
-    [my_quote] = await factories.committed_orders(
-        demo_store.db, 1, customer_id="C-7", kind=OrderKind.QUOTE, state_name=None
-    )
+    [my_quote] = await factories.committed_orders(demo_store.db, 1, customer_id="C-7", kind=OrderKind.QUOTE, state=None)
     await factories.committed_orders(demo_store.db, 1, customer_id="C-8")
     await factories.committed_orders(demo_store.db, 1, customer_id="C-7", is_deleted=True)
     customer = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="C-7"))

@@ -12,15 +12,8 @@ from models.enums import FlowKind, OrderKind
 from models.orders import Order, OrderEvent
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import flow_setup, state_changes
-from resolvers.setup import demo
 from tests import factories
 from tests.conftest import StatementCounter
-
-
-@pytest.fixture
-async def seeded(session: AsyncSession, now: datetime.datetime) -> AsyncSession:
-    await demo.seed(session, now=now)
-    return session
 
 
 async def _snapshot(session: AsyncSession) -> list[tuple[str, int | None, int]]:
@@ -32,10 +25,10 @@ async def test_each_order_is_judged_alone(seeded: AsyncSession, now: datetime.da
     received = await factories.state_named(seeded, "Received")
     shipped = await factories.state_named(seeded, "Shipped")
     picked = await factories.state_named(seeded, "Picked")
-    from_received = await factories.create_order(seeded, now=now, state=received)
-    from_shipped = await factories.create_order(seeded, now=now, state=shipped)
+    from_received = await factories.create_order(seeded, now=now, state="Received")
+    from_shipped = await factories.create_order(seeded, now=now, state="Shipped")
     quote = await factories.create_order(seeded, now=now, kind=OrderKind.QUOTE, state=None)
-    deleted = await factories.create_order(seeded, now=now, state=received, is_deleted=True)
+    deleted = await factories.create_order(seeded, now=now, state="Received", is_deleted=True)
     later = now + datetime.timedelta(minutes=5)
 
     outcomes = await state_changes.change_state(
@@ -81,7 +74,6 @@ async def test_each_order_is_judged_alone(seeded: AsyncSession, now: datetime.da
 async def test_a_state_without_rules_moves_anywhere_in_its_kind_but_not_to_a_deleted_state(
     seeded: AsyncSession, now: datetime.datetime
 ) -> None:
-    completed = await factories.state_named(seeded, "Completed")
     received = await factories.state_named(seeded, "Received")
     other = await flow_setup.create_flow(
         seeded, name="Marketplace", description=None, kind=FlowKind.ORDER, is_default=False
@@ -89,7 +81,7 @@ async def test_a_state_without_rules_moves_anywhere_in_its_kind_but_not_to_a_del
     elsewhere = await flow_setup.create_state(seeded, flow_id=str(other.id), name="Elsewhere")
     gone = await flow_setup.create_state(seeded, flow_id=str(other.id), name="Gone")
     await flow_setup.delete_state(seeded, state_id=str(gone.id))
-    order = await factories.create_order(seeded, now=now, state=completed)
+    order = await factories.create_order(seeded, now=now, state="Completed")
 
     [moved] = await state_changes.change_state(
         seeded, order_ids=[order.public_id], state_id=str(elsewhere.id), now=now, actor=None
@@ -128,9 +120,8 @@ async def test_empty_or_oversized_requests_are_refused(seeded: AsyncSession, bad
 async def test_a_thousand_orders_move_with_a_fixed_number_of_statements(
     seeded: AsyncSession, now: datetime.datetime, count_statements: StatementCounter
 ) -> None:
-    received = await factories.state_named(seeded, "Received")
     picked = await factories.state_named(seeded, "Picked")
-    created = [await factories.create_order(seeded, now=now, state=received, lines=()) for _ in range(1000)]
+    created = [await factories.create_order(seeded, now=now, lines=()) for _ in range(1000)]
     count_statements.statements.clear()
 
     outcomes = await state_changes.change_state(

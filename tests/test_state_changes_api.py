@@ -33,7 +33,7 @@ async def _orders(client: GraphQLClient, ids: list[str]) -> list[dict[str, Any]]
 
 async def test_change_state_answers_per_order_in_request_order(admin: GraphQLClient, demo_store: Store) -> None:
     first, second = await factories.committed_orders(demo_store.db, 2)
-    [shipped] = await factories.committed_orders(demo_store.db, 1, state_name="Shipped")
+    [shipped] = await factories.committed_orders(demo_store.db, 1, state="Shipped")
     states = await _state_ids(admin)
 
     data = await admin.execute(CHANGE, {"ids": [second, "ORDER424242", shipped, first], "state": states["Picked"]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,32 +14,16 @@ from models.enums import OrderKind
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import flow_setup
 from resolvers.reporting import exports, statistics
-from resolvers.setup import demo
 from tests import factories
 
 DAY_ONE = datetime.datetime(2026, 11, 24, 23, 30, tzinfo=datetime.UTC)
 DAY_TWO = datetime.datetime(2026, 11, 25, 0, 30, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-async def seeded(session: AsyncSession, now: datetime.datetime) -> AsyncSession:
-    await demo.seed(session, now=now)
-    return session
-
-
-async def _order(
-    session: AsyncSession, gross: str, *, at: datetime.datetime, currency: tuple[str, str] = ("EUR", "1"), **kw: object
-) -> None:
-    state = kw.pop("state", None) or await factories.state_named(session, "Received")
-    await factories.create_order(
-        session,
-        now=at,
-        completed_at=at,
-        state=state,
-        lines=(("MUG-CER", Decimal(gross)),),
-        currency=(currency[0], Decimal(currency[1])),
-        **kw,  # type: ignore[arg-type]
-    )
+async def _order(session: AsyncSession, gross: str, *, at: datetime.datetime, **kwargs: Any) -> None:
+    """An order placed at `at` of one mug at `gross` (with 25 % VAT) in its currency, in Received by default."""
+    line = factories.Line("MUG-CER", unit_price=Decimal(gross))
+    await factories.create_order(session, now=at, lines=[line], **kwargs)
 
 
 async def test_summary_converts_each_order_at_its_rate_and_leaves_out_what_does_not_count(
@@ -47,14 +32,14 @@ async def test_summary_converts_each_order_at_its_rate_and_leaves_out_what_does_
     shipped = await factories.state_named(seeded, "Shipped")
     await flow_setup.update_state(seeded, state_id=str(shipped.id), changes={"exclude_from_statistics": True})
     await _order(seeded, "125.00", at=DAY_ONE)
-    await _order(seeded, "932.50", at=DAY_ONE, currency=("DKK", "7.46"))  # 125.00 EUR
-    await _order(seeded, "10.00", at=DAY_TWO, currency=("DKK", "7.46"))  # 1.3404825... EUR
-    await _order(seeded, "10.00", at=DAY_TWO, currency=("DKK", "7.46"))
+    await _order(seeded, "932.50", at=DAY_ONE, currency="DKK")  # 125.00 EUR
+    await _order(seeded, "10.00", at=DAY_TWO, currency="DKK")  # 1.3404825... EUR
+    await _order(seeded, "10.00", at=DAY_TWO, currency="DKK")
     await _order(seeded, "99.00", at=DAY_TWO, is_cancelled=True)
     await _order(seeded, "99.00", at=DAY_TWO, is_deleted=True)
     await _order(seeded, "99.00", at=DAY_TWO, is_complete=False)
-    await _order(seeded, "99.00", at=DAY_TWO, kind=OrderKind.QUOTE)
-    await _order(seeded, "99.00", at=DAY_TWO, state=shipped)
+    await _order(seeded, "99.00", at=DAY_TWO, kind=OrderKind.QUOTE, state=None)
+    await _order(seeded, "99.00", at=DAY_TWO, state="Shipped")
     await _order(seeded, "99.00", at=DAY_TWO + datetime.timedelta(days=1))
 
     by_day = await statistics.sales_summary(

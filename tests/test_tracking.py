@@ -13,22 +13,32 @@ from models.enums import OrderKind
 from models.orders import Order, OrderEvent
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import tracking
-from resolvers.setup import catalog, demo
+from resolvers.setup import catalog
 from tests import factories
 
 TEMPLATE = "https://track.example/{Service}/?code={TrackingNumber}&zip={Zip}"
 
 
-@pytest.fixture
-async def seeded(session: AsyncSession, now: datetime.datetime) -> AsyncSession:
-    await demo.seed(session, now=now)
-    return session
-
-
-async def _shipped_order(session: AsyncSession, now: datetime.datetime, **kwargs: object) -> Order:
-    return await factories.create_order(
-        session, now=now, state=await factories.state_named(session, "Shipped"), **kwargs
-    )  # type: ignore[arg-type]
+async def _set_tracking(
+    session: AsyncSession,
+    order_id: str,
+    configuration_id: object,
+    number: str,
+    *,
+    now: datetime.datetime,
+    parameters: object = None,
+    actor: str | None = None,
+) -> Order:
+    """setTracking with the ids as the API passes them (strings)."""
+    return await tracking.set_tracking(
+        session,
+        order_id=order_id,
+        track_and_trace_id=str(configuration_id),
+        tracking_number=number,
+        parameters=parameters,
+        now=now,
+        actor=actor,
+    )
 
 
 async def test_a_configuration_lists_its_parameters_once_in_order(seeded: AsyncSession) -> None:
@@ -64,17 +74,17 @@ async def test_malformed_templates_are_refused(seeded: AsyncSession, template: s
 
 async def test_set_tracking_fills_the_url_encoded_and_records_it(seeded: AsyncSession, now: datetime.datetime) -> None:
     configuration = await tracking.create(seeded, name="GLS", url_template=TEMPLATE)
-    order = await _shipped_order(seeded, now)
+    order = await factories.create_order(seeded, now=now, state="Shipped")
     order.delivery_zip = "DK 8000"
     later = now + datetime.timedelta(hours=1)
 
-    updated = await tracking.set_tracking(
+    updated = await _set_tracking(
         seeded,
-        order_id=order.public_id,
-        track_and_trace_id=str(configuration.id),
-        tracking_number=" AB 12/3&x=1 ",
-        parameters={"Service": "parcel?express"},
+        order.public_id,
+        configuration.id,
+        " AB 12/3&x=1 ",
         now=later,
+        parameters={"Service": "parcel?express"},
         actor="admin:test",
     )
 
@@ -109,18 +119,10 @@ async def test_parameters_must_be_the_templates_own_strings(
     seeded: AsyncSession, now: datetime.datetime, parameters: object, field: list[str]
 ) -> None:
     configuration = await tracking.create(seeded, name="GLS", url_template=TEMPLATE)
-    order = await _shipped_order(seeded, now)
+    order = await factories.create_order(seeded, now=now, state="Shipped")
 
     with pytest.raises(DomainError) as raised:
-        await tracking.set_tracking(
-            seeded,
-            order_id=order.public_id,
-            track_and_trace_id=str(configuration.id),
-            tracking_number="123",
-            parameters=parameters,
-            now=now,
-            actor=None,
-        )
+        await _set_tracking(seeded, order.public_id, configuration.id, "123", now=now, parameters=parameters)
 
     assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID, field)
     assert (order.tracking_number, order.track_and_trace_id, order.revision) == (None, None, 1)
@@ -129,7 +131,7 @@ async def test_parameters_must_be_the_templates_own_strings(
 @pytest.mark.parametrize(
     ("order_kwargs", "code", "field"),
     [
-        ({"kind": OrderKind.CART, "is_complete": False}, ErrorCode.NOT_EDITABLE, ["orderId"]),
+        ({"kind": OrderKind.CART, "state": "New", "is_complete": False}, ErrorCode.NOT_EDITABLE, ["orderId"]),
         ({"is_complete": False}, ErrorCode.NOT_EDITABLE, ["orderId"]),
         ({"is_cancelled": True}, ErrorCode.NOT_EDITABLE, ["orderId"]),
         ({"is_deleted": True}, ErrorCode.NOT_EDITABLE, ["orderId"]),
@@ -142,15 +144,7 @@ async def test_only_completed_live_orders_take_tracking(
     order = await factories.create_order(seeded, now=now, **order_kwargs)  # type: ignore[arg-type]
 
     with pytest.raises(DomainError) as raised:
-        await tracking.set_tracking(
-            seeded,
-            order_id=order.public_id,
-            track_and_trace_id=str(postnord.id),
-            tracking_number="123",
-            parameters=None,
-            now=now,
-            actor=None,
-        )
+        await _set_tracking(seeded, order.public_id, postnord.id, "123", now=now)
 
     assert (raised.value.code, raised.value.field) == (code, field)
     assert (order.tracking_number, order.revision) == (None, 1)
@@ -158,34 +152,18 @@ async def test_only_completed_live_orders_take_tracking(
 
 async def test_unknown_ids_an_empty_number_and_a_repeat(seeded: AsyncSession, now: datetime.datetime) -> None:
     postnord = (await catalog.track_and_traces(seeded))[0]
-    order = await _shipped_order(seeded, now)
+    order = await factories.create_order(seeded, now=now, state="Shipped")
 
     async def attempt(order_id: str, configuration_id: str, number: str) -> DomainError:
         with pytest.raises(DomainError) as raised:
-            await tracking.set_tracking(
-                seeded,
-                order_id=order_id,
-                track_and_trace_id=configuration_id,
-                tracking_number=number,
-                parameters=None,
-                now=now,
-                actor=None,
-            )
+            await _set_tracking(seeded, order_id, configuration_id, number, now=now)
         return raised.value
 
     unknown_order = await attempt("ORDER999999", str(postnord.id), "1")
     unknown_configuration = await attempt(order.public_id, "999", "1")
     empty = await attempt(order.public_id, str(postnord.id), "  ")
     too_long = await attempt(order.public_id, str(postnord.id), "9" * 256)
-    await tracking.set_tracking(
-        seeded,
-        order_id=order.public_id,
-        track_and_trace_id=str(postnord.id),
-        tracking_number="1",
-        parameters={},
-        now=now,
-        actor=None,
-    )
+    await _set_tracking(seeded, order.public_id, postnord.id, "1", now=now, parameters={})
     repeat = await attempt(order.public_id, str(postnord.id), "1")
 
     assert [(e.code, e.field) for e in (unknown_order, unknown_configuration, empty, too_long, repeat)] == [
@@ -202,17 +180,9 @@ async def test_a_deleted_configuration_takes_no_new_orders_but_keeps_its_orders_
     seeded: AsyncSession, now: datetime.datetime
 ) -> None:
     configuration = await tracking.create(seeded, name="DHL", url_template="https://dhl.example/t/{TrackingNumber}")
-    order = await _shipped_order(seeded, now)
-    other = await _shipped_order(seeded, now)
-    await tracking.set_tracking(
-        seeded,
-        order_id=order.public_id,
-        track_and_trace_id=str(configuration.id),
-        tracking_number="T1",
-        parameters=None,
-        now=now,
-        actor=None,
-    )
+    order = await factories.create_order(seeded, now=now, state="Shipped")
+    other = await factories.create_order(seeded, now=now, state="Shipped")
+    await _set_tracking(seeded, order.public_id, configuration.id, "T1", now=now)
 
     deleted_id = await tracking.delete(seeded, track_and_trace_id=str(configuration.id))
 
@@ -226,15 +196,7 @@ async def test_a_deleted_configuration_takes_no_new_orders_but_keeps_its_orders_
             seeded, track_and_trace_id=str(configuration.id), name="DHL", url_template="https://x.example/"
         )
     with pytest.raises(DomainError) as used:
-        await tracking.set_tracking(
-            seeded,
-            order_id=other.public_id,
-            track_and_trace_id=str(configuration.id),
-            tracking_number="T2",
-            parameters=None,
-            now=now,
-            actor=None,
-        )
+        await _set_tracking(seeded, other.public_id, configuration.id, "T2", now=now)
     assert (again.value.code, again.value.field) == (ErrorCode.ALREADY_DONE, ["id"])
     assert (updated.value.code, updated.value.field) == (ErrorCode.NOT_FOUND, ["id"])
     assert (used.value.code, used.value.field) == (ErrorCode.NOT_FOUND, ["trackAndTraceId"])
@@ -243,16 +205,8 @@ async def test_a_deleted_configuration_takes_no_new_orders_but_keeps_its_orders_
 
 async def test_orders_follow_an_updated_template(seeded: AsyncSession, now: datetime.datetime) -> None:
     configuration = await tracking.create(seeded, name="DHL", url_template="https://dhl.example/t/{TrackingNumber}")
-    order = await _shipped_order(seeded, now)
-    await tracking.set_tracking(
-        seeded,
-        order_id=order.public_id,
-        track_and_trace_id=str(configuration.id),
-        tracking_number="T1",
-        parameters=None,
-        now=now,
-        actor=None,
-    )
+    order = await factories.create_order(seeded, now=now, state="Shipped")
+    await _set_tracking(seeded, order.public_id, configuration.id, "T1", now=now)
 
     await tracking.update(
         seeded,
