@@ -2,7 +2,7 @@
 
 For tests that need records without going through the storefront. Every argument after the session is
 keyword-only and has a default but `now`: the default is a completed ORDER in Received for Ada Lovelace
-with one T-shirt (19.95 with 25 % VAT), in EUR, without a payment method or transactions.
+with one T-shirt (19.95 with 25 % VAT), in EUR, without payment or shipping methods or transactions.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import datetime
 import itertools
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import database, money
-from models.catalog import Currency, PaymentMethod, Product, Shop
+from models.catalog import Currency, PaymentMethod, Product, ShippingMethod, Shop
 from models.enums import FlowKind, OrderKind, QuoteStatus, TransactionKind, TransactionStatus
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
@@ -45,6 +45,7 @@ ONE_SHIRT = (Line("TSHIRT-BLK-M"),)
 SHIRTS_AND_BOOK = (Line("TSHIRT-BLK-M", Decimal(2)), Line("BOOK-COOK"))
 
 Movement = tuple[TransactionKind, TransactionStatus, Decimal]
+Method = TypeVar("Method", PaymentMethod, ShippingMethod)
 
 
 async def create_order(
@@ -61,6 +62,7 @@ async def create_order(
     delivery_name: str | None = "Ada Lovelace",
     delivery_city: str | None = "Aarhus",
     payment_method: str | None = None,
+    shipping_method: str | None = None,
     transactions: Sequence[Movement] = (),
     currency: str = "EUR",
     shipping_fee: money.Price = money.ZERO_PRICE,
@@ -72,12 +74,14 @@ async def create_order(
 ) -> Order:
     """A cart, quote or order with `lines`; a completed, live order has taken their stock.
 
-    `state` names a state of the default flow of the record's kind (None: no flow); `payment_method`
-    names a demo method; each of `transactions` is stored as given, against that method's provider.
+    `state` names a state of the default flow of the record's kind (None: no flow); the methods are demo
+    methods by name; each of `transactions` is stored as given, against the payment method's provider.
     """
-    order = await _new_order(
-        session, kind=kind, state=state, payment_method=payment_method, currency=currency, now=created_at or now
-    )
+    order = await _new_order(session, kind=kind, state=state, currency=currency, now=created_at or now)
+    payment = await _method_named(session, PaymentMethod, payment_method)
+    shipping = await _method_named(session, ShippingMethod, shipping_method)
+    order.payment_method_id = payment.id if payment else None
+    order.shipping_method_id = shipping.id if shipping else None
     order.customer_id, order.customer_name, order.customer_email = customer_id, customer_name, customer_email
     order.customer_company, order.delivery_name, order.delivery_city = customer_company, delivery_name, delivery_city
     order.is_complete, order.is_cancelled, order.is_deleted = is_complete, is_cancelled, is_deleted
@@ -88,9 +92,8 @@ async def create_order(
     rows = [await _new_line(session, order, line, position=position, now=now) for position, line in enumerate(lines)]
     await session.flush()
     await pricing.recalculate(session, order=order, lines=rows, recalculate_fees=False, now=now)
-    provider = (await session.get_one(PaymentMethod, order.payment_method_id)).provider if payment_method else "manual"
     for movement in transactions:
-        session.add(_transaction(order, movement, provider=provider, now=now))
+        session.add(_transaction(order, movement, provider=payment.provider if payment else "manual", now=now))
     await session.flush()
     return order
 
@@ -130,19 +133,13 @@ async def _new_order(
     *,
     kind: OrderKind,
     state: str | None,
-    payment_method: str | None,
     currency: str,
     now: datetime.datetime,
 ) -> Order:
-    """The order row with its number, shop, flow, method and currency, created and last modified at `now`."""
+    """The order row with its number, shop, flow and currency, created and last modified at `now`."""
     shop = (await session.scalars(sa.select(Shop).where(Shop.is_default))).one()
     in_currency = await session.get_one(Currency, currency)
     in_state = await state_named(session, state, kind=FlowKind(kind.value)) if state is not None else None
-    method = (
-        (await session.scalars(sa.select(PaymentMethod).where(PaymentMethod.name == payment_method))).one()
-        if payment_method is not None
-        else None
-    )
     issued = await orders.new_number(session, kind=kind, now=now)
     order = Order(
         public_id=f"{kind.value}{issued.number}",
@@ -158,7 +155,6 @@ async def _new_order(
         currency_name=in_currency.name,
         currency_rate=in_currency.rate,
         currency_minor_unit=in_currency.minor_unit,
-        payment_method_id=method.id if method else None,
         payment_fee=money.ZERO_PRICE,
     )
     session.add(order)
@@ -180,6 +176,12 @@ async def _new_line(
         product.stock -= line.quantity
     session.add(row)
     return row
+
+
+async def _method_named(session: AsyncSession, model: type[Method], name: str | None) -> Method | None:
+    if name is None:
+        return None
+    return (await session.scalars(sa.select(model).where(model.name == name))).one()
 
 
 def _transaction(order: Order, movement: Movement, *, provider: str, now: datetime.datetime) -> Transaction:

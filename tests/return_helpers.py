@@ -6,13 +6,13 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 
 from models.returns import Return
-from resolvers.payments import payment_providers
 from tests.conftest import GraphQLClient, Store
 from tests.storefront_helpers import COMPLETE, SET_DETAILS, catalogue, checkout, filled_cart, succeed
+from tests.storefront_helpers import gateway as gateway  # re-exported: the return tests reach the gateway from here
+from tests.storefront_helpers import providers_of as providers_of
 
 D = Decimal
 ERRORS = "userErrors { field message code }"
@@ -99,15 +99,3 @@ async def read_order(admin: GraphQLClient, order_id: str) -> dict[str, Any]:
 async def return_count(store: Store) -> int:
     async with store.db.read_sessions() as session:
         return int(await session.scalar(sa.select(sa.func.count()).select_from(Return)) or 0)
-
-
-def providers_of(client: GraphQLClient) -> payment_providers.Providers:
-    transport = client.http._transport
-    assert isinstance(transport, httpx.ASGITransport)
-    return transport.app.state.providers  # type: ignore[attr-defined,no-any-return]
-
-
-def gateway(client: GraphQLClient) -> payment_providers.TestProvider:
-    provider = providers_of(client).get("test")
-    assert isinstance(provider, payment_providers.TestProvider)
-    return provider

@@ -6,6 +6,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from models.catalog import Product
@@ -13,6 +14,7 @@ from models.enums import TransactionKind, TransactionStatus
 from models.orders import Order, OrderEvent
 from models.payments import Transaction
 from resolvers.core import orders
+from resolvers.payments import payment_providers
 from tests.conftest import GraphQLClient, Store
 
 PRICE = "{ withVat withoutVat vat vatPercent }"
@@ -117,13 +119,7 @@ async def stock_of(store: Store, number: str) -> Decimal:
 
 
 async def transactions_of(store: Store, public_id: str) -> list[tuple[TransactionKind, TransactionStatus, Decimal]]:
-    async with store.db.read_sessions() as session:
-        order = await orders.find(session, public_id)
-        assert order is not None
-        rows = await session.scalars(
-            sa.select(Transaction).where(Transaction.order_id == order.id).order_by(Transaction.id)
-        )
-        return [(row.kind, row.status, row.amount) for row in rows]
+    return [(row.kind, row.status, row.amount) for row in await _rows_of_order(store, public_id, Transaction)]
 
 
 async def succeeded_authorizations(store: Store) -> int:
@@ -144,13 +140,21 @@ async def order_row(store: Store, public_id: str) -> Order:
 
 
 async def events_of(store: Store, public_id: str) -> list[tuple[str, str, str]]:
-    async with store.db.read_sessions() as session:
-        order = await orders.find(session, public_id)
-        assert order is not None
-        rows = await session.scalars(
-            sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
-        )
-        return [(row.source, row.level.value, row.message) for row in rows]
+    return [(row.source, row.level.value, row.message) for row in await _rows_of_order(store, public_id, OrderEvent)]
+
+
+def providers_of(client: GraphQLClient) -> payment_providers.Providers:
+    """The payment providers of the app behind the client."""
+    transport = client.http._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    return transport.app.state.providers  # type: ignore[attr-defined,no-any-return]
+
+
+def gateway(client: GraphQLClient) -> payment_providers.TestProvider:
+    """The app's `test` provider, the gateway the demo Card pays through."""
+    provider = providers_of(client).get("test")
+    assert isinstance(provider, payment_providers.TestProvider)
+    return provider
 
 
 def assert_parts_add_up(price: dict[str, str]) -> None:
@@ -159,3 +163,13 @@ def assert_parts_add_up(price: dict[str, str]) -> None:
 
 def amounts(price: dict[str, str]) -> tuple[Decimal, Decimal, Decimal]:
     return Decimal(price["withVat"]), Decimal(price["withoutVat"]), Decimal(price["vat"])
+
+
+async def _rows_of_order(store: Store, public_id: str, model: type[Transaction] | type[OrderEvent]) -> list[Any]:
+    """The order's rows of a table that belongs to orders, oldest first."""
+    async with store.db.read_sessions() as session:
+        order = await orders.find(session, public_id)
+        assert order is not None
+        return list(
+            (await session.scalars(sa.select(model).where(model.order_id == order.id).order_by(model.id))).all()
+        )

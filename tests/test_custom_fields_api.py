@@ -20,33 +20,19 @@ async def _definitions(client: GraphQLClient) -> list[dict[str, object]]:
 
 
 async def test_create_and_delete_a_definition(admin: GraphQLClient) -> None:
-    created = await admin.execute(
-        CREATE,
-        {
-            "i": {
-                "systemName": "Channel",
-                "name": "Sales channel",
-                "target": "ORDER",
-                "type": "LIST",
-                "options": ["web", "phone"],
-                "required": True,
-            }
-        },
-    )
+    channel = {
+        "systemName": "Channel",
+        "name": "Sales channel",
+        "target": "ORDER",
+        "type": "LIST",
+        "options": ["web", "phone"],
+        "required": True,
+    }
+    created = await admin.execute(CREATE, {"i": channel})
     deleted = await admin.execute(DELETE, {"n": "Channel", "t": "ORDER"})
     again = await admin.execute(DELETE, {"n": "Channel", "t": "ORDER"})
 
-    assert created["createCustomFieldDefinition"] == {
-        "definition": {
-            "systemName": "Channel",
-            "name": "Sales channel",
-            "target": "ORDER",
-            "type": "LIST",
-            "options": ["web", "phone"],
-            "required": True,
-        },
-        "userErrors": [],
-    }
+    assert created["createCustomFieldDefinition"] == {"definition": channel, "userErrors": []}
     assert deleted["deleteCustomFieldDefinition"]["userErrors"] == []
     assert again["deleteCustomFieldDefinition"] == {
         "deletedId": None,

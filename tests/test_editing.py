@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -19,23 +18,15 @@ from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.editing import edit_lines, editing, versions
 from resolvers.setup import custom_fields
 from tests import factories
-from tests.conftest import Store
 
 D = Decimal
 ACTOR = "admin:test"
 
 
 @pytest.fixture
-async def db(demo_store: Store) -> AsyncIterator[AsyncSession]:
-    async with demo_store.db.write_sessions() as session:
-        yield session
-        await session.rollback()
-
-
-@pytest.fixture
-async def order(db: AsyncSession, now: datetime.datetime) -> Order:
+async def order(seeded: AsyncSession, now: datetime.datetime) -> Order:
     """A completed order in Received, delivered to Aarhus: two T-shirts and a cookbook, 68.90."""
-    return await factories.create_order(db, now=now, lines=factories.SHIRTS_AND_BOOK)
+    return await factories.create_order(seeded, now=now, lines=factories.SHIRTS_AND_BOOK)
 
 
 def price(with_vat: str, without_vat: str, vat: str, percent: str) -> money.Price:
@@ -66,7 +57,7 @@ def lines_of(edited: editing.Edited, kind: OrderLineType = OrderLineType.PRODUCT
 
 
 async def test_the_factory_order_is_priced_as_at_checkout(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
 
     # 2 x 19.95 at 25 % and 1 x 29.00 at 0 %.
@@ -75,11 +66,11 @@ async def test_the_factory_order_is_priced_as_at_checkout(
 
 
 async def test_a_quantity_change_reprices_the_line_and_the_totals(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    shirt, _ = lines_of(editing.Edited(order, await edit_lines.load(db, order=order), [], 1, now))
+    shirt, _ = lines_of(editing.Edited(order, await edit_lines.load(seeded, order=order), [], 1, now))
 
-    edited = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3))])
+    edited = await run(seeded, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3))])
 
     assert shirt.price == price("59.85", "47.88", "11.97", "25")
     assert edited.order.total == price("88.85", "76.88", "11.97", "15.57")
@@ -87,10 +78,10 @@ async def test_a_quantity_change_reprices_the_line_and_the_totals(
     assert edited.order.price_calculated_at == now
 
 
-async def test_a_unit_price_override_is_without_vat(db: AsyncSession, now: datetime.datetime, order: Order) -> None:
-    shirt = (await edit_lines.load(db, order=order))[0]
+async def test_a_unit_price_override_is_without_vat(seeded: AsyncSession, now: datetime.datetime, order: Order) -> None:
+    shirt = (await edit_lines.load(seeded, order=order))[0]
 
-    edited = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), unit_price=D("10.00"))])
+    edited = await run(seeded, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), unit_price=D("10.00"))])
 
     assert shirt.is_unit_price_overridden is True
     assert shirt.unit_price == price("12.50", "10.00", "2.50", "25")
@@ -99,20 +90,17 @@ async def test_a_unit_price_override_is_without_vat(db: AsyncSession, now: datet
 
 
 async def test_adding_a_product_copies_it_and_removing_a_line_drops_it(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    book = (await edit_lines.load(db, order=order))[1]
-    hoodie = await factories.product_numbered(db, "HOODIE-GRY-L")
+    book = (await edit_lines.load(seeded, order=order))[1]
+    hoodie = await factories.product_numbered(seeded, "HOODIE-GRY-L")
 
-    edited = await run(
-        db,
-        order,
-        now,
-        lines=[
-            edit_lines.LineChange(product_id=str(hoodie.id), quantity=D(2)),
-            edit_lines.LineChange(line_id=str(book.id), remove=True),
-        ],
-    )
+    hoodies_for_the_book = [
+        edit_lines.LineChange(product_id=str(hoodie.id), quantity=D(2)),
+        edit_lines.LineChange(line_id=str(book.id), remove=True),
+    ]
+
+    edited = await run(seeded, order, now, lines=hoodies_for_the_book)
 
     assert [(line.product_number, line.quantity, line.price.with_vat) for line in edited.lines] == [
         ("TSHIRT-BLK-M", D(2), D("39.90")),
@@ -123,33 +111,35 @@ async def test_adding_a_product_copies_it_and_removing_a_line_drops_it(
 
 
 async def test_a_line_discount_is_a_discount_line_under_its_line_and_a_new_one_replaces_it(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    shirt = (await edit_lines.load(db, order=order))[0]
+    shirt = (await edit_lines.load(seeded, order=order))[0]
 
-    first = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_percent=D(10))])
+    first = await run(seeded, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_percent=D(10))])
     [discount] = lines_of(first, OrderLineType.DISCOUNT)
     assert discount.parent_line_id == shirt.id
     assert discount.price == price("-3.99", "-3.19", "-0.80", "25")
     assert first.order.subtotal.with_vat == D("64.91")
 
-    second = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_amount=D("5.00"))])
+    second = await run(
+        seeded, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_amount=D("5.00"))]
+    )
     [replacement] = lines_of(second, OrderLineType.DISCOUNT)
     assert replacement.discount_amount == D("5.00")
     assert replacement.price == price("-5.00", "-4.00", "-1.00", "25")
     assert second.order.subtotal.with_vat == D("63.90")
     assert second.order.discount_total == price("-5.00", "-4.00", "-1.00", "25")
 
-    third = await run(db, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_amount=D(0))])
+    third = await run(seeded, order, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), discount_amount=D(0))])
     assert lines_of(third, OrderLineType.DISCOUNT) == []
     assert third.order.total.with_vat == D("68.90")
 
 
 async def test_an_order_discount_splits_its_vat_and_can_be_removed(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
 
-    added = await run(db, order, now, add_order_discounts=[edit_lines.OrderDiscount(name="Loyalty", amount=D(10))])
+    added = await run(seeded, order, now, add_order_discounts=[edit_lines.OrderDiscount(name="Loyalty", amount=D(10))])
     [discount] = lines_of(added, OrderLineType.DISCOUNT)
 
     # 10.00 over 39.90 at 25 % and 29.00 at 0 %: 5.79 and 4.21 (largest remainder).
@@ -158,18 +148,18 @@ async def test_an_order_discount_splits_its_vat_and_can_be_removed(
     assert discount.price == price("-10.00", "-8.84", "-1.16", "13.12")
     assert added.order.total == price("58.90", "52.08", "6.82", "13.10")
 
-    removed = await run(db, order, now, remove_discount_line_ids=[str(discount.id)])
+    removed = await run(seeded, order, now, remove_discount_line_ids=[str(discount.id)])
     assert lines_of(removed, OrderLineType.DISCOUNT) == []
     assert removed.order.total.with_vat == D("68.90")
 
 
-async def test_details_and_comment_are_patched_and_fees_are_kept(db: AsyncSession, now: datetime.datetime) -> None:
+async def test_details_and_comment_are_patched_and_fees_are_kept(seeded: AsyncSession, now: datetime.datetime) -> None:
     fee = money.price_of(D("4.95"), vat_percent=D(25), includes_vat=True, minor_unit=2)
-    order = await factories.create_order(db, now=now, lines=factories.SHIRTS_AND_BOOK, shipping_fee=fee)
-    shirt = (await edit_lines.load(db, order=order))[0]
+    order = await factories.create_order(seeded, now=now, lines=factories.SHIRTS_AND_BOOK, shipping_fee=fee)
+    shirt = (await edit_lines.load(seeded, order=order))[0]
 
     edited = await run(
-        db,
+        seeded,
         order,
         now,
         customer={"email": "ada@lovelace.example", "company": ""},
@@ -189,16 +179,18 @@ async def test_details_and_comment_are_patched_and_fees_are_kept(db: AsyncSessio
 
 
 async def test_an_edit_keeps_the_order_as_it_was_in_a_version_and_logs_an_event(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    shirt = (await edit_lines.load(db, order=order))[0]
-    before_first = await versions.current_snapshot(db, order=order)
+    shirt = (await edit_lines.load(seeded, order=order))[0]
+    before_first = await versions.current_snapshot(seeded, order=order)
 
-    await run(db, order, now, expected_revision=1, delivery={"city": "Odense"})
-    before_second = await versions.current_snapshot(db, order=order)
-    await run(db, order, now, expected_revision=2, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(5))])
+    await run(seeded, order, now, expected_revision=1, delivery={"city": "Odense"})
+    before_second = await versions.current_snapshot(seeded, order=order)
+    await run(
+        seeded, order, now, expected_revision=2, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(5))]
+    )
 
-    kept = (await db.scalars(sa.select(OrderVersion).where(OrderVersion.order_id == order.id))).all()
+    kept = (await seeded.scalars(sa.select(OrderVersion).where(OrderVersion.order_id == order.id))).all()
     assert [(v.number, v.actor, v.summary) for v in kept] == [
         (1, ACTOR, "delivery details (city)"),
         (2, ACTOR, f"line {shirt.id} quantity 5"),
@@ -209,33 +201,26 @@ async def test_an_edit_keeps_the_order_as_it_was_in_a_version_and_logs_an_event(
     assert before_second["delivery"]["city"] == "Odense"
     assert before_second["lines"][str(shirt.id)]["quantity"] == "2"
     assert order.revision == 3
-    messages = (await db.scalars(sa.select(OrderEvent.message).where(OrderEvent.order_id == order.id))).all()
+    messages = (await seeded.scalars(sa.select(OrderEvent.message).where(OrderEvent.order_id == order.id))).all()
     assert messages == ["Edited: delivery details (city).", f"Edited: line {shirt.id} quantity 5."]
 
 
 async def test_compare_lists_field_and_line_changes_with_dotted_paths(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    shirt, book = await edit_lines.load(db, order=order)
-    cap = await factories.product_numbered(db, "CAP-NAVY")
+    shirt, book = await edit_lines.load(seeded, order=order)
+    cap = await factories.product_numbered(seeded, "CAP-NAVY")
     # The line is removed after the new one is added: SQLite (without AUTOINCREMENT on order_lines)
     # hands the highest id of a deleted row to the next row, which would blur the comparison.
     added = await run(
-        db, order, now, delivery={"city": "Odense"}, lines=[edit_lines.LineChange(product_id=str(cap.id))]
+        seeded, order, now, delivery={"city": "Odense"}, lines=[edit_lines.LineChange(product_id=str(cap.id))]
     )
-    await run(
-        db,
-        order,
-        now,
-        lines=[
-            edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3)),
-            edit_lines.LineChange(line_id=str(book.id), remove=True),
-        ],
-    )
+    three_shirts = edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3))
+    await run(seeded, order, now, lines=[three_shirts, edit_lines.LineChange(line_id=str(book.id), remove=True)])
     new_line = added.lines[-1]
 
-    changes = {c.path: c for c in await versions.compare(db, order=order, from_number=1, to_number=None)}
-    between = {c.path for c in await versions.compare(db, order=order, from_number=1, to_number=2)}
+    changes = {c.path: c for c in await versions.compare(seeded, order=order, from_number=1, to_number=None)}
+    between = {c.path for c in await versions.compare(seeded, order=order, from_number=1, to_number=2)}
 
     assert (changes["delivery.city"].change, changes["delivery.city"].before, changes["delivery.city"].after) == (
         "CHANGED",
@@ -256,13 +241,13 @@ async def test_compare_lists_field_and_line_changes_with_dotted_paths(
 
 
 async def test_an_edit_of_a_stock_taking_order_moves_the_difference(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    shirt = (await edit_lines.load(db, order=order))[0]
-    sunglasses = await factories.product_numbered(db, "SUNGLASSES")  # 3 in stock
+    shirt = (await edit_lines.load(seeded, order=order))[0]
+    sunglasses = await factories.product_numbered(seeded, "SUNGLASSES")  # 3 in stock
 
     await run(
-        db,
+        seeded,
         order,
         now,
         lines=[
@@ -270,24 +255,26 @@ async def test_an_edit_of_a_stock_taking_order_moves_the_difference(
             edit_lines.LineChange(product_id=str(sunglasses.id), quantity=D(3)),
         ],
     )
-    stock = dict((await db.execute(sa.select(Product.number, Product.stock))).all())
+    stock = dict((await seeded.execute(sa.select(Product.number, Product.stock))).all())
     # 120 T-shirts: 2 taken by the order, 3 more by the edit.
     assert (stock["TSHIRT-BLK-M"], stock["SUNGLASSES"]) == (D(115), D(0))
 
-    error = await refused(db, order, now, lines=[edit_lines.LineChange(product_id=str(sunglasses.id), quantity=D(1))])
+    error = await refused(
+        seeded, order, now, lines=[edit_lines.LineChange(product_id=str(sunglasses.id), quantity=D(1))]
+    )
     assert error.code is ErrorCode.OUT_OF_STOCK
 
 
-async def test_a_quote_is_edited_without_touching_stock(db: AsyncSession, now: datetime.datetime) -> None:
+async def test_a_quote_is_edited_without_touching_stock(seeded: AsyncSession, now: datetime.datetime) -> None:
     quote = await factories.create_order(
-        db, now=now, lines=factories.SHIRTS_AND_BOOK, kind=OrderKind.QUOTE, state="Requested"
+        seeded, now=now, lines=factories.SHIRTS_AND_BOOK, kind=OrderKind.QUOTE, state="Requested"
     )
-    shirt = (await edit_lines.load(db, order=quote))[0]
+    shirt = (await edit_lines.load(seeded, order=quote))[0]
 
-    edited = await run(db, quote, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(500))])
+    edited = await run(seeded, quote, now, lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(500))])
 
     assert edited.order.total.with_vat == D("10004.00")
-    assert (await factories.product_numbered(db, "TSHIRT-BLK-M")).stock == D(120)
+    assert (await factories.product_numbered(seeded, "TSHIRT-BLK-M")).stock == D(120)
 
 
 @pytest.mark.parametrize(
@@ -301,10 +288,10 @@ async def test_a_quote_is_edited_without_touching_stock(db: AsyncSession, now: d
     ],
 )
 async def test_records_that_may_not_be_edited(
-    db: AsyncSession, now: datetime.datetime, kind: OrderKind, state: str | None, quote_status: QuoteStatus | None
+    seeded: AsyncSession, now: datetime.datetime, kind: OrderKind, state: str | None, quote_status: QuoteStatus | None
 ) -> None:
     order = await factories.create_order(
-        db,
+        seeded,
         now=now,
         lines=factories.SHIRTS_AND_BOOK,
         kind=OrderKind.QUOTE if kind is OrderKind.QUOTE else OrderKind.ORDER,
@@ -312,22 +299,22 @@ async def test_records_that_may_not_be_edited(
     )
     order.kind, order.quote_status = kind, quote_status
 
-    error = await refused(db, order, now, comment="x")
+    error = await refused(seeded, order, now, comment="x")
 
     assert error.code is ErrorCode.NOT_EDITABLE
 
 
-async def test_a_stale_revision_is_refused(db: AsyncSession, now: datetime.datetime, order: Order) -> None:
-    await run(db, order, now, comment="first")
+async def test_a_stale_revision_is_refused(seeded: AsyncSession, now: datetime.datetime, order: Order) -> None:
+    await run(seeded, order, now, comment="first")
 
     with pytest.raises(DomainError) as raised:
-        await run(db, order, now, expected_revision=1, comment="second")
+        await run(seeded, order, now, expected_revision=1, comment="second")
 
     assert (raised.value.code, raised.value.field) == (ErrorCode.STALE_REVISION, ["expectedRevision"])
 
 
-async def test_input_faults_name_their_field(db: AsyncSession, now: datetime.datetime, order: Order) -> None:
-    shirt, book = await edit_lines.load(db, order=order)
+async def test_input_faults_name_their_field(seeded: AsyncSession, now: datetime.datetime, order: Order) -> None:
+    shirt, book = await edit_lines.load(seeded, order=order)
     line = edit_lines.LineChange
     cases: list[tuple[dict[str, Any], ErrorCode, list[str]]] = [
         ({"lines": [line(line_id="999999", quantity=D(1))]}, ErrorCode.NOT_FOUND, ["input", "lines", "0", "lineId"]),
@@ -373,29 +360,31 @@ async def test_input_faults_name_their_field(db: AsyncSession, now: datetime.dat
         ),
     ]
     for changes, code, field in cases:
-        savepoint = await db.begin_nested()
-        error = await refused(db, order, now, **changes)
+        savepoint = await seeded.begin_nested()
+        error = await refused(seeded, order, now, **changes)
         await savepoint.rollback()
         assert (error.code, error.field) == (code, field), changes
 
 
 async def test_a_discount_beyond_the_order_is_a_negative_total(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
 
-    error = await refused(db, order, now, add_order_discounts=[edit_lines.OrderDiscount(name="Too much", amount=D(69))])
+    error = await refused(
+        seeded, order, now, add_order_discounts=[edit_lines.OrderDiscount(name="Too much", amount=D(69))]
+    )
 
     assert error.code is ErrorCode.NEGATIVE_TOTAL
 
 
 async def test_a_preview_returns_the_edited_order_and_writes_nothing(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
-    shirt = (await edit_lines.load(db, order=order))[0]
-    before = await versions.current_snapshot(db, order=order)
+    shirt = (await edit_lines.load(seeded, order=order))[0]
+    before = await versions.current_snapshot(seeded, order=order)
 
     preview = await editing.preview(
-        db,
+        seeded,
         order_id=order.public_id,
         expected_revision=1,
         changes=editing.Changes(lines=[edit_lines.LineChange(line_id=str(shirt.id), quantity=D(3))]),
@@ -405,15 +394,15 @@ async def test_a_preview_returns_the_edited_order_and_writes_nothing(
 
     assert preview.order.total.with_vat == D("88.85")
     assert (preview.order.revision, preview.order.modified_at) == (1, now)
-    reloaded = await db.scalar(sa.select(Order).where(Order.id == preview.order.id))
+    reloaded = await seeded.scalar(sa.select(Order).where(Order.id == preview.order.id))
     assert reloaded is not None
-    assert await versions.current_snapshot(db, order=reloaded) == before
+    assert await versions.current_snapshot(seeded, order=reloaded) == before
     assert reloaded.revision == 1
-    assert await db.scalar(sa.select(sa.func.count()).select_from(OrderVersion)) == 0
+    assert await seeded.scalar(sa.select(sa.func.count()).select_from(OrderVersion)) == 0
 
 
 async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_and_versioned(
-    db: AsyncSession, now: datetime.datetime, order: Order
+    seeded: AsyncSession, now: datetime.datetime, order: Order
 ) -> None:
     for name, target, kind in (
         ("gift_note", CustomFieldTarget.ORDER, CustomFieldType.TEXT),
@@ -421,12 +410,12 @@ async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_an
         ("rush", CustomFieldTarget.ORDER, CustomFieldType.BOOLEAN),
     ):
         await custom_fields.create_definition(
-            db, system_name=name, name=name.title(), target=target, type=kind, options=None, required=False
+            seeded, system_name=name, name=name.title(), target=target, type=kind, options=None, required=False
         )
-    shirt = (await edit_lines.load(db, order=order))[0]
+    shirt = (await edit_lines.load(seeded, order=order))[0]
 
     edited = await run(
-        db,
+        seeded,
         order,
         now,
         custom_fields=[custom_fields.FieldValue("gift_note", "Happy birthday")],
@@ -434,8 +423,8 @@ async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_an
             edit_lines.LineChange(line_id=str(shirt.id), custom_fields=[custom_fields.FieldValue("engraving", "A.L.")])
         ],
     )
-    wrong = await refused(db, order, now, custom_fields=[custom_fields.FieldValue("rush", "soon")])
-    await run(db, order, now, custom_fields=[custom_fields.FieldValue("gift_note", None)])
+    wrong = await refused(seeded, order, now, custom_fields=[custom_fields.FieldValue("rush", "soon")])
+    await run(seeded, order, now, custom_fields=[custom_fields.FieldValue("gift_note", None)])
 
     assert [(value.order_line_id, value.value) for value in edited.custom_fields] == [
         (None, "Happy birthday"),
@@ -444,11 +433,11 @@ async def test_custom_fields_of_the_order_and_its_lines_are_validated_written_an
     assert (wrong.code, wrong.field) == (ErrorCode.INVALID, ["input", "customFields", "0", "value"])
     changes = {
         c.path: (c.change, c.before, c.after)
-        for c in await versions.compare(db, order=order, from_number=1, to_number=None)
+        for c in await versions.compare(seeded, order=order, from_number=1, to_number=None)
     }
     assert changes == {f"lines.{shirt.id}.customFields.engraving": ("ADDED", None, "A.L.")}
     second = {
         c.path: (c.change, c.before, c.after)
-        for c in await versions.compare(db, order=order, from_number=2, to_number=None)
+        for c in await versions.compare(seeded, order=order, from_number=2, to_number=None)
     }
     assert second == {"customFields.gift_note": ("REMOVED", "Happy birthday", None)}

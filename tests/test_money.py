@@ -45,44 +45,28 @@ def test_round_money_refuses_a_negative_minor_unit() -> None:
         money.round_money(D("1"), minor_unit=-1)
 
 
-def test_price_of_an_amount_including_25_percent_vat() -> None:
-    assert money.price_of(D("100"), vat_percent=D("25"), includes_vat=True, minor_unit=2) == Price(
-        D("100.00"), D("80.00"), D("20.00"), D("25")
-    )
-    price = money.price_of(D("9.99"), vat_percent=D("25"), includes_vat=True, minor_unit=2)
-    assert price == Price(D("9.99"), D("7.99"), D("2.00"), D("25"))
-    assert [str(part) for part in (price.with_vat, price.without_vat, price.vat)] == ["9.99", "7.99", "2.00"]
+@pytest.mark.parametrize(
+    ("amount", "vat_percent", "includes_vat", "minor_unit", "expected"),
+    [
+        pytest.param("100", "25", True, 2, ("100.00", "80.00", "20.00"), id="25 % included"),
+        pytest.param("9.99", "25", True, 2, ("9.99", "7.99", "2.00"), id="25 % included, rounded"),
+        pytest.param("100", "25", False, 2, ("125.00", "100.00", "25.00"), id="25 % excluded"),
+        pytest.param("9.99", "25", False, 2, ("12.49", "9.99", "2.50"), id="25 % excluded, rounded"),
+        pytest.param("10", "0", True, 2, ("10.00", "10.00", "0.00"), id="zero VAT included"),
+        pytest.param("10", "0", False, 2, ("10.00", "10.00", "0.00"), id="zero VAT excluded"),
+        pytest.param("10", "12.5", False, 2, ("11.25", "10.00", "1.25"), id="a fractional rate"),
+        pytest.param("1000", "10", True, 0, ("1000", "909", "91"), id="yen included"),
+        pytest.param("999", "8", False, 0, ("1079", "999", "80"), id="yen excluded"),
+    ],
+)
+def test_price_of(
+    amount: str, vat_percent: str, includes_vat: bool, minor_unit: int, expected: tuple[str, str, str]
+) -> None:
+    price = money.price_of(D(amount), vat_percent=D(vat_percent), includes_vat=includes_vat, minor_unit=minor_unit)
 
-
-def test_price_of_an_amount_excluding_25_percent_vat() -> None:
-    assert money.price_of(D("100"), vat_percent=D("25"), includes_vat=False, minor_unit=2) == Price(
-        D("125.00"), D("100.00"), D("25.00"), D("25")
-    )
-    assert money.price_of(D("9.99"), vat_percent=D("25"), includes_vat=False, minor_unit=2) == Price(
-        D("12.49"), D("9.99"), D("2.50"), D("25")
-    )
-
-
-def test_price_of_an_amount_at_zero_vat() -> None:
-    for includes_vat in (True, False):
-        price = money.price_of(D("10"), vat_percent=D("0"), includes_vat=includes_vat, minor_unit=2)
-        assert price == Price(D("10.00"), D("10.00"), D("0.00"), D("0"))
-        assert str(price.vat) == "0.00"
-
-
-def test_price_of_at_a_fractional_rate() -> None:
-    assert money.price_of(D("10"), vat_percent=D("12.5"), includes_vat=False, minor_unit=2) == Price(
-        D("11.25"), D("10.00"), D("1.25"), D("12.5")
-    )
-
-
-def test_price_of_in_yen() -> None:
-    assert money.price_of(D("1000"), vat_percent=D("10"), includes_vat=True, minor_unit=0) == Price(
-        D("1000"), D("909"), D("91"), D("10")
-    )
-    assert money.price_of(D("999"), vat_percent=D("8"), includes_vat=False, minor_unit=0) == Price(
-        D("1079"), D("999"), D("80"), D("8")
-    )
+    assert price == Price(*(D(part) for part in expected), D(vat_percent))
+    # Exact to the minor unit: no more and no fewer decimal places.
+    assert [str(part) for part in (price.with_vat, price.without_vat, price.vat)] == list(expected)
 
 
 def test_price_of_refuses_a_negative_vat_percent() -> None:
@@ -169,15 +153,49 @@ def _lines_including_vat(*amounts_by_rate: tuple[str, str]) -> list[Price]:
     ]
 
 
-def test_split_by_vat_rate_of_ten_over_three_equal_groups() -> None:
-    lines = _lines_including_vat(("6", "10.00"), ("25", "10.00"), ("12", "10.00"))
-    parts = money.split_by_vat_rate(D("10.00"), lines=lines, includes_vat=True, minor_unit=2)
-    assert parts == [
-        Price(D("-3.34"), D("-2.67"), D("-0.67"), D("25")),
-        Price(D("-3.33"), D("-2.97"), D("-0.36"), D("12")),
-        Price(D("-3.33"), D("-3.14"), D("-0.19"), D("6")),
+@pytest.mark.parametrize(
+    ("amounts_by_rate", "includes_vat", "discount", "expected"),
+    [
+        pytest.param(
+            [("6", "10.00"), ("25", "10.00"), ("12", "10.00")],
+            True,
+            "10.00",
+            [("-3.34", "-2.67", "-0.67", "25"), ("-3.33", "-2.97", "-0.36", "12"), ("-3.33", "-3.14", "-0.19", "6")],
+            id="ten over three equal groups",
+        ),
+        pytest.param(
+            [("25", "20.00"), ("0", "40.00"), ("25", "20.00")],
+            True,
+            "8",
+            [("-4.00", "-3.20", "-0.80", "25"), ("-4.00", "-4.00", "0.00", "0")],
+            id="lines of one rate grouped",
+        ),
+        pytest.param(
+            [("25", "100"), ("0", "100")],
+            False,
+            "50",
+            [("-31.25", "-25.00", "-6.25", "25"), ("-25.00", "-25.00", "0.00", "0")],
+            id="a discount without VAT",
+        ),
+    ],
+)
+def test_split_by_vat_rate(
+    amounts_by_rate: list[tuple[str, str]],
+    includes_vat: bool,
+    discount: str,
+    expected: list[tuple[str, str, str, str]],
+) -> None:
+    lines = [
+        money.price_of(D(amount), vat_percent=D(rate), includes_vat=includes_vat, minor_unit=2)
+        for rate, amount in amounts_by_rate
     ]
-    assert sum(part.with_vat for part in parts) == D("-10.00")
+
+    parts = money.split_by_vat_rate(D(discount), lines=lines, includes_vat=includes_vat, minor_unit=2)
+
+    assert parts == [Price(*(D(value) for value in part)) for part in expected]
+    # The parts add up to the whole discount, in the kind of amount it was given in.
+    given = [part.with_vat if includes_vat else part.without_vat for part in parts]
+    assert sum(given) == -D(discount)
 
 
 def test_split_by_vat_rate_gives_missing_units_to_the_largest_remainders() -> None:
@@ -195,27 +213,6 @@ def test_split_by_vat_rate_never_gives_a_rate_more_than_its_lines() -> None:
     lines = _lines_including_vat(("25", "0.01"), ("12", "0.01"), ("6", "0.01"), ("5", "0.01"), ("0", "0.01"))
     parts = money.split_by_vat_rate(D("0.02"), lines=lines, includes_vat=True, minor_unit=2)
     assert [part.with_vat for part in parts] == [D("-0.01"), D("-0.01")]
-
-
-def test_split_by_vat_rate_groups_lines_of_one_rate() -> None:
-    lines = _lines_including_vat(("25", "20.00"), ("0", "40.00"), ("25", "20.00"))
-    parts = money.split_by_vat_rate(D("8"), lines=lines, includes_vat=True, minor_unit=2)
-    assert parts == [
-        Price(D("-4.00"), D("-3.20"), D("-0.80"), D("25")),
-        Price(D("-4.00"), D("-4.00"), D("0.00"), D("0")),
-    ]
-
-
-def test_split_by_vat_rate_of_a_discount_without_vat() -> None:
-    lines = [
-        money.price_of(D("100"), vat_percent=D("25"), includes_vat=False, minor_unit=2),
-        money.price_of(D("100"), vat_percent=D("0"), includes_vat=False, minor_unit=2),
-    ]
-    parts = money.split_by_vat_rate(D("50"), lines=lines, includes_vat=False, minor_unit=2)
-    assert parts == [
-        Price(D("-31.25"), D("-25.00"), D("-6.25"), D("25")),
-        Price(D("-25.00"), D("-25.00"), D("0.00"), D("0")),
-    ]
 
 
 def test_split_by_vat_rate_caps_the_discount_at_the_total() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from models.enums import Role
 from tests.conftest import GraphQLClient, Store, make_token
 from tests.return_helpers import (
@@ -12,24 +14,31 @@ from tests.return_helpers import (
     REFUND,
     REJECT,
     D,
+    Placed,
     act,
+    codes,
     create,
     created,
-    gateway,
     line,
     placed_order,
     read_order,
     return_count,
 )
-from tests.storefront_helpers import stock_of
+from tests.storefront_helpers import gateway, stock_of
+
+
+@pytest.fixture
+async def order(api: GraphQLClient, admin: GraphQLClient) -> Placed:
+    """A completed, captured order of two T-shirts and a cookbook, bought through the storefront."""
+    return await placed_order(api, admin)
+
 
 # ---------------------------------------------------------------- the journey
 
 
 async def test_the_whole_journey_requests_receives_restocks_once_and_refunds_through_the_provider(
-    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     shirts, books = await stock_of(demo_store, "TSHIRT-BLK-M"), await stock_of(demo_store, "BOOK-COOK")
     lines = [
         line(order.line_ids["TSHIRT-BLK-M"], "1", reason="Too small"),
@@ -81,8 +90,7 @@ async def test_the_whole_journey_requests_receives_restocks_once_and_refunds_thr
     assert gateway(api).operations_performed == 3  # authorize, capture, refund
 
 
-async def test_a_refunded_return_is_done(api: GraphQLClient, admin: GraphQLClient, demo_store: Store) -> None:
-    order = await placed_order(api, admin)
+async def test_a_refunded_return_is_done(admin: GraphQLClient, demo_store: Store, order: Placed) -> None:
     returned = await created(admin, order.id, [line(order.line_ids["BOOK-COOK"], "1")])
     await act(admin, RECEIVE, returned["id"])
     refunded = (await act(admin, REFUND, returned["id"]))["return"]
@@ -107,31 +115,25 @@ async def test_a_refunded_return_is_done(api: GraphQLClient, admin: GraphQLClien
 
 
 async def test_a_return_beyond_what_was_ordered_is_refused_and_nothing_is_created(
-    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+    admin: GraphQLClient, demo_store: Store, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     shirt = order.line_ids["TSHIRT-BLK-M"]
 
     too_many = await create(admin, order.id, [line(shirt, "3")])
     split_too_many = await create(admin, order.id, [line(shirt, "1"), line(shirt, "1.5")])
 
-    assert [(e["code"], e["field"]) for e in too_many["userErrors"]] == [
-        ("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "0", "quantity"])
-    ]
+    assert codes(too_many) == [("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "0", "quantity"])]
     assert too_many["userErrors"][0]["message"] == (
         f"Line {shirt} (TSHIRT-BLK-M) was ordered 2 times and 0 are returned already: 3 more is too many."
     )
-    assert [(e["code"], e["field"]) for e in split_too_many["userErrors"]] == [
-        ("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "1", "quantity"])
-    ]
+    assert codes(split_too_many) == [("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "1", "quantity"])]
     assert (too_many["return"], split_too_many["return"]) == (None, None)
     assert await return_count(demo_store) == 0
 
 
 async def test_returns_of_a_line_add_up_across_returns_and_a_rejected_one_frees_its_quantity(
-    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+    admin: GraphQLClient, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     shirt = order.line_ids["TSHIRT-BLK-M"]
     first = await created(admin, order.id, [line(shirt, "1")])
     await created(admin, order.id, [line(shirt, "0.5")])
@@ -140,9 +142,7 @@ async def test_returns_of_a_line_add_up_across_returns_and_a_rejected_one_frees_
     await act(admin, REJECT, first["id"], why="Changed their mind back")
     allowed = await create(admin, order.id, [line(shirt, "1.5")])
 
-    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
-        ("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "0", "quantity"])
-    ]
+    assert codes(refused) == [("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "0", "quantity"])]
     assert allowed["userErrors"] == []
     assert [r["status"] for r in (await read_order(admin, order.id))["returns"]] == [
         "REJECTED",
@@ -152,9 +152,8 @@ async def test_returns_of_a_line_add_up_across_returns_and_a_rejected_one_frees_
 
 
 async def test_a_received_return_counts_even_when_rejected_afterwards(
-    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+    admin: GraphQLClient, demo_store: Store, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     shirt = order.line_ids["TSHIRT-BLK-M"]
     stock = await stock_of(demo_store, "TSHIRT-BLK-M")
     returned = await created(admin, order.id, [line(shirt, "2")])
@@ -168,17 +167,14 @@ async def test_a_received_return_counts_even_when_rejected_afterwards(
         "Worn",
         {"name": "Closed"},
     )
-    assert [(e["code"], e["field"]) for e in again["userErrors"]] == [
-        ("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "0", "quantity"])
-    ]
+    assert codes(again) == [("AMOUNT_EXCEEDS_AVAILABLE", ["lines", "0", "quantity"])]
     # Its goods came back once and stay restocked once.
     assert await stock_of(demo_store, "TSHIRT-BLK-M") == stock + 2
 
 
 async def test_two_concurrent_returns_of_a_line_never_exceed_what_was_ordered(
-    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+    admin: GraphQLClient, demo_store: Store, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     shirt = order.line_ids["TSHIRT-BLK-M"]
 
     results = await asyncio.gather(*(create(admin, order.id, [line(shirt, "2")]) for _ in range(2)))
@@ -190,8 +186,7 @@ async def test_two_concurrent_returns_of_a_line_never_exceed_what_was_ordered(
     assert await return_count(demo_store) == 1
 
 
-async def test_concurrent_receipts_restock_once(api: GraphQLClient, admin: GraphQLClient, demo_store: Store) -> None:
-    order = await placed_order(api, admin)
+async def test_concurrent_receipts_restock_once(admin: GraphQLClient, demo_store: Store, order: Placed) -> None:
     returned = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "2")])
     stock = await stock_of(demo_store, "TSHIRT-BLK-M")
 
@@ -205,8 +200,9 @@ async def test_concurrent_receipts_restock_once(api: GraphQLClient, admin: Graph
     assert await stock_of(demo_store, "TSHIRT-BLK-M") == stock + 2
 
 
-async def test_each_bad_line_is_named_by_its_path(api: GraphQLClient, admin: GraphQLClient, demo_store: Store) -> None:
-    order = await placed_order(api, admin)
+async def test_each_bad_line_is_named_by_its_path(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store, order: Placed
+) -> None:
     other = await placed_order(api, admin)
     shirt = order.line_ids["TSHIRT-BLK-M"]
 
@@ -223,7 +219,7 @@ async def test_each_bad_line_is_named_by_its_path(api: GraphQLClient, admin: Gra
         ],
     )
 
-    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+    assert codes(payload) == [
         ("NOT_FOUND", ["lines", "0", "orderLineId"]),
         ("NOT_FOUND", ["lines", "1", "orderLineId"]),
         ("INVALID", ["lines", "2", "quantity"]),
@@ -250,7 +246,7 @@ async def test_only_completed_uncancelled_orders_take_returns(
         await create(admin, captured.id, []),
     ]
 
-    assert [[(e["code"], e["field"]) for e in r["userErrors"]] for r in results] == [
+    assert [codes(r) for r in results] == [
         [("INVALID", ["orderId"])],
         [("INVALID", ["orderId"])],
         [("NOT_FOUND", ["orderId"])],
@@ -263,9 +259,8 @@ async def test_only_completed_uncancelled_orders_take_returns(
 
 
 async def test_a_rejected_return_cannot_be_received_refunded_or_rejected_again(
-    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+    admin: GraphQLClient, demo_store: Store, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     returned = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1")])
     rejected = (await act(admin, REJECT, returned["id"], why="Outside the return window"))["return"]
     stock = await stock_of(demo_store, "TSHIRT-BLK-M")
@@ -295,9 +290,8 @@ async def test_a_rejected_return_cannot_be_received_refunded_or_rejected_again(
 
 
 async def test_only_admins_handle_returns(
-    api: GraphQLClient, admin: GraphQLClient, storefront: GraphQLClient, demo_store: Store
+    api: GraphQLClient, admin: GraphQLClient, storefront: GraphQLClient, demo_store: Store, order: Placed
 ) -> None:
-    order = await placed_order(api, admin)
     returned = await created(admin, order.id, [line(order.line_ids["BOOK-COOK"], "1")])
     customer = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="C1"))
 
@@ -308,7 +302,7 @@ async def test_only_admins_handle_returns(
             await act(client, REFUND, returned["id"]),
             await act(client, REJECT, returned["id"]),
         ]
-        assert [[(e["code"], e["field"]) for e in r["userErrors"]] for r in results] == [[("FORBIDDEN", None)]] * 4
+        assert [codes(r) for r in results] == [[("FORBIDDEN", None)]] * 4
         assert all(r["return"] is None for r in results)
 
     assert await return_count(demo_store) == 1
@@ -319,13 +313,11 @@ async def test_unknown_returns_are_not_found(api: GraphQLClient, admin: GraphQLC
     for return_id in ("999999", "RETURN1", "-1", "99999999999999999999"):
         for document in (RECEIVE, REFUND, REJECT):
             payload = await act(admin, document, return_id)
-            assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("NOT_FOUND", ["returnId"])]
+            assert codes(payload) == [("NOT_FOUND", ["returnId"])]
             assert payload["return"] is None
 
 
-async def test_returned_quantities_are_decimal_strings(api: GraphQLClient, admin: GraphQLClient) -> None:
-    order = await placed_order(api, admin)
-
+async def test_returned_quantities_are_decimal_strings(admin: GraphQLClient, order: Placed) -> None:
     returned = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1.25")])
 
     assert returned["lines"][0]["quantity"] == str(D("1.25"))
