@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.enums import CaptureState, OrderKind, TransactionKind, TransactionStatus
+from models.orders import Order
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.reporting import order_list
 from tests import factories
@@ -100,12 +101,11 @@ async def test_sorts(seeded: AsyncSession, now: datetime.datetime) -> None:
     ]
 
 
-async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> None:
-    received = await factories.state_named(seeded, "Received")
-    picked = await factories.state_named(seeded, "Picked")
+async def _one_order_for_each_filter(session: AsyncSession, now: datetime.datetime) -> list[Order]:
+    """Orders a to d, each alone in what some filter matches, and a deleted one."""
     authorize = (TransactionKind.AUTHORIZE, SUCCEEDED, Decimal("100"))
     a = await factories.create_order(
-        seeded,
+        session,
         now=now,
         state="Received",
         payment_method="Card",
@@ -115,7 +115,7 @@ async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> Non
         lines=[factories.Line("SNEAKER-42", unit_price=Decimal(100))],
     )
     b = await factories.create_order(
-        seeded,
+        session,
         now=now + datetime.timedelta(days=1),
         state="Picked",
         payment_method="Card",
@@ -125,7 +125,7 @@ async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> Non
         delivery_name="Dock 7",
     )
     c = await factories.create_order(
-        seeded,
+        session,
         now=now + datetime.timedelta(days=2),
         state=None,
         payment_method="Card",
@@ -133,11 +133,18 @@ async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> Non
         transactions=[authorize, (TransactionKind.CAPTURE, SUCCEEDED, Decimal(100))],
     )
     d = await factories.create_order(
-        seeded, now=now, kind=OrderKind.QUOTE, state=None, payment_method="Invoice", is_complete=False
+        session, now=now, kind=OrderKind.QUOTE, state=None, payment_method="Invoice", is_complete=False
     )
-    deleted = await factories.create_order(seeded, now=now, is_deleted=True)
+    deleted = await factories.create_order(session, now=now, is_deleted=True)
     b.is_exported = True
-    await seeded.flush()
+    await session.flush()
+    return [a, b, c, d, deleted]
+
+
+async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> None:
+    received = await factories.state_named(seeded, "Received")
+    picked = await factories.state_named(seeded, "Picked")
+    a, b, c, d, deleted = await _one_order_for_each_filter(seeded, now)
 
     async def matching(**kwargs: object) -> set[str]:
         return set(await _ids(seeded, filter=order_list.Filter(**kwargs)))  # type: ignore[arg-type]

@@ -34,11 +34,16 @@ def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["userErrors"]]
 
 
+async def _offer(admin: GraphQLClient, quote_id: str) -> None:
+    """Move a quote to Offered, where the customer may accept it."""
+    offered = await mutate(admin, CHANGE_STATE, {"o": [quote_id], "s": (await quote_states(admin))["Offered"]})
+    assert offered["ok"] is True, offered
+
+
 async def test_the_whole_quote_journey(api: GraphQLClient, admin: GraphQLClient, demo_store: Store) -> None:
     customer = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="c-ada"))
     ids = await catalogue(api)
     cart = await filled_cart(customer, ids, details={"displayName": "Autumn uniforms"})
-    states = await quote_states(admin)
 
     quote = await succeed(customer, SUBMIT, {"c": cart.id, "m": "Can you do 3 shirts?"})
 
@@ -55,25 +60,12 @@ async def test_the_whole_quote_journey(api: GraphQLClient, admin: GraphQLClient,
     assert (codes(too_early), too_early["userErrors"][0]["field"]) == (["TRANSITION_NOT_ALLOWED"], ["quoteId"])
 
     shirt = quote["lines"][0]["id"]
-    edited = await succeed(
-        admin,
-        EDIT,
-        {
-            "o": quote["id"],
-            "r": quote["revision"],
-            "i": {"lines": [{"lineId": shirt, "quantity": "3", "discountPercent": "10"}], "comment": "3 for 53.86"},
-        },
-    )
+    changes = {"lines": [{"lineId": shirt, "quantity": "3", "discountPercent": "10"}], "comment": "3 for 53.86"}
+    edited = await succeed(admin, EDIT, {"o": quote["id"], "r": quote["revision"], "i": changes})
     assert D(edited["total"]["withVat"]) == D("87.81")
-    assert edited["versions"] == [
-        {
-            "number": 1,
-            "actor": "admin:test-admin",
-            "summary": f"comment; line {shirt} quantity 3; line {shirt} discount 10%",
-        }
-    ]
-    offered = await mutate(admin, CHANGE_STATE, {"o": [quote["id"]], "s": states["Offered"]})
-    assert offered["ok"] is True, offered
+    summary = f"comment; line {shirt} quantity 3; line {shirt} discount 10%"
+    assert edited["versions"] == [{"number": 1, "actor": "admin:test-admin", "summary": summary}]
+    await _offer(admin, quote["id"])
 
     other = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="c-bob"))
     for stranger in (other, api):
@@ -108,8 +100,7 @@ async def test_a_rejected_quote_can_be_neither_accepted_nor_edited(
     ids = await catalogue(api)
     cart = await filled_cart(api, ids)
     quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
-    states = await quote_states(admin)
-    assert (await mutate(admin, CHANGE_STATE, {"o": [quote["id"]], "s": states["Offered"]}))["ok"] is True
+    await _offer(admin, quote["id"])
 
     wrong_secret = await mutate(api, REJECT, {"q": quote["id"], "s": "not-the-secret", "r": "Too dear"})
     rejected = await succeed(api, REJECT, {"q": quote["id"], "s": cart.secret, "r": "Too dear"})
@@ -138,8 +129,7 @@ async def test_a_declined_acceptance_leaves_an_accepted_checkout_that_can_be_ret
         {"c": cart.id, "s": cart.secret, "d": {"customer": {"email": "decline-authorize@example.com"}}},
     )
     quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
-    states = await quote_states(admin)
-    assert (await mutate(admin, CHANGE_STATE, {"o": [quote["id"]], "s": states["Offered"]}))["ok"] is True
+    await _offer(admin, quote["id"])
 
     declined = await mutate(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
 

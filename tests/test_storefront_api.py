@@ -16,6 +16,7 @@ from tests.storefront_helpers import (
     SET_DETAILS,
     START,
     UPDATE_LINE,
+    Cart,
     amounts,
     assert_parts_add_up,
     catalogue,
@@ -31,10 +32,8 @@ from tests.storefront_helpers import (
 D = Decimal
 
 
-async def test_an_anonymous_shopper_goes_from_an_empty_cart_to_a_completed_authorized_order(
-    api: GraphQLClient, demo_store: Store
-) -> None:
-    ids = await catalogue(api)
+async def _cart_filled_step_by_step(api: GraphQLClient, ids: dict[str, str]) -> Cart:
+    """An anonymous cart: created empty, two shirts (added one at a time) and a cookbook, then Ann's details."""
     cart, empty = await create_cart(api)
     assert empty["kind"] == "CART"
     assert empty["lines"] == []
@@ -58,6 +57,14 @@ async def test_an_anonymous_shopper_goes_from_an_empty_cart_to_a_completed_autho
     detailed = await succeed(api, SET_DETAILS, {"c": cart.id, "s": cart.secret, "d": details})
     assert detailed["customer"]["email"] == "ann@example.com"
     assert detailed["paymentMethod"] == {"name": "Card"}
+    return cart
+
+
+async def test_an_anonymous_shopper_goes_from_an_empty_cart_to_a_completed_authorized_order(
+    api: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await catalogue(api)
+    cart = await _cart_filled_step_by_step(api, ids)
 
     started = await checkout(api, cart)
     assert started["id"].startswith("ORDER")
