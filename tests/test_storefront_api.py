@@ -32,8 +32,9 @@ from tests.storefront_helpers import (
 D = Decimal
 
 
-async def _cart_filled_step_by_step(api: GraphQLClient, ids: dict[str, str]) -> Cart:
+async def _cart_filled_step_by_step(api: GraphQLClient) -> Cart:
     """An anonymous cart: created empty, two shirts (added one at a time) and a cookbook, then Ann's details."""
+    ids = await catalogue(api)
     cart, empty = await create_cart(api)
     assert empty["kind"] == "CART"
     assert empty["lines"] == []
@@ -63,8 +64,7 @@ async def _cart_filled_step_by_step(api: GraphQLClient, ids: dict[str, str]) -> 
 async def test_an_anonymous_shopper_goes_from_an_empty_cart_to_a_completed_authorized_order(
     api: GraphQLClient, demo_store: Store
 ) -> None:
-    ids = await catalogue(api)
-    cart = await _cart_filled_step_by_step(api, ids)
+    cart = await _cart_filled_step_by_step(api)
 
     started = await checkout(api, cart)
     assert started["id"].startswith("ORDER")
