@@ -29,18 +29,14 @@ movement's `Subject`: phase 1 loads it under the order's lock before validation 
 errors answer like validation's) and ties it to the PENDING row once reserved, so that
 settling the row, at once or by reconciliation, can conclude it too.
 
-Test hook: `ORDERGRAPH_CRASH_AFTER=reserve` (or `provider`) makes the process kill
-itself with SIGKILL right after phase 1 commits (or right after the provider answered),
-so tests can prove that reconciliation repairs exactly those crashes. Never set it in
-production.
+The crash tests stop the process right after phase 1 commits and right after the provider
+answered (`testing_hooks.crash_point`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
-import signal
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
@@ -52,12 +48,10 @@ from models.catalog import PaymentMethod
 from models.enums import TransactionKind, TransactionStatus
 from models.orders import Order
 from models.payments import IdempotencyRecord, Transaction
-from resolvers.core import orders
+from resolvers.core import orders, testing_hooks
 from resolvers.core.errors import DomainError, ErrorCode, not_found
 from resolvers.payments import idempotency, settlement, transaction_rows
 from resolvers.payments.payment_providers import ProviderOutcome, Providers
-
-CRASH_AFTER_VARIABLE = "ORDERGRAPH_CRASH_AFTER"
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -165,7 +159,7 @@ async def run(sessions: Sessions, *, providers: Providers, public_id: str, movem
         return Outcome(public_id, None, error)
     if isinstance(reserved, Outcome):
         return reserved
-    _crash_point("reserve")
+    testing_hooks.crash_point("reserve")
     return await _call_and_settle(sessions, providers=providers, reserved=reserved, movement=movement)
 
 
@@ -231,7 +225,7 @@ async def _call_and_settle(
         # The provider refused before doing anything: the reservation is released as FAILED.
         await _settle(sessions, reserved, ProviderOutcome(approved=False, message=unsupported.message), movement)
         return Outcome(order.public_id, order.id, unsupported)
-    _crash_point("provider")
+    testing_hooks.crash_point("provider")
     if outcome is None:
         return Outcome(order.public_id, order.id, _pending_error(reserved.transaction))
     await _settle(sessions, reserved, outcome, movement)
@@ -308,9 +302,3 @@ def _pending_error(transaction: Transaction) -> DomainError:
         f"The {transaction.kind.lower()} of {transaction.amount} {transaction.currency} is pending at the payment "
         "provider; reconciliation will settle it.",
     )
-
-
-def _crash_point(point: str) -> None:
-    """The crash tests' hook (see the module docstring)."""
-    if os.environ.get(CRASH_AFTER_VARIABLE) == point:
-        os.kill(os.getpid(), signal.SIGKILL)
