@@ -64,7 +64,7 @@ async def settle(
     transaction = await session.get_one(Transaction, transaction_id, with_for_update=True, populate_existing=True)
     if transaction.status is not TransactionStatus.PENDING:
         return Settled(transaction, is_new=False)
-    await transaction_rows.settle(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
+    await transaction_rows.record_answer(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
     if transaction.kind is TransactionKind.AUTHORIZE and order is not None:
         await checkout.conclude_reconciled_authorization(
             session, order=order, transaction=transaction, now=now, actor=actor

@@ -261,7 +261,7 @@ async def _settle(
             "The payment provider did not answer in time. The payment is being confirmed: do not pay again; "
             "look at the order shortly.",
         )
-    transaction = await transaction_rows.settle(
+    transaction = await transaction_rows.record_answer(
         session, transaction_id=reserved.transaction.id, outcome=outcome, actor=actor, now=now
     )
     if transaction.status is TransactionStatus.SUCCEEDED:
