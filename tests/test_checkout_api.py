@@ -169,6 +169,19 @@ async def test_a_retried_completion_with_its_key_returns_the_same_order_and_auth
     assert await stock_of(demo_store, "TSHIRT-BLK-M") == stock_before - 2
 
 
+async def test_a_refused_completion_leaves_its_key_free_for_the_retry(api: GraphQLClient, demo_store: Store) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids)
+    too_early = await mutate(api, COMPLETE, {"o": cart.id, "s": cart.secret, "k": "early"})
+    order = await checkout(api, cart)
+
+    completed = await succeed(api, COMPLETE, {"o": order["id"], "s": cart.secret, "k": "early"})
+
+    assert [(e["code"], e["field"]) for e in too_early["userErrors"]] == [("INVALID", ["orderId"])]
+    assert (completed["id"], completed["complete"]) == (order["id"], True)
+    assert await transactions_of(demo_store, order["id"]) == [(AUTHORIZE, SUCCEEDED, D("73.85"))]
+
+
 async def test_a_key_used_for_another_order_is_a_conflict(api: GraphQLClient, demo_store: Store) -> None:
     ids = await catalogue(api)
     first_cart, second_cart = await filled_cart(api, ids), await filled_cart(api, ids)
