@@ -24,8 +24,14 @@ from models.settings import Settings
 from resolvers.channels import recurring
 from resolvers.fulfilment import mail_delivery
 from resolvers.payments import payment_providers, reconciliation
+from resolvers.returns import return_refunds
+from resolvers.storefront import checkout
 
 log = structlog.get_logger("ordergraph.worker")
+
+# Reconciliation settles these capabilities' rows too; importing them here registers their purposes
+# (`resolvers.payments.purposes`) in every process that reconciles: the worker and `ordergraph reconcile`.
+RECONCILED_PURPOSES = (checkout.AUTHORIZATION, return_refunds.RETURN_REFUND)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 `authorized_order` commits a completed ORDER from `factories.create_order` (its stock taken) paid by the
 demo "Card" (`test` provider) or "Invoice" (`manual`) and authorizes it the way checkout does:
-`transaction_rows.reserve`, the provider call, `transaction_rows.settle`, each in its own transaction.
+`transaction_rows.reserve`, the provider call, `transaction_rows.record_answer`, each in its own transaction.
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ async def authorize(
     )  # fmt: skip
     assert outcome is not None
     async with db.write_sessions() as session, session.begin():
-        return await transaction_rows.settle(session, transaction_id=pending.id, outcome=outcome, actor="test", now=now)
+        return await transaction_rows.record_answer(
+            session, transaction_id=pending.id, outcome=outcome, actor="test", now=now
+        )
 
 
 async def authorized_order(

@@ -13,6 +13,7 @@ import pytest
 
 from models.enums import Role, TransactionKind, TransactionStatus
 from resolvers.payments import payment_providers
+from tests import test_quotes_api as quotes_api
 from tests.conftest import GraphQLClient, Store, make_token
 from tests.storefront_helpers import (
     ADD,
@@ -167,6 +168,41 @@ async def test_a_retried_completion_with_its_key_returns_the_same_order_and_auth
     assert await transactions_of(demo_store, order["id"]) == [(AUTHORIZE, SUCCEEDED, D("73.85"))]
     assert test_provider(api).operations_performed == performed_before + 1
     assert await stock_of(demo_store, "TSHIRT-BLK-M") == stock_before - 2
+
+
+async def test_a_refused_completion_leaves_its_key_free_for_the_retry(api: GraphQLClient, demo_store: Store) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids)
+    too_early = await mutate(api, COMPLETE, {"o": cart.id, "s": cart.secret, "k": "early"})
+    order = await checkout(api, cart)
+
+    completed = await succeed(api, COMPLETE, {"o": order["id"], "s": cart.secret, "k": "early"})
+
+    assert [(e["code"], e["field"]) for e in too_early["userErrors"]] == [("INVALID", ["orderId"])]
+    assert (completed["id"], completed["complete"]) == (order["id"], True)
+    assert await transactions_of(demo_store, order["id"]) == [(AUTHORIZE, SUCCEEDED, D("73.85"))]
+
+
+async def test_a_quote_acceptance_refused_after_it_became_a_checkout_leaves_the_quote_as_it_was(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids, lines=(("TSHIRT-BLK-M", "500"),))
+    quote = await succeed(api, quotes_api.SUBMIT, {"c": cart.id, "s": cart.secret})
+    offered = await mutate(
+        admin, quotes_api.CHANGE_STATE, {"o": [quote["id"]], "s": (await quotes_api.quote_states(admin))["Offered"]}
+    )
+    assert offered["ok"] is True
+    before = (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"]
+    stock_before = await stock_of(demo_store, "TSHIRT-BLK-M")
+
+    refused = await mutate(api, quotes_api.ACCEPT, {"q": quote["id"], "s": cart.secret})
+
+    assert [error["code"] for error in refused["userErrors"]] == ["OUT_OF_STOCK"]
+    after = (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"]
+    assert (after["id"], after["kind"], after["revision"]) == (quote["id"], "QUOTE", before["revision"])
+    assert await transactions_of(demo_store, quote["id"]) == []
+    assert await stock_of(demo_store, "TSHIRT-BLK-M") == stock_before
 
 
 async def test_a_key_used_for_another_order_is_a_conflict(api: GraphQLClient, demo_store: Store) -> None:

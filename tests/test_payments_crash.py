@@ -1,7 +1,7 @@
 """A real `ordergraph serve` killed with SIGKILL right after the reserve, or right after the provider answered;
 `ordergraph reconcile --older-than 0` then leaves the store's ledger equal to the provider's books, nothing
-PENDING and nothing doubled. The crash points are the `ORDERGRAPH_CRASH_AFTER` test hook of
-`resolvers.payments.engine`."""
+PENDING and nothing doubled. The crash points are the `ORDERGRAPH_CRASH_AFTER` test hook
+(`resolvers.core.testing_hooks`) that the money engine calls."""
 
 from __future__ import annotations
 

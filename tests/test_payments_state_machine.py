@@ -33,8 +33,8 @@ from models import database
 from models import payments as payment_models
 from models.enums import TransactionStatus
 from models.settings import Settings
+from resolvers.core.bulk import Outcome
 from resolvers.payments import cancellation, capture, refunds
-from resolvers.payments.engine import Outcome
 from resolvers.payments.payment_providers import Providers
 from tests import payment_factories as factories
 from tests.conftest import Store

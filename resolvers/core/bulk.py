@@ -26,7 +26,11 @@ MAX_IDS = 1000
 
 @dataclasses.dataclass(slots=True)
 class Outcome:
-    """What became of one requested id: the order, and the error that refused it if any."""
+    """What became of one requested id: the order, and the error that refused it if any.
+
+    The answer of every per-order operation: the bulk ones here and each order's money movement
+    (`resolvers.payments.engine`), whose order is the one its last transaction read.
+    """
 
     requested_id: str
     order: Order | None = None

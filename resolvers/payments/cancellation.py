@@ -13,7 +13,7 @@ with nothing captured. Each order is judged alone:
     a provider that captures but cannot cancel   PROVIDER_UNSUPPORTED (void it at the provider)
 
 On success the order is marked cancelled, its products go back to stock once
-(`stock.give_back`), its revision is bumped and an event written (`settlement`).
+(`stock.give_back`), its revision is bumped and an event written (`settlement.CANCEL`).
 "Cancels taxes": ordergraph has no external tax provider to notify; the order keeps its
 lines and totals as the record of what was ordered, and a cancelled order is left out
 of what it counts as sales.
@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import datetime
 
-from models.enums import OrderKind, TransactionKind
+from models.enums import OrderKind
+from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
-from resolvers.payments import engine, ledger, payment_providers
-from resolvers.payments.engine import Facts, Movement, Outcome, Plan, Sessions
+from resolvers.payments import engine, ledger, payment_providers, settlement
+from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 MANUAL_VOID_MESSAGE = "Recorded only: the payment is handled outside ordergraph, so there is nothing to void online."
 
@@ -48,12 +49,14 @@ async def cancel(
 ) -> list[Outcome]:
     """Cancel each order; one Outcome per id, in order."""
     movement = Movement(
-        kind=TransactionKind.CANCEL, validate=plan, actor=actor, now=now, timeout_seconds=timeout_seconds, note=reason
+        purpose=settlement.CANCEL,
+        plan=engine.pure(plan),
+        actor=actor,
+        now=now,
+        timeout_seconds=timeout_seconds,
+        note=reason,
     )
-    return [
-        await engine.run(sessions, providers=providers, public_id=public_id, movement=movement)
-        for public_id in order_ids
-    ]
+    return await engine.run(sessions, providers=providers, requested_ids=order_ids, movement=movement)
 
 
 def plan(facts: Facts) -> Plan:

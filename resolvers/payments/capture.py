@@ -21,10 +21,11 @@ import datetime
 from decimal import Decimal
 
 from models import money
-from models.enums import OrderKind, TransactionKind
+from models.enums import OrderKind
+from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode, invalid
-from resolvers.payments import engine, ledger, payment_providers
-from resolvers.payments.engine import Facts, Movement, Outcome, Plan, Sessions
+from resolvers.payments import engine, idempotency, ledger, payment_providers, settlement
+from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 SCOPE = "capture"
 
@@ -43,26 +44,17 @@ async def capture(
     """Capture each order (the rest of its authorization, or `amount` of a single order); one Outcome per id."""
     if amount is not None and len(order_ids) != 1:
         error = invalid("A capture with an amount is for exactly one order.", ["amount"])
-        return [Outcome(public_id, None, error) for public_id in order_ids]
-    keyed = None
-    if idempotency_key is not None:
-        request = {"orderIds": order_ids, "amount": None if amount is None else str(amount)}
-        try:
-            keyed = await engine.claim_key(sessions, scope=SCOPE, key=idempotency_key, request=request, now=now)
-        except DomainError as error:
-            return [Outcome(public_id, None, error) for public_id in order_ids]
+        return [Outcome(public_id, error=error) for public_id in order_ids]
+    request = {"orderIds": order_ids, "amount": None if amount is None else str(amount)}
     movement = Movement(
-        kind=TransactionKind.CAPTURE,
-        validate=lambda facts: plan(facts, amount=amount, now=now),
+        purpose=settlement.CAPTURE,
+        plan=engine.pure(lambda facts: plan(facts, amount=amount, now=now)),
         actor=actor,
         now=now,
         timeout_seconds=timeout_seconds,
-        keyed=keyed,
+        keyed=idempotency.keyed(SCOPE, idempotency_key, request),
     )
-    return [
-        await engine.run(sessions, providers=providers, public_id=public_id, movement=movement)
-        for public_id in order_ids
-    ]
+    return await engine.run(sessions, providers=providers, requested_ids=order_ids, movement=movement)
 
 
 def plan(facts: Facts, *, amount: Decimal | None, now: datetime.datetime) -> Plan:

@@ -1,299 +1,281 @@
-"""Running one money movement in three short transactions, so no provider call happens under a lock.
+"""Running money movements in three short transactions, so no provider call happens under a lock.
 
-    phase 1  transaction 1, order locked   find the order, replay an idempotency entry if there is one,
-                                           validate (counting PENDING rows), reserve a PENDING row; COMMIT
+Every movement runs here: checkout's authorization (completeCheckout, acceptQuote), capture,
+refund, cancel and a return's refund. Each is a `Movement`: its purpose (the row kind it
+reserves and what settling that row means, `purposes`), its own `plan` step, and who and when.
+
+    claim    its own transaction           claim the idempotency key once per request (`idempotency`)
+    phase 1  transaction 1, order locked   find the order, replay the key's entry for it if there is one,
+                                           plan (counting PENDING rows), reserve a PENDING row; COMMIT
     phase 2  no transaction                call the provider once, with the row's reference, under a timeout
-    phase 3  transaction 2, order locked   `settlement.settle`: SUCCEEDED or FAILED, effects, events; COMMIT
+    phase 3  transaction 2, order locked   `settlement.settle`: SUCCEEDED or FAILED and the purpose's
+                                           effects; COMMIT
 
 It takes the session factory (`Database.write_sessions`), not a session: it must commit
 between the phases, and the request's own session only reads the result afterwards.
 On SQLite each write transaction holds the store's write lock (BEGIN IMMEDIATE); on
 PostgreSQL phase 1 and 3 hold the order's row lock. Either way two movements of the
-same order never validate at the same time, and because PENDING amounts count against
+same order never plan at the same time, and because PENDING amounts count against
 what is available, none can overspend while another waits for its provider.
 
-A provider that does not answer in time leaves the row PENDING: the caller gets
-ALREADY_DONE ("pending, reconciliation will settle it") and `reconciliation.run` asks
-the provider later. Nothing is ever guessed.
+The plan runs in a savepoint: a refusal keeps nothing the plan did (checkout's plan takes the
+stock, accepting a quote first turns it into a checkout). A provider that does not answer in
+time leaves the row PENDING: the caller gets ALREADY_DONE and `reconciliation.run` asks the
+provider later. Nothing is ever guessed.
 
-Idempotency (`Keyed`): the key is claimed once per request (`claim_key`); phase 1 of each
-order records in the key's record what it did to that order (the PENDING row's id, or
-the error it answered), under the order's lock and the record's lock. A request with
-the same key finds the entry and answers from it and from the row's status now
-(SUCCEEDED: the order; FAILED: PROVIDER_DECLINED; PENDING: ALREADY_DONE) without
-calling the provider. Because the entry points at the ledger, a movement settled by
-reconciliation after a crash replays its real outcome.
+A keyed request answers each order from its entry (SUCCEEDED: the order; FAILED:
+PROVIDER_DECLINED; PENDING: ALREADY_DONE; a refusal: the refusal) without calling the
+provider. A movement whose failures do not bind its key (`replays_failures` False: a
+checkout the shopper may fix and pay again) forgets a failed entry and runs again.
 
-A movement on behalf of something besides the order (a return's refund) names it as the
-movement's `Subject`: phase 1 loads it under the order's lock before validation (its
-errors answer like validation's) and ties it to the PENDING row once reserved, so that
-settling the row, at once or by reconciliation, can conclude it too.
-
-Test hook: `ORDERGRAPH_CRASH_AFTER=reserve` (or `provider`) makes the process kill
-itself with SIGKILL right after phase 1 commits (or right after the provider answered),
-so tests can prove that reconciliation repairs exactly those crashes. Never set it in
-production.
+The crash tests stop the process right after phase 1 commits and right after the provider
+answered (`testing_hooks.crash_point`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
-import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.catalog import PaymentMethod
-from models.enums import TransactionKind, TransactionStatus
+from models.enums import TransactionStatus
 from models.orders import Order
-from models.payments import IdempotencyRecord, Transaction
-from resolvers.core import orders
-from resolvers.core.errors import DomainError, ErrorCode, not_found
+from models.payments import Transaction
+from resolvers.core import orders, testing_hooks
+from resolvers.core.bulk import Outcome
+from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import idempotency, settlement, transaction_rows
 from resolvers.payments.payment_providers import ProviderOutcome, Providers
-
-CRASH_AFTER_VARIABLE = "ORDERGRAPH_CRASH_AFTER"
+from resolvers.payments.purposes import Purpose, Settlement
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Plan:
-    """What validation decided for one order.
-
-    `amount` None: no money moves (e.g. a cancel with nothing authorized); the effects apply at once.
-    `offline_message`: the provider has nothing online; the row is recorded SUCCEEDED without a call.
-    """
-
-    amount: Decimal | None
-    offline_message: str | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class Facts:
-    """What a validator may look at: the locked order, its ledger and its provider."""
+    """What a plan may look at besides the session: the locked order, its ledger and its provider."""
 
     order: Order
     transactions: list[Transaction]
     provider_name: str | None
-    # What `Movement.subject` loaded, when the movement has one.
-    subject: Any = None
-
-
-class Subject(Protocol):
-    """What a movement acts on behalf of besides the order (see the module docstring)."""
-
-    async def load(self, session: AsyncSession, order: Order) -> Any:
-        """Read it under the order's lock for validation; a DomainError refuses the movement."""
-
-    async def reserved(self, session: AsyncSession, loaded: Any, transaction: Transaction) -> None:
-        """Tie it to the PENDING row just reserved for it."""
-
-
-Validate = Callable[[Facts], Plan]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Outcome:
-    """The answer for one requested order: the order's internal id when found, and an error if any."""
+class Plan:
+    """What the plan decided for one order.
 
-    public_id: str
-    order_id: int | None
-    error: DomainError | None = None
+    `amount` None: no money moves (a cancel with nothing authorized); the success applies at once.
+    `offline_message`: the provider has nothing online; the row is recorded SUCCEEDED without a call.
+    `reserved`: ties something else to the PENDING row in the same transaction (a return to its refund).
+    """
+
+    amount: Decimal | None
+    offline_message: str | None = None
+    reserved: Callable[[AsyncSession, Transaction], Awaitable[None]] | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Keyed:
-    """An idempotency key claimed for this request (see `claim_key`)."""
+PlanStep = Callable[[AsyncSession, Facts], Awaitable[Plan]]
+FindOrder = Callable[[AsyncSession, str], Awaitable[Order]]
+# Run in its own transaction (the order locked) when the provider did not answer; returns the answer.
+Unanswered = Callable[[AsyncSession, Settlement], Awaitable[DomainError]]
 
-    record_id: int
+
+def pure(plan: Callable[[Facts], Plan]) -> PlanStep:
+    """A plan step that needs nothing but the facts."""
+
+    async def step(session: AsyncSession, facts: Facts) -> Plan:
+        return plan(facts)
+
+    return step
+
+
+async def find_for_admin(session: AsyncSession, requested_id: str) -> Order:
+    """The order by its current or an earlier id, locked; NOT_FOUND otherwise."""
+    return await orders.get_for_admin(session, requested_id, for_update=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Movement:
-    """One order's movement: everything the three phases need besides the order."""
+    """Everything the phases need besides the order: the same for every order of a request."""
 
-    kind: TransactionKind
-    validate: Validate
+    purpose: Purpose
+    plan: PlanStep
     actor: str | None
     now: datetime.datetime
     timeout_seconds: float
     note: str | None = None
-    keyed: Keyed | None = None
-    subject: Subject | None = None
+    keyed: idempotency.KeyedRequest | None = None
+    # How phase 1 finds and locks the order (a checkout: by the shopper's secret).
+    find: FindOrder = find_for_admin
+    # False: a refused or declined attempt does not bind the key, so the same key may try again.
+    replays_failures: bool = True
+    # What to record and answer when the provider did not answer in time; by default ALREADY_DONE.
+    unanswered: Unanswered | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Reserved:
+    requested_id: str
     transaction: Transaction
     order: Order
     authorization_number: str | None
 
 
-async def claim_key(
-    sessions: Sessions, *, scope: str, key: str, request: dict[str, Any], now: datetime.datetime
-) -> Keyed:
-    """Claim an idempotency key for a request in its own transaction.
-
-    Raises IDEMPOTENCY_CONFLICT when the key was used with a different request, INVALID for a bad key.
-    """
-    for attempt in range(2):
+async def run(
+    sessions: Sessions, *, providers: Providers, requested_ids: Sequence[str], movement: Movement
+) -> list[Outcome]:
+    """Run the movement for each requested order in turn; one Outcome per id, every expected failure in it."""
+    claimed = None
+    if movement.keyed is not None:
         try:
-            async with sessions() as session, session.begin():
-                claim = await idempotency.claim(session, scope=scope, key=key, request=request, now=now)
-                if claim.replay is None:
-                    await idempotency.finish(session, record_id=claim.record_id, result={"orders": {}})
-                return Keyed(claim.record_id)
-        except sa.exc.IntegrityError:
-            # A concurrent first use of the same key inserted it first (PostgreSQL); the retry finds it.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+            claimed = await idempotency.claim(sessions, movement.keyed, now=movement.now)
+        except DomainError as error:
+            return [Outcome(requested_id, error=error) for requested_id in requested_ids]
+    return [
+        await _run_one(sessions, providers=providers, requested_id=requested_id, movement=movement, claimed=claimed)
+        for requested_id in requested_ids
+    ]
 
 
-async def run(sessions: Sessions, *, providers: Providers, public_id: str, movement: Movement) -> Outcome:
-    """Run one order's movement through the three phases; every expected failure is in `Outcome.error`."""
+async def _run_one(
+    sessions: Sessions,
+    *,
+    providers: Providers,
+    requested_id: str,
+    movement: Movement,
+    claimed: idempotency.ClaimedKey | None,
+) -> Outcome:
     try:
         async with sessions() as session, session.begin():
-            reserved = await _phase_one(session, public_id=public_id, movement=movement)
+            reserved = await _phase_one(session, requested_id=requested_id, movement=movement, claimed=claimed)
     except DomainError as error:
-        return Outcome(public_id, None, error)
+        return Outcome(requested_id, error=error)
     if isinstance(reserved, Outcome):
         return reserved
-    _crash_point("reserve")
+    testing_hooks.crash_point("reserve")
     return await _call_and_settle(sessions, providers=providers, reserved=reserved, movement=movement)
 
 
-async def _phase_one(session: AsyncSession, *, public_id: str, movement: Movement) -> _Reserved | Outcome:
-    order = await orders.find(session, public_id, for_update=True)
-    if order is None:
-        raise not_found("Order", public_id)
-    record = await _locked_record(session, movement.keyed)
-    entry = _entries(record).get(str(order.id))
-    if entry is not None:
-        return await _replay(session, order=order, entry=entry)
+async def _phase_one(
+    session: AsyncSession, *, requested_id: str, movement: Movement, claimed: idempotency.ClaimedKey | None
+) -> _Reserved | Outcome:
+    order = await movement.find(session, requested_id)
+    entries = await idempotency.entries(session, claimed) if claimed is not None else None
+    if entries is not None:
+        replayed = await _replay(session, requested_id=requested_id, order=order, entries=entries, movement=movement)
+        if replayed is not None:
+            return replayed
     transactions = await transaction_rows.transactions_of(session, order_id=order.id)
+    facts = Facts(order, transactions, await _provider_name(session, order))
     try:
-        loaded = await movement.subject.load(session, order) if movement.subject is not None else None
-        facts = Facts(order, transactions, await _provider_name(session, order), loaded)
-        plan = movement.validate(facts)
+        async with session.begin_nested():
+            plan = await movement.plan(session, facts)
     except DomainError as error:
-        await _remember(
-            session, record, order, {"error": {"code": error.code, "message": error.message, "field": error.field}}
-        )
-        return Outcome(order.public_id, order.id, error)
+        if entries is not None and movement.replays_failures:
+            await idempotency.remember(session, entries, order_id=order.id, refusal=error)
+        if sa.inspect(order).expired_attributes:
+            await session.refresh(order)  # the savepoint's rollback expired what the plan changed
+        return Outcome(requested_id, order, error)
     if plan.amount is None:
-        await settlement.apply_success(
-            session, order=order, transaction=None, actor=movement.actor, now=movement.now, note=movement.note
-        )
-        return Outcome(order.public_id, order.id)
+        await movement.purpose.succeeded(session, _settlement(order, None, movement))
+        return Outcome(requested_id, order)
     # Online plans come only with a provider; an order without one has its money handled outside.
-    provider_name = facts.provider_name or "manual"
     pending = await transaction_rows.reserve(
-        session, order=order, kind=movement.kind, amount=plan.amount, provider_name=provider_name, now=movement.now
+        session,
+        order=order,
+        kind=movement.purpose.kind,
+        amount=plan.amount,
+        provider_name=facts.provider_name or "manual",
+        now=movement.now,
     )
-    if movement.subject is not None:
-        await movement.subject.reserved(session, facts.subject, pending)
-    await _remember(session, record, order, {"transaction_id": pending.id})
+    if plan.reserved is not None:
+        await plan.reserved(session, pending)
+    if entries is not None:
+        await idempotency.remember(session, entries, order_id=order.id, transaction_id=pending.id)
     if plan.offline_message is not None:
-        outcome = ProviderOutcome(approved=True, message=plan.offline_message)
-        await settlement.settle(
-            session,
-            transaction_id=pending.id,
-            outcome=outcome,
-            actor=movement.actor,
-            now=movement.now,
-            note=movement.note,
-        )
-        return Outcome(order.public_id, order.id)
-    return _Reserved(pending, order, transaction_rows.authorization_number(transactions))
+        answer = ProviderOutcome(approved=True, message=plan.offline_message)
+        settled = await _settle(session, pending, answer, movement)
+        return Outcome(requested_id, settled.order if settled is not None else order)
+    return _Reserved(requested_id, pending, order, transaction_rows.authorization_number(transactions))
 
 
 async def _call_and_settle(
     sessions: Sessions, *, providers: Providers, reserved: _Reserved, movement: Movement
 ) -> Outcome:
-    order = reserved.order
+    refusal = None
     try:
-        outcome = await transaction_rows.call_provider(
+        answer = await transaction_rows.call_provider(
             providers.get(reserved.transaction.provider),
             transaction=reserved.transaction,
-            order=order,
+            order=reserved.order,
             authorization_number=reserved.authorization_number,
             timeout_seconds=movement.timeout_seconds,
             now=movement.now,
         )
     except DomainError as unsupported:
         # The provider refused before doing anything: the reservation is released as FAILED.
-        await _settle(sessions, reserved, ProviderOutcome(approved=False, message=unsupported.message), movement)
-        return Outcome(order.public_id, order.id, unsupported)
-    _crash_point("provider")
-    if outcome is None:
-        return Outcome(order.public_id, order.id, _pending_error(reserved.transaction))
-    await _settle(sessions, reserved, outcome, movement)
-    return Outcome(order.public_id, order.id, None if outcome.approved else transaction_rows.declined(outcome))
-
-
-async def _settle(sessions: Sessions, reserved: _Reserved, outcome: ProviderOutcome, movement: Movement) -> None:
+        refusal, answer = unsupported, ProviderOutcome(approved=False, message=unsupported.message)
+    else:
+        testing_hooks.crash_point("provider")
+    if answer is None:
+        return Outcome(reserved.requested_id, reserved.order, await _unanswered(sessions, reserved, movement))
     async with sessions() as session, session.begin():
-        await settlement.settle(
-            session,
-            transaction_id=reserved.transaction.id,
-            outcome=outcome,
-            actor=movement.actor,
-            now=movement.now,
-            note=movement.note,
-        )
+        settled = await _settle(session, reserved.transaction, answer, movement)
+    if refusal is None and not answer.approved:
+        refusal = transaction_rows.declined(answer)
+    return Outcome(reserved.requested_id, settled.order if settled is not None else reserved.order, refusal)
 
 
-async def _replay(session: AsyncSession, *, order: Order, entry: dict[str, Any]) -> Outcome:
-    if "error" in entry:
-        error = entry["error"]
-        return Outcome(
-            order.public_id, order.id, DomainError(ErrorCode(error["code"]), error["message"], error["field"])
-        )
-    transaction = await session.get_one(Transaction, entry["transaction_id"], populate_existing=True)
-    if transaction.status is TransactionStatus.SUCCEEDED:
-        return Outcome(order.public_id, order.id)
-    if transaction.status is TransactionStatus.FAILED:
-        return Outcome(
-            order.public_id,
-            order.id,
-            transaction_rows.declined(ProviderOutcome(approved=False, message=transaction.message)),
-        )
-    return Outcome(order.public_id, order.id, _pending_error(transaction))
-
-
-async def _locked_record(session: AsyncSession, keyed: Keyed | None) -> IdempotencyRecord | None:
-    if keyed is None:
-        return None
-    return await session.scalar(
-        sa.select(IdempotencyRecord)
-        .where(IdempotencyRecord.id == keyed.record_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+async def _settle(
+    session: AsyncSession, transaction: Transaction, answer: ProviderOutcome, movement: Movement
+) -> Settlement | None:
+    return await settlement.settle(
+        session,
+        transaction_id=transaction.id,
+        outcome=answer,
+        purpose=movement.purpose,
+        actor=movement.actor,
+        now=movement.now,
+        note=movement.note,
     )
 
 
-async def _remember(
-    session: AsyncSession, record: IdempotencyRecord | None, order: Order, entry: dict[str, Any]
-) -> None:
-    if record is None:
-        return
-    # A new dict, so the JSON column is written (in-place changes are not tracked).
-    result = {"orders": {**_entries(record), str(order.id): entry}}
-    await idempotency.finish(session, record_id=record.id, result=result)
+async def _unanswered(sessions: Sessions, reserved: _Reserved, movement: Movement) -> DomainError:
+    if movement.unanswered is None:
+        return _pending_error(reserved.transaction)
+    async with sessions() as session, session.begin():
+        order = await session.get_one(Order, reserved.order.id, with_for_update=True, populate_existing=True)
+        return await movement.unanswered(session, _settlement(order, reserved.transaction, movement))
 
 
-def _entries(record: IdempotencyRecord | None) -> dict[str, Any]:
-    """What a keyed request did so far, per order id (`claim_key` starts it empty)."""
-    if record is None or record.result is None:
-        return {}
-    return dict(record.result["orders"])
+async def _replay(
+    session: AsyncSession, *, requested_id: str, order: Order, entries: idempotency.Entries, movement: Movement
+) -> Outcome | None:
+    """The answer the key gives for this order again; None when the movement should run (again)."""
+    refusal = entries.refusal(order.id)
+    if refusal is not None:
+        return Outcome(requested_id, order, refusal)
+    transaction_id = entries.transaction_id(order.id)
+    if transaction_id is None:
+        return None
+    transaction = await session.get_one(Transaction, transaction_id, populate_existing=True)
+    if transaction.status is TransactionStatus.SUCCEEDED:
+        return Outcome(requested_id, order)
+    if transaction.status is TransactionStatus.PENDING:
+        return Outcome(requested_id, order, _pending_error(transaction))
+    if not movement.replays_failures:
+        return None
+    declined = ProviderOutcome(approved=False, message=transaction.message)
+    return Outcome(requested_id, order, transaction_rows.declined(declined))
+
+
+def _settlement(order: Order, transaction: Transaction | None, movement: Movement) -> Settlement:
+    return Settlement(order, transaction, movement.actor, movement.now, movement.note)
 
 
 async def _provider_name(session: AsyncSession, order: Order) -> str | None:
@@ -308,9 +290,3 @@ def _pending_error(transaction: Transaction) -> DomainError:
         f"The {transaction.kind.lower()} of {transaction.amount} {transaction.currency} is pending at the payment "
         "provider; reconciliation will settle it.",
     )
-
-
-def _crash_point(point: str) -> None:
-    """The crash tests' hook (see the module docstring)."""
-    if os.environ.get(CRASH_AFTER_VARIABLE) == point:
-        os.kill(os.getpid(), signal.SIGKILL)

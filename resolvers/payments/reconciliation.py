@@ -4,14 +4,15 @@ A process that dies between reserve and settle (or a provider call that timed ou
 leaves a PENDING row. `run` settles every such row older than `older_than` with what
 the provider says happened to its reference:
 
-    the provider knows the reference   settled as the provider recorded it (SUCCEEDED with the same
-                                       effects as an on-line settle, or FAILED), via `settlement.settle`
+    the provider knows the reference   settled as the provider recorded it (SUCCEEDED or FAILED) by
+                                       `settlement.settle`, with the effects of the row's purpose
     the provider answers None          it never saw the call: FAILED, "never reached the provider";
                                        the reservation simply stops counting
     the lookup fails or times out      left PENDING for the next run: nothing is guessed
 
-A PENDING AUTHORIZE (a checkout that crashed or timed out) concludes its checkout when
-settled: the order is completed, or its stock given back (`settlement.settle`).
+Reconciliation has only the row: `settlement.settle` finds its purpose from it (`purposes`), so a
+PENDING AUTHORIZE of a checkout that crashed or timed out completes the order or gives its stock
+back, and a return's refund concludes the return, exactly as if settled at once.
 
 `older_than` must exceed the provider timeout (the settings keep it at minutes), so a call still in
 flight is never taken for one that never reached the provider.
@@ -69,9 +70,9 @@ async def run(
             continue
         async with sessions() as session, session.begin():
             settled = await settlement.settle(
-                session, transaction_id=transaction_id, outcome=outcome, actor=ACTOR, now=now
+                session, transaction_id=transaction_id, outcome=outcome, purpose=None, actor=ACTOR, now=now
             )
-        if settled.is_new:
+        if settled is not None:
             counts["succeeded" if outcome.approved else "failed"] += 1
     purged = await _purge(sessions, now=now, keep_keys_for=keep_keys_for) if keep_keys_for is not None else 0
     return Report(**counts, purged_keys=purged)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from models.enums import OrderKind, TransactionKind
+from models.enums import OrderKind
+from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
-from resolvers.payments import capture, engine, ledger, payment_providers
-from resolvers.payments.engine import Facts, Movement, Outcome, Plan, Sessions
+from resolvers.payments import capture, engine, idempotency, ledger, payment_providers, settlement
+from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 SCOPE = "refund"
 
@@ -37,23 +38,18 @@ async def refund(
     timeout_seconds: float,
 ) -> Outcome:
     """Refund `amount` (default: all that is refundable) of one order through its provider."""
-    keyed = None
-    if idempotency_key is not None:
-        request = {"orderId": order_id, "amount": None if amount is None else str(amount), "reason": reason}
-        try:
-            keyed = await engine.claim_key(sessions, scope=SCOPE, key=idempotency_key, request=request, now=now)
-        except DomainError as error:
-            return Outcome(order_id, None, error)
+    request = {"orderId": order_id, "amount": None if amount is None else str(amount), "reason": reason}
     movement = Movement(
-        kind=TransactionKind.REFUND,
-        validate=lambda facts: plan(facts, amount=amount),
+        purpose=settlement.REFUND,
+        plan=engine.pure(lambda facts: plan(facts, amount=amount)),
         actor=actor,
         now=now,
         timeout_seconds=timeout_seconds,
         note=reason,
-        keyed=keyed,
+        keyed=idempotency.keyed(SCOPE, idempotency_key, request),
     )
-    return await engine.run(sessions, providers=providers, public_id=order_id, movement=movement)
+    [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order_id], movement=movement)
+    return outcome
 
 
 def plan(facts: Facts, *, amount: Decimal | None) -> Plan:

@@ -1,17 +1,15 @@
-"""Settling a PENDING transaction and applying what its success means for the order.
+"""Settling a PENDING row: record the provider's answer and apply its purpose's effects, once.
 
-Used by the last phase of every money movement (`engine`) and by
-reconciliation (`reconciliation`), so a movement settled late has the same effects
-as one settled at once: a succeeded capture or refund bumps the order's revision and
-writes an event; a succeeded CANCEL also cancels the order and returns its stock. A
-decline or a FAILED settlement changes nothing but the row and an event. Settling a
-row that is no longer PENDING changes nothing, so a late settle and reconciliation
+The one settle, used by the engine's last phase (`engine`) and by reconciliation
+(`reconciliation`), so a movement settled late has the same effects as one settled at once.
+Settling a row that is no longer PENDING changes nothing, so a late settle and reconciliation
 can never apply the effects twice.
 
-A settled REFUND reserved for a return concludes that return (`return_states.conclude_refund`).
-
-A settled AUTHORIZE concludes its checkout through `checkout.conclude_reconciled_authorization`:
-completed in the default ORDER state when it succeeded, its stock given back when it failed.
+Payments' own purposes (`CAPTURE`, `REFUND`, `CANCEL`): a success bumps the order's revision
+and writes an event; a succeeded CANCEL also cancels the order and returns its stock. A decline
+changes nothing but the row and its payment event. What a row means to another capability
+(a checkout's authorization, a return's refund) is that capability's registered purpose
+(`purposes`).
 """
 
 from __future__ import annotations
@@ -28,25 +26,10 @@ from models.enums import EventLevel, TransactionKind, TransactionStatus
 from models.orders import Order
 from models.payments import Transaction
 from resolvers.core import events, orders
-from resolvers.payments import transaction_rows
+from resolvers.payments import purposes, transaction_rows
 from resolvers.payments.payment_providers import ProviderOutcome
-from resolvers.returns import return_states
+from resolvers.payments.purposes import Purpose, Settlement
 from resolvers.setup import stock
-from resolvers.storefront import checkout
-
-SOURCE_OF_KIND = {
-    TransactionKind.AUTHORIZE: "checkout",
-    TransactionKind.CAPTURE: "capture",
-    TransactionKind.REFUND: "refund",
-    TransactionKind.CANCEL: "cancel",
-}
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Settled:
-    transaction: Transaction
-    # False when the row was settled before (by a racing settle or by reconciliation).
-    is_new: bool
 
 
 async def settle(
@@ -54,62 +37,30 @@ async def settle(
     *,
     transaction_id: int,
     outcome: ProviderOutcome,
+    purpose: Purpose | None,
     actor: str | None,
     now: datetime.datetime,
     note: str | None = None,
-) -> Settled:
-    """Lock the order, record the outcome on the PENDING row and apply its effects once."""
+) -> Settlement | None:
+    """Lock the order, record the answer on the PENDING row and apply its purpose; None if settled before.
+
+    `purpose` None (reconciliation, which has only the row) finds it from the row: the registered
+    purpose that owns it, else payments' own purpose for the row's kind.
+    """
     order_id = await session.scalar(sa.select(Transaction.order_id).where(Transaction.id == transaction_id))
-    order = await session.scalar(lock_rows(sa.select(Order).where(Order.id == order_id)))
+    order = (await session.scalars(lock_rows(sa.select(Order).where(Order.id == order_id)))).one()
     transaction = await session.get_one(Transaction, transaction_id, with_for_update=True, populate_existing=True)
     if transaction.status is not TransactionStatus.PENDING:
-        return Settled(transaction, is_new=False)
-    await transaction_rows.settle(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
-    if transaction.kind is TransactionKind.AUTHORIZE and order is not None:
-        await checkout.conclude_reconciled_authorization(
-            session, order=order, transaction=transaction, now=now, actor=actor
-        )
-    elif outcome.approved and order is not None:
-        await apply_success(session, order=order, transaction=transaction, actor=actor, now=now, note=note)
-    if order is not None:
-        await return_states.conclude_refund(session, order=order, transaction=transaction, actor=actor, now=now)
-    return Settled(transaction, is_new=True)
-
-
-async def apply_success(
-    session: AsyncSession,
-    *,
-    order: Order,
-    transaction: Transaction | None,
-    actor: str | None,
-    now: datetime.datetime,
-    note: str | None = None,
-) -> None:
-    """What a succeeded movement changes on the order; `transaction` None is a cancel with nothing to void."""
-    kind = transaction.kind if transaction is not None else TransactionKind.CANCEL
-    if kind is TransactionKind.AUTHORIZE:
-        return  # checkout's business (see the module docstring)
-    if kind is TransactionKind.CANCEL:
-        await cancel_order(session, order=order, now=now)
-    orders.touch(order, now=now)
-    what = "nothing to void"
-    if transaction is not None:
-        what = f"{money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)} {transaction.currency}"
-    message = {
-        TransactionKind.CAPTURE: f"Captured {what}.",
-        TransactionKind.REFUND: f"Refunded {what}.",
-        TransactionKind.CANCEL: f"Cancelled the order ({what}); its products are back in stock.",
-    }[kind]
-    events.record(
-        session,
-        order_id=order.id,
-        source=SOURCE_OF_KIND[kind],
-        message=f"{message} Reason: {note}" if note else message,
-        actor=actor,
-        now=now,
-        level=EventLevel.INFO,
-    )
-    await session.flush()
+        return None
+    await transaction_rows.record_answer(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
+    settled = Settlement(order, transaction, actor, now, note, by_reconciliation=purpose is None)
+    if purpose is None:
+        purpose = await _purpose_of(session, settled)
+    if outcome.approved:
+        await purpose.succeeded(session, settled)
+    else:
+        await purpose.failed(session, settled)
+    return settled
 
 
 async def cancel_order(session: AsyncSession, *, order: Order, now: datetime.datetime) -> None:
@@ -118,3 +69,76 @@ async def cancel_order(session: AsyncSession, *, order: Order, now: datetime.dat
         await stock.give_back(session, order=order, lines=await orders.lines_of(session, order_id=order.id))
     order.is_cancelled = True
     order.cancelled_at = now
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _OrderMoney:
+    """A movement of the order's money itself: its success bumps the order and says so in an event."""
+
+    kind: TransactionKind
+    source: str
+    # The event's message; {what} is the amount, or "nothing to void" when nothing moved.
+    done: str
+
+    async def owns(self, session: AsyncSession, settled: Settlement) -> bool:
+        return settled.transaction is not None and settled.transaction.kind is self.kind
+
+    async def succeeded(self, session: AsyncSession, settled: Settlement) -> None:
+        order, transaction = settled.order, settled.transaction
+        if self.kind is TransactionKind.CANCEL:
+            await cancel_order(session, order=order, now=settled.now)
+        orders.touch(order, now=settled.now)
+        what = "nothing to void"
+        if transaction is not None:
+            amount = money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)
+            what = f"{amount} {transaction.currency}"
+        message = self.done.format(what=what)
+        events.record(
+            session,
+            order_id=order.id,
+            source=self.source,
+            message=f"{message} Reason: {settled.note}" if settled.note else message,
+            actor=settled.actor,
+            now=settled.now,
+            level=EventLevel.INFO,
+        )
+        await session.flush()
+
+    async def failed(self, session: AsyncSession, settled: Settlement) -> None:
+        """Nothing beyond the FAILED row and its payment event: reserving changed nothing else."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _RowOnly:
+    """A row no capability claims (an authorization of an order no longer waiting for it): the row says it all."""
+
+    kind: TransactionKind
+
+    async def owns(self, session: AsyncSession, settled: Settlement) -> bool:
+        return True
+
+    async def succeeded(self, session: AsyncSession, settled: Settlement) -> None:
+        """Nothing beyond the SUCCEEDED row and its payment event."""
+
+    async def failed(self, session: AsyncSession, settled: Settlement) -> None:
+        """Nothing beyond the FAILED row and its payment event."""
+
+
+CAPTURE = _OrderMoney(TransactionKind.CAPTURE, "capture", "Captured {what}.")
+REFUND = _OrderMoney(TransactionKind.REFUND, "refund", "Refunded {what}.")
+CANCEL = _OrderMoney(TransactionKind.CANCEL, "cancel", "Cancelled the order ({what}); its products are back in stock.")
+_OWN: dict[TransactionKind, Purpose] = {
+    TransactionKind.AUTHORIZE: _RowOnly(TransactionKind.AUTHORIZE),
+    TransactionKind.CAPTURE: CAPTURE,
+    TransactionKind.REFUND: REFUND,
+    TransactionKind.CANCEL: CANCEL,
+}
+
+
+async def _purpose_of(session: AsyncSession, settled: Settlement) -> Purpose:
+    assert settled.transaction is not None, "only a row is settled"
+    kind = settled.transaction.kind
+    for purpose in purposes.registered():
+        if purpose.kind is kind and await purpose.owns(session, settled):
+            return purpose
+    return _OWN[kind]

@@ -1,8 +1,12 @@
-"""The payment ledger's moves: reserve a PENDING transaction, call the provider outside any lock, settle it.
+"""The payment ledger's rows: reserve a PENDING transaction, call the provider outside any lock, record its answer.
 
-    under the order's lock (transaction 1)   reserve(): checks the invariants counting PENDING rows, adds PENDING
+    under the order's lock (transaction 1)   reserve(): the caller checked the amount counting PENDING rows
     no lock held                             call_provider(): one call, with a timeout, carrying the row's reference
-    transaction 2                            settle(): SUCCEEDED or FAILED; a timeout leaves it PENDING for reconcile
+    transaction 2                            record_answer(): SUCCEEDED or FAILED, with a payment event; a timeout
+                                             leaves it PENDING for reconciliation
+
+The engine (`engine`) runs these steps, and `settlement.settle` records the answer and applies
+what it means; these functions touch only the row.
 
 Because PENDING amounts count against what is available (`ledger.Amounts`), no
 interleaving of requests can capture beyond the authorization or refund beyond
@@ -106,7 +110,7 @@ async def call_provider(
         return None
 
 
-async def settle(
+async def record_answer(
     session: AsyncSession,
     *,
     transaction_id: int,

@@ -1,9 +1,9 @@
-"""Refunding a received return through the order's provider, with the refund's three-phase machinery.
+"""Refunding a received return through the order's provider: a movement of the one engine (`engine`).
 
-`engine.run` does the work, as for `refunds.refund`, with the return as the movement's
-`Subject`: phase 1 reads the return under the order's lock and ties it to the PENDING REFUND row;
-settling that row (`return_states.conclude_refund`) makes the return REFUNDED, or leaves it as it
-was when the provider declined.
+The movement's plan reads the return under the order's lock and ties it to the PENDING REFUND
+row (`Plan.reserved`); its purpose, `RETURN_REFUND`, is a refund's (the order bumped, an event)
+and concludes the return when the row is settled, at once or by reconciliation: SUCCEEDED makes
+it REFUNDED, FAILED leaves it as it was (`return_states.conclude_refund`).
 
 The default amount is what the returned lines were paid (`share`), capped at what is refundable;
 an explicit amount may be anything up to what is captured and not refunded (a return may also
@@ -35,9 +35,10 @@ from models.payments import Transaction
 from models.returns import Return
 from resolvers.core import orders
 from resolvers.core.errors import DomainError, ErrorCode, not_found
-from resolvers.payments import engine, payment_providers, refunds
+from resolvers.payments import engine, idempotency, payment_providers, purposes, refunds, settlement
 from resolvers.payments.engine import Facts, Movement, Plan, Sessions
-from resolvers.returns import returns
+from resolvers.payments.purposes import Settlement
+from resolvers.returns import return_states, returns
 
 SCOPE = "refundReturn"
 
@@ -68,34 +69,26 @@ async def refund(
         order = await session.get(Order, found.order_id) if found is not None else None
     if found is None or order is None:
         return Refunded(None, not_found("Return", return_id, ["returnId"]))
-    keyed = None
-    if idempotency_key is not None:
-        request = {"returnId": return_id, "amount": None if amount is None else str(amount)}
-        try:
-            keyed = await engine.claim_key(sessions, scope=SCOPE, key=idempotency_key, request=request, now=now)
-        except DomainError as error:
-            return Refunded(found.id, error)
+    request = {"returnId": return_id, "amount": None if amount is None else str(amount)}
     movement = Movement(
-        kind=TransactionKind.REFUND,
-        validate=lambda facts: plan(facts, amount=amount),
+        purpose=RETURN_REFUND,
+        plan=lambda session, facts: _plan(session, facts, return_id=found.id, amount=amount),
         actor=actor,
         now=now,
         timeout_seconds=timeout_seconds,
         note=f"return {found.id}",
-        keyed=keyed,
-        subject=_ReturnToRefund(found.id),
+        keyed=idempotency.keyed(SCOPE, idempotency_key, request),
     )
-    outcome = await engine.run(sessions, providers=providers, public_id=order.public_id, movement=movement)
+    [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order.public_id], movement=movement)
     return Refunded(found.id, outcome.error)
 
 
-def plan(facts: Facts, *, amount: Decimal | None) -> Plan:
-    """How much to refund for the return (`facts.subject`), or the coded reason it cannot be refunded."""
-    loaded: _Loaded = facts.subject
+def plan(facts: Facts, *, paid: Decimal, amount: Decimal | None) -> Plan:
+    """How much to refund for a return whose lines were `paid` (`share`), or the coded reason it cannot be refunded."""
     if amount is None:
         refundable = refunds.plan(facts, amount=None).amount
         assert refundable is not None, "a refund plan always moves money"
-        amount = min(loaded.share, refundable)
+        amount = min(paid, refundable)
     return refunds.plan(facts, amount=amount)
 
 
@@ -128,34 +121,55 @@ def share(*, order_lines: Sequence[OrderLine], returned: Mapping[int, Decimal], 
     return total
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Loaded:
-    returned: Return
-    share: Decimal
+class _ReturnRefund:
+    """A refund reserved for a return: a refund's effects, then the return concluded (`purposes.Purpose`)."""
 
+    kind = TransactionKind.REFUND
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _ReturnToRefund:
-    """The return as the refund movement's `Subject`."""
+    async def owns(self, session: AsyncSession, settled: Settlement) -> bool:
+        assert settled.transaction is not None, "a refund has a row"
+        return await return_states.refunded_by(session, settled.transaction) is not None
 
-    return_id: int
+    async def succeeded(self, session: AsyncSession, settled: Settlement) -> None:
+        await settlement.REFUND.succeeded(session, settled)
+        await self._conclude(session, settled)
 
-    async def load(self, session: AsyncSession, order: Order) -> _Loaded:
-        returned = await session.get(Return, self.return_id, populate_existing=True)
-        if returned is None or returned.order_id != order.id:
-            raise not_found("Return", self.return_id, ["returnId"])
-        _check_refundable(returned)
-        quantities: defaultdict[int, Decimal] = defaultdict(Decimal)
-        for line, order_line in await returns.lines_with_order_lines(session, returned.id):
-            quantities[order_line.id] += line.quantity
-        order_lines = await orders.lines_of(session, order_id=order.id)
-        return _Loaded(
-            returned, share(order_lines=order_lines, returned=quantities, minor_unit=order.currency_minor_unit)
+    async def failed(self, session: AsyncSession, settled: Settlement) -> None:
+        await settlement.REFUND.failed(session, settled)
+        await self._conclude(session, settled)
+
+    async def _conclude(self, session: AsyncSession, settled: Settlement) -> None:
+        assert settled.transaction is not None, "a refund has a row"
+        await return_states.conclude_refund(
+            session,
+            order=settled.order,
+            transaction=settled.transaction,
+            actor=settled.actor,
+            now=settled.now,
         )
 
-    async def reserved(self, session: AsyncSession, loaded: _Loaded, transaction: Transaction) -> None:
-        loaded.returned.refund_transaction_id = transaction.id
+
+RETURN_REFUND = purposes.register(_ReturnRefund())
+
+
+async def _plan(session: AsyncSession, facts: Facts, *, return_id: int, amount: Decimal | None) -> Plan:
+    """Read the return under the order's lock, plan its refund, and tie the return to the PENDING row."""
+    order = facts.order
+    returned = await session.get(Return, return_id, populate_existing=True)
+    if returned is None or returned.order_id != order.id:
+        raise not_found("Return", return_id, ["returnId"])
+    _check_refundable(returned)
+    quantities: defaultdict[int, Decimal] = defaultdict(Decimal)
+    for line, order_line in await returns.lines_with_order_lines(session, returned.id):
+        quantities[order_line.id] += line.quantity
+    order_lines = await orders.lines_of(session, order_id=order.id)
+    paid = share(order_lines=order_lines, returned=quantities, minor_unit=order.currency_minor_unit)
+
+    async def tie(session: AsyncSession, transaction: Transaction) -> None:
+        returned.refund_transaction_id = transaction.id
         await session.flush()
+
+    return dataclasses.replace(plan(facts, paid=paid, amount=amount), reserved=tie)
 
 
 def _check_refundable(returned: Return) -> None:

@@ -9,9 +9,10 @@ sort order (the demo's Received), refunding and rejecting to the flow's last sta
 only where the current state's rules allow it; otherwise the state stays as it is (the status is
 what the rules of the RMA hang on, the state is the shop's own view of it).
 
-`conclude_refund` is called by `settlement.settle` for every REFUND row it settles, so a return's
-refund settled at once or later by reconciliation concludes the return the same way: SUCCEEDED
-makes it REFUNDED; FAILED unties it from the row, leaving it as it was.
+`conclude_refund` concludes the return a settled REFUND row was reserved for (the purpose of a
+return's refund, `return_refunds.RETURN_REFUND`), so a return's refund settled at once or later by
+reconciliation concludes the return the same way: SUCCEEDED makes it REFUNDED; FAILED unties it
+from the row, leaving it as it was.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
-from models.enums import ReturnStatus, TransactionKind, TransactionStatus
+from models.enums import ReturnStatus, TransactionStatus
 from models.flows import State, StateRule
 from models.orders import Order
 from models.payments import Transaction
@@ -72,19 +73,21 @@ def record(
     events.record(session, order_id=order.id, source=SOURCE, message=message + suffix, actor=actor, now=now)
 
 
-async def conclude_refund(
-    session: AsyncSession, *, order: Order, transaction: Transaction, actor: str | None, now: datetime.datetime
-) -> None:
-    """Conclude the return a just-settled REFUND row was reserved for, if any (see the module docstring)."""
-    if transaction.kind is not TransactionKind.REFUND:
-        return
-    returned = await session.scalar(
+async def refunded_by(session: AsyncSession, transaction: Transaction) -> Return | None:
+    """The return a REFUND row was reserved for, if any."""
+    return await session.scalar(
         sa.select(Return)
         .where(Return.refund_transaction_id == transaction.id)
         .execution_options(populate_existing=True)
     )
-    if returned is None:
-        return
+
+
+async def conclude_refund(
+    session: AsyncSession, *, order: Order, transaction: Transaction, actor: str | None, now: datetime.datetime
+) -> None:
+    """Conclude the return a just-settled REFUND row was reserved for (see the module docstring)."""
+    returned = await refunded_by(session, transaction)
+    assert returned is not None, f"only a return's refund is concluded (transaction {transaction.id})"
     if transaction.status is not TransactionStatus.SUCCEEDED:
         returned.refund_transaction_id = None
         await session.flush()
@@ -95,6 +98,6 @@ async def conclude_refund(
     state = await move(session, returned, to_last=True)
     amount = money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)
     message = f"Return {returned.id} refunded: {amount} {transaction.currency}."
-    # The refund's own effects (`settlement.apply_success`) bump the order.
+    # The refund's own effects (`settlement.REFUND`) bump the order.
     record(session, order=order, message=message, state=state, actor=actor, now=now, touch=False)
     await session.flush()

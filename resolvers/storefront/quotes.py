@@ -4,11 +4,11 @@
                                         │                                              │
                                         └──reject──▶ REJECTED (final)          accept ─┴─▶ ORDER (ACCEPTED)
 
-Accepting reuses checkout's completion (`checkout.complete`) with a `prepare` step that turns
-the quote into a started checkout inside the completion's first transaction: a refusal there
-(out of stock, no payment method) leaves the quote as it was. A declined payment leaves an
-accepted, uncompleted ORDER, as a declined checkout does; accepting again (by either id) or
-`completeCheckout` retries the payment.
+Accepting is checkout's authorization (`checkout.complete`, a movement of the money engine) with
+a `prepare` step that turns the quote into a started checkout on the locked order, in the plan's
+savepoint: a refusal there (out of stock, no payment method) leaves the quote as it was. A
+declined payment leaves an accepted, uncompleted ORDER, as a declined checkout does; accepting
+again (by either id) or `completeCheckout` retries the payment.
 
 Codes: a quote whose state does not allow ordering is TRANSITION_NOT_ALLOWED; a rejected quote
 is NOT_EDITABLE for everything but a second rejection, which is ALREADY_DONE, as is accepting a
@@ -19,7 +19,6 @@ and admins; anyone else gets NOT_FOUND, as for a missing quote.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -80,7 +79,7 @@ async def accept(
     viewer: access.Viewer,
     providers: payment_providers.Providers,
     timeout_seconds: float,
-    clock: Callable[[], datetime.datetime],
+    now: datetime.datetime,
     actor: str | None,
 ) -> Order:
     """Accept a quote: it becomes a complete ORDER with a new id, its stock taken and its payment authorized.
@@ -89,13 +88,13 @@ async def accept(
     TRANSITION_NOT_ALLOWED, NOT_EDITABLE, ALREADY_DONE and whatever checkout's completion raises.
     """
 
-    async def to_checkout(session: AsyncSession, order: Order, now: datetime.datetime) -> None:
-        await _start_checkout(session, order=order, now=now, actor=actor)
+    async def to_checkout(session: AsyncSession, order: Order, at: datetime.datetime) -> None:
+        await _start_checkout(session, order=order, now=at, actor=actor)
 
     try:
         return await checkout.complete(
             sessions, order_id=quote_id, secret=secret, viewer=viewer, idempotency_key=None, providers=providers,
-            timeout_seconds=timeout_seconds, clock=clock, actor=actor, prepare=to_checkout,
+            timeout_seconds=timeout_seconds, now=now, actor=actor, prepare=to_checkout,
         )  # fmt: skip
     except DomainError as error:
         if error.field == ["orderId"]:

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import deletion
 from resolvers.payments import cancellation, capture, refunds
-from resolvers.payments.engine import Outcome
 from schema.context import Context
 from schema.errors import attempt, user_errors
 from schema.payloads import BulkOrderPayload, OrderPayload, OrderResult
@@ -47,14 +47,15 @@ def _forbidden() -> DomainError:
 
 async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
     """One OrderResult per outcome, the order read (after the movements committed) by the request's session."""
-    wanted = [o.order_id for o in outcomes if o.error is None and o.order_id is not None]
+    wanted = [o.order.id for o in outcomes if o.error is None and o.order is not None]
     loaded = await info.context.loaders.order_by_id.load_many(wanted)
     by_id = {order.id: order for order in loaded if order is not None}
     return [
         OrderResult(
-            order_id=strawberry.ID(outcome.public_id),
+            # A movement answers a found order under its current id.
+            order_id=strawberry.ID(outcome.order.public_id if outcome.order is not None else outcome.requested_id),
             # As with `attempt`: an order answered with errors is not shown (it is unchanged, or pending).
-            order=by_id.get(outcome.order_id) if outcome.error is None and outcome.order_id else None,
+            order=by_id.get(outcome.order.id) if outcome.error is None and outcome.order is not None else None,
             user_errors=user_errors(outcome.error) if outcome.error is not None else [],
         )
         for outcome in outcomes

@@ -123,7 +123,7 @@ class StorefrontMutation:
             order = await checkout.complete(
                 context.db.write_sessions, order_id=str(order_id), secret=secret, viewer=context.viewer,
                 idempotency_key=idempotency_key, providers=context.providers,
-                timeout_seconds=context.settings.provider_timeout_seconds, clock=lambda: context.now,
+                timeout_seconds=context.settings.provider_timeout_seconds, now=context.now,
                 actor=context.viewer.actor,
             )  # fmt: skip
         except DomainError as error:

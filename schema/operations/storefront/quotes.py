@@ -42,7 +42,7 @@ class QuotesMutation:
             order = await quotes.accept(
                 context.db.write_sessions, quote_id=str(quote_id), secret=secret, viewer=context.viewer,
                 providers=context.providers, timeout_seconds=context.settings.provider_timeout_seconds,
-                clock=lambda: context.now, actor=context.viewer.actor,
+                now=context.now, actor=context.viewer.actor,
             )  # fmt: skip
         except DomainError as error:
             return OrderPayload(user_errors=errors.user_errors(error))
