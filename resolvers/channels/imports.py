@@ -32,13 +32,12 @@ import datetime
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
-from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
+from models.catalog import PaymentMethod, Product, ShippingMethod
 from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
@@ -138,7 +137,8 @@ async def _create(
 ) -> tuple[Order, list[Product]]:
     """Check the input, then write the completed order with its lines, stock and payment; also the products short."""
     shop = await catalog.default_shop(session)
-    currency = await _currency(session, given.currency_code or shop.default_currency_code, [*field, "currencyCode"])
+    code = given.currency_code or shop.default_currency_code
+    currency = await catalog.currency(session, code, field=[*field, "currencyCode"])
     state = await _state(session, given.state_id, [*field, "stateId"])
     products = await _line_products(session, given.lines, field)
     await _require_method(session, PaymentMethod, given.payment_method_id, [*field, "paymentMethodId"])
@@ -161,7 +161,7 @@ async def _create(
         payment_method_id=flows.parse_id(given.payment_method_id) if given.payment_method_id else None,
         shipping_method_id=flows.parse_id(given.shipping_method_id) if given.shipping_method_id else None,
         **_addresses(given, field),
-        **_currency_values(currency),
+        **catalog.currency_values(currency),
     )
     session.add(order)
     await session.flush()  # a racing import of the same key stops here, before any stock is locked
@@ -182,17 +182,12 @@ async def _line_products(
         raise invalid("An imported order has at least one line.", [*field, "lines"])
     if len(lines) > MAX_LINES:
         raise invalid(f"An imported order has at most {MAX_LINES} lines.", [*field, "lines"])
-    wanted = {line.product_id.strip() for line in lines}
-    numeric = {int(value) for value in wanted if value.isdigit() and len(value) < 10}
-    rows = (await session.scalars(sa.select(Product).where(Product.id.in_(numeric)))).all()
-    products = {str(product.id): product for product in rows}
+    products = await catalog.products_by_id(session, {line.product_id.strip() for line in lines}, only_active=False)
     for position, line in enumerate(lines):
         path = [*field, "lines", str(position)]
         if line.product_id.strip() not in products:
             raise not_found("Product", line.product_id, [*path, "productId"])
         validation.positive_quantity(line.quantity, field=[*path, "quantity"])
-        if line.quantity > carts.MAX_QUANTITY:
-            raise invalid(f"A quantity is at most {carts.MAX_QUANTITY}.", [*path, "quantity"])
         validation.text_fits(OrderLine.unit_id, line.unit_id, field=[*path, "unitId"])
     return products
 
@@ -234,23 +229,6 @@ async def _add_lines(
                 field=[*field, "lines", str(position), "customFields"],
             )  # fmt: skip
     return lines
-
-
-async def _currency(session: AsyncSession, code: str, field: list[str]) -> Currency:
-    currency = await session.get(Currency, code.strip().upper()) if code.strip() else None
-    if currency is None:
-        raise not_found("Currency", code, field)
-    return currency
-
-
-def _currency_values(currency: Currency) -> dict[str, Any]:
-    """The currency as the order keeps it: code, name, rate and minor unit as they are now."""
-    return {
-        "currency_code": currency.code,
-        "currency_name": currency.name,
-        "currency_rate": currency.rate,
-        "currency_minor_unit": currency.minor_unit,
-    }
 
 
 async def _state(session: AsyncSession, state_id: str | None, field: list[str]) -> State:
@@ -329,7 +307,7 @@ def _record_events(
         message = f"Paid outside ordergraph: {total} captured."
         events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     if short:
-        listed = ", ".join(f"{product.number} ({product.stock.normalize():f})" for product in short)
+        listed = ", ".join(f"{product.number} ({money.plain_quantity(product.stock)})" for product in short)
         events.record(
             session, order_id=order.id, source=EVENT_SOURCE, message=f"Stock below zero after the import: {listed}.",
             actor=actor, now=now, level=EventLevel.WARNING,

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import money
 from models.catalog import Currency, Product
 from models.database import lock_rows
 from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, RecurringUnit
@@ -48,7 +49,7 @@ from models.recurring import RecurringSchedule
 from resolvers.core import bulk, events, orders
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows, state_changes
-from resolvers.setup import stock
+from resolvers.setup import catalog, stock
 from resolvers.storefront import pricing
 
 EVENT_SOURCE = "recurring"
@@ -253,7 +254,7 @@ async def _generate(
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     if short:
-        listed = ", ".join(f"{product.number} ({product.stock.normalize():f})" for product in short)
+        listed = ", ".join(f"{product.number} ({money.plain_quantity(product.stock)})" for product in short)
         events.record(
             session, order_id=order.id, source=EVENT_SOURCE, message=f"Stock below zero after generating: {listed}.",
             actor=actor, now=now, level=EventLevel.WARNING,
@@ -300,18 +301,8 @@ async def _currency_values(session: AsyncSession, template: Order) -> dict[str, 
     """The template's currency at its current rate; as the template kept it when the currency is gone."""
     currency = await session.get(Currency, template.currency_code)
     if currency is None:
-        return {
-            "currency_code": template.currency_code,
-            "currency_name": template.currency_name,
-            "currency_rate": template.currency_rate,
-            "currency_minor_unit": template.currency_minor_unit,
-        }
-    return {
-        "currency_code": currency.code,
-        "currency_name": currency.name,
-        "currency_rate": currency.rate,
-        "currency_minor_unit": currency.minor_unit,
-    }
+        return {f"currency_{name}": getattr(template, f"currency_{name}") for name in catalog.CURRENCY_FIELDS}
+    return catalog.currency_values(currency)
 
 
 async def _anchor(session: AsyncSession, schedule: RecurringSchedule) -> datetime.datetime:

@@ -15,23 +15,16 @@ import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import money
-from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
+from models.catalog import PaymentMethod, ShippingMethod
 from models.enums import OrderKind, OrderLineType, Role
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from resolvers.core import access, events, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.setup import catalog, custom_fields
 from resolvers.storefront import checkout, pricing
-
-MAX_QUANTITY = Decimal(1_000_000)
-QUANTUM = Decimal(1).scaleb(-money.QUANTITY_SCALE)
-
 
 FieldValueInput = custom_fields.FieldValue
 
@@ -71,7 +64,8 @@ async def create(
 ) -> tuple[Order, str]:
     """Create a cart (a CUSTOMER's belongs to them); returns it with its secret, which is shown only this once."""
     shop = await catalog.default_shop(session)
-    currency = await _currency(session, (details.currency_code if details else None) or shop.default_currency_code)
+    code = (details.currency_code if details else None) or shop.default_currency_code
+    currency = await catalog.currency(session, code, field=["details", "currencyCode"])
     issued = await orders.new_number(session, kind=OrderKind.CART, now=now)
     secret = access.new_secret()
     order = Order(
@@ -84,7 +78,7 @@ async def create(
         created_at=now,
         modified_at=now,
         ip=ip,
-        **_currency_values(currency),
+        **catalog.currency_values(currency),
     )
     session.add(order)
     await session.flush()
@@ -114,19 +108,19 @@ async def add_lines(
         raise invalid("Give at least one line to add.", ["lines"])
 
     async def add(order: Order, existing: list[OrderLine]) -> str:
-        products = await _products(session, [line.product_id for line in lines])
+        products = await catalog.products_by_id(session, [line.product_id for line in lines], only_active=True)
         for index, line in enumerate(lines):
             field = ["lines", str(index)]
             product = products.get(line.product_id)
             if product is None:
                 raise not_found("Product", line.product_id, [*field, "productId"])
-            _check_quantity(line.quantity, [*field, "quantity"])
+            validation.positive_quantity(line.quantity, field=[*field, "quantity"])
             target = _merge_target(existing, product_id=product.id, unit_id=line.unit_id)
             if target is None:
                 target = _new_line(order, existing, unit_id=line.unit_id, now=now)
                 existing.append(target)
             target.quantity += line.quantity
-            _check_quantity(target.quantity, [*field, "quantity"])
+            validation.positive_quantity(target.quantity, field=[*field, "quantity"])
             # Copied again on a merge too: the line follows the catalogue's current price.
             pricing.copy_product(
                 target, product=product, currency_rate=order.currency_rate, minor_unit=order.currency_minor_unit
@@ -158,7 +152,7 @@ async def update_line(
         if quantity == 0:
             await _delete_line(session, line, existing)
             return f"Removed line {line_id} ({line.product_number})."
-        _check_quantity(quantity, ["quantity"])
+        validation.positive_quantity(quantity, field=["quantity"])
         before = line.quantity
         line.quantity = quantity
         line.modified_at = now
@@ -303,32 +297,18 @@ def _set_if_different(order: Order, column: str, value: object) -> list[str]:
 
 async def _change_currency(session: AsyncSession, *, order: Order, lines: list[OrderLine], code: str) -> None:
     """Switch the cart's currency, keeping its code, name and rate, and reprice its lines from the catalogue."""
-    currency = await _currency(session, code)
-    for name, value in _currency_values(currency).items():
+    currency = await catalog.currency(session, code, field=["details", "currencyCode"])
+    for name, value in catalog.currency_values(currency).items():
         setattr(order, name, value)
     product_lines = [line for line in lines if line.type is OrderLineType.PRODUCT and line.product_id is not None]
-    products = await _products(session, [str(line.product_id) for line in product_lines], only_active=False)
+    products = await catalog.products_by_id(
+        session, [str(line.product_id) for line in product_lines], only_active=False
+    )
     for line in product_lines:
         # Storefront carts never carry overridden prices; an admin-edited order is not a cart.
         pricing.copy_product(
             line, product=products[str(line.product_id)], currency_rate=currency.rate, minor_unit=currency.minor_unit
         )
-
-
-async def _currency(session: AsyncSession, code: str) -> Currency:
-    currency = await session.get(Currency, code.strip().upper())
-    if currency is None:
-        raise not_found("Currency", code, ["details", "currencyCode"])
-    return currency
-
-
-def _currency_values(currency: Currency) -> dict[str, Any]:
-    return {
-        "currency_code": currency.code,
-        "currency_name": currency.name,
-        "currency_rate": currency.rate,
-        "currency_minor_unit": currency.minor_unit,
-    }
 
 
 async def _method(
@@ -339,22 +319,6 @@ async def _method(
     )
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
-
-
-async def _products(session: AsyncSession, ids: Sequence[str], *, only_active: bool = True) -> dict[str, Product]:
-    """Products by their ID as given; unknown (and, unless told otherwise, inactive) ones are left out."""
-    numeric = {int(value) for value in ids if value.isdigit() and len(value) < 10}
-    statement = sa.select(Product).where(Product.id.in_(numeric))
-    if only_active:
-        statement = statement.where(Product.is_active)
-    return {str(product.id): product for product in (await session.scalars(statement)).all()}
-
-
-def _check_quantity(quantity: Decimal, field: list[str]) -> None:
-    if quantity <= 0 or quantity > MAX_QUANTITY:
-        raise invalid(f"A quantity is more than 0 and at most {MAX_QUANTITY}.", field)
-    if quantity != quantity.quantize(QUANTUM):
-        raise invalid(f"A quantity has at most {money.QUANTITY_SCALE} decimals.", field)
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:
