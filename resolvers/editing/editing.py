@@ -129,9 +129,9 @@ async def edit(
 async def preview(
     session: AsyncSession,
     *,
+    changes: Changes,
     order_id: str,
     expected_revision: int | None,
-    changes: Changes,
     now: datetime.datetime,
     actor: str | None,
 ) -> Edited:
