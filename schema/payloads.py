@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema import errors, guards
 from schema.context import Context
@@ -32,12 +33,12 @@ class Answer:
 
     @classmethod
     async def attempt(
-        cls, context: Context, operation: Callable[[], Awaitable[Any]], *, admin_only: bool = False
+        cls, context: Context, operation: Callable[[AsyncSession], Awaitable[Any]], *, admin_only: bool = False
     ) -> Self:
-        """Run the operation in a savepoint (refused with FORBIDDEN for non-admins when `admin_only`)."""
+        """Run the operation on the request's session in a savepoint (FORBIDDEN for non-admins when `admin_only`)."""
         if admin_only and (refusal := guards.admin_errors(context.viewer)):
             return cls(user_errors=refusal)
-        result, problems = await errors.attempt(context.session, operation)
+        result, problems = await errors.attempt(context.session, lambda: operation(context.session))
         return cls(**{cls.result_field: cls.served(result)}, user_errors=problems)
 
     @classmethod

@@ -37,8 +37,8 @@ class RecurringMutation:
         context = info.context
         return await RecurringPayload.attempt(
             context,
-            lambda: recurring.create(
-                context.session, template_order_id=str(input.template_order_id), interval=input.interval,
+            lambda session: recurring.create(
+                session, template_order_id=str(input.template_order_id), interval=input.interval,
                 unit=RecurringUnit(input.unit), start_at=input.start_at, ends_at=input.ends_at,
                 now=context.now, actor=context.viewer.actor,
             ),
@@ -50,7 +50,7 @@ class RecurringMutation:
         context = info.context
         return await RecurringPayload.attempt(
             context,
-            lambda: recurring.cancel(context.session, schedule_id=str(id), now=context.now, actor=context.viewer.actor),
+            lambda session: recurring.cancel(session, schedule_id=str(id), now=context.now, actor=context.viewer.actor),
             admin_only=True,
         )
 

@@ -26,11 +26,10 @@ _STATE_ATTRIBUTES = (
 class FlowSetupMutation:
     @strawberry.mutation
     async def create_flow(self, info: strawberry.Info[Context], input: FlowInput) -> FlowPayload:
-        session = info.context.session
         kind, is_default = FlowKind(input.kind), bool(input.is_default)
         return await FlowPayload.attempt(
             info.context,
-            lambda: flow_setup.create_flow(
+            lambda session: flow_setup.create_flow(
                 session, name=input.name, description=input.description, kind=kind, is_default=is_default
             ),
             admin_only=True,
@@ -38,10 +37,9 @@ class FlowSetupMutation:
 
     @strawberry.mutation
     async def update_flow(self, info: strawberry.Info[Context], id: strawberry.ID, input: FlowInput) -> FlowPayload:
-        session = info.context.session
         return await FlowPayload.attempt(
             info.context,
-            lambda: flow_setup.update_flow(
+            lambda session: flow_setup.update_flow(
                 session, flow_id=str(id), name=input.name, description=input.description, kind=FlowKind(input.kind),
                 is_default=bool(input.is_default),
             ),
@@ -50,17 +48,15 @@ class FlowSetupMutation:
 
     @strawberry.mutation
     async def delete_flow(self, info: strawberry.Info[Context], id: strawberry.ID) -> DeletePayload:
-        session = info.context.session
         return await DeletePayload.attempt(
-            info.context, lambda: flow_setup.delete_flow(session, flow_id=str(id)), admin_only=True
+            info.context, lambda session: flow_setup.delete_flow(session, flow_id=str(id)), admin_only=True
         )
 
     @strawberry.mutation
     async def create_state(self, info: strawberry.Info[Context], input: StateInput) -> StatePayload:
-        session = info.context.session
         return await StatePayload.attempt(
             info.context,
-            lambda: flow_setup.create_state(
+            lambda session: flow_setup.create_state(
                 session, flow_id=str(input.flow_id), name=input.name, description=input.description,
                 color=input.color, sort_order=input.sort_order, is_default=bool(input.is_default),
                 allow_edit=bool(input.allow_edit), allow_order=bool(input.allow_order),
@@ -73,11 +69,10 @@ class FlowSetupMutation:
     async def update_state(
         self, info: strawberry.Info[Context], id: strawberry.ID, input: StateUpdateInput
     ) -> StatePayload:
-        session = info.context.session
         changes = {name: getattr(input, name) for name in _STATE_ATTRIBUTES if getattr(input, name) is not None}
         return await StatePayload.attempt(
             info.context,
-            lambda: flow_setup.update_state(
+            lambda session: flow_setup.update_state(
                 session, state_id=str(id), changes=changes, mail=_mail(input.mail), clear_mail=bool(input.clear_mail)
             ),
             admin_only=True,
@@ -85,20 +80,18 @@ class FlowSetupMutation:
 
     @strawberry.mutation
     async def delete_state(self, info: strawberry.Info[Context], id: strawberry.ID) -> DeletePayload:
-        session = info.context.session
         return await DeletePayload.attempt(
-            info.context, lambda: flow_setup.delete_state(session, state_id=str(id)), admin_only=True
+            info.context, lambda session: flow_setup.delete_state(session, state_id=str(id)), admin_only=True
         )
 
     @strawberry.mutation(description="Replaces the states `stateId` may move to.")
     async def set_state_rules(
         self, info: strawberry.Info[Context], state_id: strawberry.ID, to_state_ids: list[strawberry.ID]
     ) -> StatePayload:
-        session = info.context.session
         targets = [str(target) for target in to_state_ids]
         return await StatePayload.attempt(
             info.context,
-            lambda: flow_setup.set_state_rules(session, state_id=str(state_id), to_state_ids=targets),
+            lambda session: flow_setup.set_state_rules(session, state_id=str(state_id), to_state_ids=targets),
             admin_only=True,
         )
 

@@ -28,8 +28,8 @@ class TrackingMutation:
         context = info.context
         return await OrderPayload.attempt(
             context,
-            lambda: tracking.set_tracking(
-                context.session, order_id=str(order_id), track_and_trace_id=str(track_and_trace_id),
+            lambda session: tracking.set_tracking(
+                session, order_id=str(order_id), track_and_trace_id=str(track_and_trace_id),
                 tracking_number=tracking_number, parameters=parameters, now=context.now, actor=context.viewer.actor,
             ),
             admin_only=True,
@@ -41,10 +41,9 @@ class TrackingMutation:
     async def create_track_and_trace(
         self, info: strawberry.Info[Context], input: TrackAndTraceInput
     ) -> TrackAndTracePayload:
-        session = info.context.session
         return await TrackAndTracePayload.attempt(
             info.context,
-            lambda: tracking.create(session, name=input.name, url_template=input.url_template),
+            lambda session: tracking.create(session, name=input.name, url_template=input.url_template),
             admin_only=True,
         )
 
@@ -52,10 +51,9 @@ class TrackingMutation:
     async def update_track_and_trace(
         self, info: strawberry.Info[Context], id: strawberry.ID, input: TrackAndTraceInput
     ) -> TrackAndTracePayload:
-        session = info.context.session
         return await TrackAndTracePayload.attempt(
             info.context,
-            lambda: tracking.update(
+            lambda session: tracking.update(
                 session, track_and_trace_id=str(id), name=input.name, url_template=input.url_template
             ),
             admin_only=True,
@@ -65,7 +63,6 @@ class TrackingMutation:
         description="Deletes a configuration (softly): it takes no new orders; orders using it keep their URL."
     )
     async def delete_track_and_trace(self, info: strawberry.Info[Context], id: strawberry.ID) -> DeletePayload:
-        session = info.context.session
         return await DeletePayload.attempt(
-            info.context, lambda: tracking.delete(session, track_and_trace_id=str(id)), admin_only=True
+            info.context, lambda session: tracking.delete(session, track_and_trace_id=str(id)), admin_only=True
         )

@@ -9,6 +9,7 @@ import strawberry
 from models.enums import CaptureState, OrderKind, Role
 from resolvers.core.errors import DomainError
 from resolvers.reporting import order_list
+from schema import inputs
 from schema.context import Context
 from schema.enums import OrderKind as OrderKindEnum
 from schema.errors import ClientError
@@ -66,10 +67,10 @@ def _filter(given: OrderFilter | None) -> order_list.Filter:
         return order_list.Filter()
     return order_list.Filter(
         kind=OrderKind(given.kind.value) if given.kind else None,
-        flow_id=str(given.flow_id) if given.flow_id is not None else None,
+        flow_id=inputs.id_text(given.flow_id),
         state_ids=[str(state_id) for state_id in given.state_ids] if given.state_ids is not None else None,
         capture_state=CaptureState(given.capture_state.value) if given.capture_state else None,
-        customer_id=str(given.customer_id) if given.customer_id is not None else None,
+        customer_id=inputs.id_text(given.customer_id),
         search=given.search,
         created_from=given.created_from,
         created_to=given.created_to,

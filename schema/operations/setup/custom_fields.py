@@ -18,10 +18,9 @@ class CustomFieldMutation:
     async def create_custom_field_definition(
         self, info: strawberry.Info[Context], input: CustomFieldDefinitionInput
     ) -> CustomFieldPayload:
-        session = info.context.session
         return await CustomFieldPayload.attempt(
             info.context,
-            lambda: custom_fields.create_definition(
+            lambda session: custom_fields.create_definition(
                 session, system_name=input.system_name, name=input.name, target=CustomFieldTarget(input.target),
                 type=CustomFieldType(input.type), options=input.options, required=bool(input.required),
             ),
@@ -35,9 +34,10 @@ class CustomFieldMutation:
         system_name: str,
         target: CustomFieldTargetEnum,  # type: ignore[valid-type]
     ) -> DeletePayload:
-        session = info.context.session
         return await DeletePayload.attempt(
             info.context,
-            lambda: custom_fields.delete_definition(session, system_name=system_name, target=CustomFieldTarget(target)),
+            lambda session: custom_fields.delete_definition(
+                session, system_name=system_name, target=CustomFieldTarget(target)
+            ),
             admin_only=True,
         )

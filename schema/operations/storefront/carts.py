@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from models.orders import ADDRESS_FIELDS, Order
+from models.orders import Order
 from resolvers.core.errors import DomainError
 from resolvers.storefront import carts, checkout
-from schema import errors
+from schema import errors, inputs
 from schema.context import Context
-from schema.inputs import AddressInput, CartDetailsInput, CartLineInput, CustomFieldValueInput
+from schema.inputs import CartDetailsInput, CartLineInput
 from schema.payloads import CartPayload, OrderPayload
 
 AnyPayload = TypeVar("AnyPayload", CartPayload, OrderPayload)
@@ -39,7 +39,7 @@ class StorefrontMutation:
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
         *, lines: list[CartLineInput],
     ) -> CartPayload:  # fmt: skip
-        changes = [_line(line) for line in lines]
+        changes = [inputs.cart_line(line) for line in lines]
         return await _on_cart(CartPayload, info, carts.add_lines, cart_id=cart_id, secret=secret, lines=changes)
 
     @strawberry.mutation
@@ -120,43 +120,22 @@ async def _on_cart(
     context = info.context
     return await payload.attempt(
         context,
-        lambda: operation(
-            context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer, now=context.now,
+        lambda session: operation(
+            session, cart_id=str(cart_id), secret=secret, viewer=context.viewer, now=context.now,
             actor=context.viewer.actor, **arguments,
         ),
     )  # fmt: skip
 
 
-def _line(line: CartLineInput) -> carts.LineInput:
-    return carts.LineInput(
-        product_id=str(line.product_id),
-        quantity=line.quantity,
-        unit_id=line.unit_id,
-        custom_fields=_custom_fields(line.custom_fields),
-    )
-
-
 def _details(details: CartDetailsInput) -> carts.DetailsInput:
     return carts.DetailsInput(
         display_name=details.display_name,
-        customer=_address(details.customer),
-        delivery=_address(details.delivery),
         customer_comment=details.customer_comment,
-        payment_method_id=str(details.payment_method_id) if details.payment_method_id is not None else None,
-        shipping_method_id=str(details.shipping_method_id) if details.shipping_method_id is not None else None,
+        customer=inputs.address_values(details.customer),
+        delivery=inputs.address_values(details.delivery),
+        payment_method_id=inputs.id_text(details.payment_method_id),
+        shipping_method_id=inputs.id_text(details.shipping_method_id),
         voucher_code=details.voucher_code,
         currency_code=details.currency_code,
-        custom_fields=_custom_fields(details.custom_fields),
+        custom_fields=inputs.field_values(details.custom_fields),
     )
-
-
-def _address(address: AddressInput | None) -> dict[str, str | None] | None:
-    if address is None:
-        return None
-    return {name: getattr(address, name) for name in ADDRESS_FIELDS if getattr(address, name) is not None}
-
-
-def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[carts.FieldValueInput] | None:
-    if values is None:
-        return None
-    return [carts.FieldValueInput(system_name=value.system_name, value=value.value) for value in values]
