@@ -17,6 +17,9 @@ from schema.guards import require_admin
 from schema.inputs import OrderFilter, OrderSort
 from schema.types.orders import OrderConnection, OrderEdge, PageInfo
 
+# Filters the domain takes exactly as the input gives them.
+_FILTERS_AS_GIVEN = ("search", "created_from", "created_to", "completed", "is_exported", "authorization_expires_before")
+
 
 @strawberry.type
 class OrderListQuery:
@@ -34,16 +37,8 @@ class OrderListQuery:
         require_admin(info.context.viewer)
         sort_field = order_list.SortField(sort.field.value) if sort else order_list.SortField.CREATED_AT
         descending = sort is None or sort.direction.value == "DESC"
-        return await _connection(
-            info,
-            _filter(filter),
-            sort=sort_field,
-            descending=descending,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+        paging = {"first": first, "after": after, "last": last, "before": before}
+        return await _connection(info, _filter(filter), sort=sort_field, descending=descending, **paging)
 
     @strawberry.field(description="A customer's carts and quotes (customer token).")
     async def my_orders(
@@ -71,13 +66,8 @@ def _filter(given: OrderFilter | None) -> order_list.Filter:
         state_ids=[str(state_id) for state_id in given.state_ids] if given.state_ids is not None else None,
         capture_state=CaptureState(given.capture_state.value) if given.capture_state else None,
         customer_id=inputs.id_text(given.customer_id),
-        search=given.search,
-        created_from=given.created_from,
-        created_to=given.created_to,
-        completed=given.completed,
         include_deleted=bool(given.include_deleted),
-        is_exported=given.is_exported,
-        authorization_expires_before=given.authorization_expires_before,
+        **{name: getattr(given, name) for name in _FILTERS_AS_GIVEN},
     )
 
 
