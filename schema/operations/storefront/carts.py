@@ -75,8 +75,10 @@ class StorefrontMutation:
         return await _on_cart(CartPayload, info, carts.set_details, cart_id=cart_id, secret=secret, details=wanted)
 
     @strawberry.mutation(
-        description="Starts checkout: the cart becomes an order with a new ORDER id and is frozen; "
-        "a later change downgrades it to a cart."
+        description=(
+            "Starts checkout: the cart becomes an order with a new ORDER id and is frozen; "
+            "a later change downgrades it to a cart."
+        )
     )
     async def start_checkout(
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None
