@@ -49,17 +49,10 @@ async def new_order(
     """
     issued = await orders.new_number(session, kind=OrderKind.ORDER, now=now)
     order = Order(
-        public_id=f"{OrderKind.ORDER.value}{issued.number}",
-        number=issued.number,
-        kind=OrderKind.ORDER,
-        created_at=created_at,
-        modified_at=now,
-        completed_at=created_at,
-        is_complete=True,
-        flow_id=state.flow_id,
-        state_id=state.id,
-        **columns,
-    )
+        public_id=f"{OrderKind.ORDER.value}{issued.number}", number=issued.number, kind=OrderKind.ORDER,
+        created_at=created_at, modified_at=now, completed_at=created_at, is_complete=True, flow_id=state.flow_id,
+        state_id=state.id, **columns,
+    )  # fmt: skip
     session.add(order)
     await session.flush()
     issued.order_id = order.id
