@@ -1,5 +1,6 @@
-"""The catalogue and setup as storefronts and admins read them: the default shop, active products
-(searchable), methods, track and trace configurations and custom field definitions.
+"""The catalogue and setup as storefronts and admins read them: the default shop, currencies (and the
+columns an order keeps one in), products by id or active ones (searchable), methods, track and trace
+configurations and custom field definitions.
 
 Reading only: the demo seed, `custom_fields`, `fulfilment.flow_setup` and `fulfilment.tracking` write
 what a shop sets up.
