@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,19 +27,16 @@ class Answer:
 
     result_field: ClassVar[str]
 
-    if TYPE_CHECKING:
-
-        def __init__(self, **fields: Any) -> None: ...
-
     @classmethod
     async def attempt(
         cls, context: Context, operation: Callable[[AsyncSession], Awaitable[Any]], *, admin_only: bool = False
     ) -> Self:
         """Run the operation on the request's session in a savepoint (FORBIDDEN for non-admins when `admin_only`)."""
+        payload: Callable[..., Self] = cls  # each payload's own fields, which this base does not declare
         if admin_only and (refusal := guards.admin_errors(context.viewer)):
-            return cls(user_errors=refusal)
+            return payload(user_errors=refusal)
         result, problems = await errors.attempt(context.session, lambda: operation(context.session))
-        return cls(**{cls.result_field: cls.served(result)}, user_errors=problems)
+        return payload(**{cls.result_field: cls.served(result)}, user_errors=problems)
 
     @classmethod
     def served(cls, result: Any) -> Any:
