@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,6 +92,17 @@ def lock_rows(statement: sa.Select[Any]) -> sa.Select[Any]:
     return statement.with_for_update()
 
 
+def _in_turn(method: Callable[..., Awaitable[Any]]) -> Any:
+    """An AsyncSession I/O method that first waits for the session's turn (see RequestSession)."""
+
+    @functools.wraps(method)
+    async def in_turn(self: RequestSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._one_at_a_time():
+            return await method(self, *args, **kwargs)
+
+    return in_turn
+
+
 class RequestSession(AsyncSession):
     """An AsyncSession that GraphQL resolvers may share within one request.
 
@@ -123,44 +135,15 @@ class RequestSession(AsyncSession):
             finally:
                 self._owner, self._depth = None, 0
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._one_at_a_time():
-            return await super().execute(*args, **kwargs)
-
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._one_at_a_time():
-            return await super().scalar(*args, **kwargs)
-
-    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._one_at_a_time():
-            return await super().scalars(*args, **kwargs)
-
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._one_at_a_time():
-            return await super().get(*args, **kwargs)
-
-    async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._one_at_a_time():
-            await super().flush(*args, **kwargs)
-
-    async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self._one_at_a_time():
-            await super().refresh(*args, **kwargs)
-
-    async def run_sync(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._one_at_a_time():
-            return await super().run_sync(*args, **kwargs)
-
+    execute = _in_turn(AsyncSession.execute)
+    scalar = _in_turn(AsyncSession.scalar)
+    scalars = _in_turn(AsyncSession.scalars)
+    get = _in_turn(AsyncSession.get)
+    flush = _in_turn(AsyncSession.flush)
+    refresh = _in_turn(AsyncSession.refresh)
+    run_sync = _in_turn(AsyncSession.run_sync)
     # Ending the transaction waits its turn too: when a field fails, GraphQL cancels its siblings,
     # but a dataloader batch they started may still be running a statement on the connection.
-    async def commit(self) -> None:
-        async with self._one_at_a_time():
-            await super().commit()
-
-    async def rollback(self) -> None:
-        async with self._one_at_a_time():
-            await super().rollback()
-
-    async def close(self) -> None:
-        async with self._one_at_a_time():
-            await super().close()
+    commit = _in_turn(AsyncSession.commit)
+    rollback = _in_turn(AsyncSession.rollback)
+    close = _in_turn(AsyncSession.close)

@@ -9,18 +9,16 @@ from models.base import Base, enum_column
 from models.enums import FlowKind
 
 
+def _one_default_per(column: str, *, name: str) -> sa.Index:
+    """At most one row per `column` value has `is_default` set (a partial unique index)."""
+    return sa.Index(
+        name, column, unique=True, sqlite_where=sa.text("is_default"), postgresql_where=sa.text("is_default")
+    )
+
+
 class Flow(Base):
     __tablename__ = "flows"
-    __table_args__ = (
-        # Exactly one default flow per kind.
-        sa.Index(
-            "uq_flows_default_per_kind",
-            "kind",
-            unique=True,
-            sqlite_where=sa.text("is_default"),
-            postgresql_where=sa.text("is_default"),
-        ),
-    )
+    __table_args__ = (_one_default_per("kind", name="uq_flows_default_per_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(255))
@@ -31,16 +29,7 @@ class Flow(Base):
 
 class State(Base):
     __tablename__ = "states"
-    __table_args__ = (
-        # Exactly one default state per flow.
-        sa.Index(
-            "uq_states_default_per_flow",
-            "flow_id",
-            unique=True,
-            sqlite_where=sa.text("is_default"),
-            postgresql_where=sa.text("is_default"),
-        ),
-    )
+    __table_args__ = (_one_default_per("flow_id", name="uq_states_default_per_flow"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flow_id: Mapped[int] = mapped_column(sa.ForeignKey("flows.id"), index=True)

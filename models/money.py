@@ -214,6 +214,11 @@ def percent_of(amount: Decimal, percent: Decimal, *, minor_unit: int) -> Decimal
         return round_money(amount * percent / _HUNDRED, minor_unit=minor_unit)
 
 
+def plain_quantity(quantity: Decimal) -> Decimal:
+    """A quantity as messages and mails show it: 2.0000 as 2, 1.5000 as 1.5 (normalize alone writes 10 as 1E+1)."""
+    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
+
+
 def parse_decimal(text: str) -> Decimal:
     """Parse a user-supplied decimal strictly: ASCII digits, no NaN, Infinity or absurd sizes."""
     if not _DECIMAL_TEXT.fullmatch(text):

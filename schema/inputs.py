@@ -1,13 +1,18 @@
-"""Input types of the contract."""
+"""Input types of the contract, and the plain values the shared ones decode to."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from models.orders import ADDRESS_FIELDS
+from resolvers.setup import custom_fields
+from resolvers.storefront import carts
 from schema.enums import (
     CaptureState,
     CustomFieldTarget,
@@ -19,29 +24,15 @@ from schema.enums import (
     SortDirection,
 )
 
+# One optional string per stored address field, in the store's order: the input cannot drift from the columns.
+_AddressFields: Any = dataclasses.make_dataclass(
+    "AddressFields", [(name, str | None, dataclasses.field(default=None)) for name in ADDRESS_FIELDS]
+)
+
 
 @strawberry.input
-class AddressInput:
-    company: str | None = None
-    title: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    surname: str | None = None
-    name: str | None = None
-    address: str | None = None
-    address2: str | None = None
-    house_number: str | None = None
-    zip: str | None = None
-    city: str | None = None
-    region: str | None = None
-    country: str | None = None
-    country_code: str | None = None
-    phone: str | None = None
-    cell: str | None = None
-    email: str | None = None
-    vat_reg_number: str | None = None
-    ean: str | None = None
-    customer_number: str | None = None
+class AddressInput(_AddressFields):
+    """A customer or delivery address; fields left out (or null) are not given."""
 
 
 @strawberry.input
@@ -232,3 +223,35 @@ class OrderFilter:
 class OrderSort:
     field: OrderSortField = OrderSortField.CREATED_AT
     direction: SortDirection = SortDirection.DESC
+
+
+# ---------------------------------------------------------------- the plain values inputs decode to
+
+
+def id_text(value: strawberry.ID | None) -> str | None:
+    """An optional id as the domain takes it: its text, or None when not given."""
+    return str(value) if value is not None else None
+
+
+def address_values(address: AddressInput | None) -> dict[str, str | None] | None:
+    """The fields an address input gives (not null), by their ADDRESS_FIELDS names; None for no address."""
+    if address is None:
+        return None
+    return {name: getattr(address, name) for name in ADDRESS_FIELDS if getattr(address, name) is not None}
+
+
+def field_values(values: list[CustomFieldValueInput] | None) -> list[custom_fields.FieldValue] | None:
+    """Custom field values as the domain writes them; None when the input gives none."""
+    if values is None:
+        return None
+    return [custom_fields.FieldValue(system_name=value.system_name, value=value.value) for value in values]
+
+
+def cart_line(line: CartLineInput) -> carts.LineInput:
+    """A cart or import line as the domain takes it."""
+    return carts.LineInput(
+        product_id=str(line.product_id),
+        quantity=line.quantity,
+        unit_id=line.unit_id,
+        custom_fields=field_values(line.custom_fields),
+    )

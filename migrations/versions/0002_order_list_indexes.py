@@ -1,9 +1,4 @@
-"""indexes for the order list, state rules and custom field values
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25 14:00:00
-"""
+"""Indexes for the order list, state rules and custom field values (written 2026-11-25 14:00)."""
 
 from collections.abc import Sequence
 

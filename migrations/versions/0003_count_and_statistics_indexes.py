@@ -1,9 +1,4 @@
-"""partial covering indexes for the order list's totalCount and the sales summary
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-25 15:00:00
-"""
+"""Partial covering indexes for the order list's totalCount and the sales summary (written 2026-11-25 15:00)."""
 
 from collections.abc import Sequence
 

@@ -1,9 +1,4 @@
-"""the refund transaction of a return
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-26 10:00:00
-"""
+"""The refund transaction of a return (written 2026-11-26 10:00)."""
 
 from collections.abc import Sequence
 

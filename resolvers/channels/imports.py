@@ -32,18 +32,18 @@ import datetime
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
-from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
-from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
+from models.catalog import PaymentMethod, Product, ShippingMethod
+from models.enums import FlowKind, TransactionKind, TransactionStatus
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
-from resolvers.core import bulk, events, orders, validation
+from resolvers.channels import completed
+from resolvers.core import bulk, events, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.setup import catalog, custom_fields, stock
@@ -138,34 +138,26 @@ async def _create(
 ) -> tuple[Order, list[Product]]:
     """Check the input, then write the completed order with its lines, stock and payment; also the products short."""
     shop = await catalog.default_shop(session)
-    currency = await _currency(session, given.currency_code or shop.default_currency_code, [*field, "currencyCode"])
+    code = given.currency_code or shop.default_currency_code
+    currency = await catalog.currency(session, code, field=[*field, "currencyCode"])
     state = await _state(session, given.state_id, [*field, "stateId"])
     products = await _line_products(session, given.lines, field)
     await _require_method(session, PaymentMethod, given.payment_method_id, [*field, "paymentMethodId"])
     await _require_method(session, ShippingMethod, given.shipping_method_id, [*field, "shippingMethodId"])
-    issued = await orders.new_number(session, kind=OrderKind.ORDER, now=now)
-    created_at = given.created_at or now
-    order = Order(
-        public_id=f"{OrderKind.ORDER.value}{issued.number}",
-        number=issued.number,
-        kind=OrderKind.ORDER,
+    # A racing import of the same key stops in new_order, before any stock is locked.
+    order = await completed.new_order(
+        session,
+        state=state,
+        created_at=given.created_at or now,
+        now=now,
         shop_id=shop.id,
-        created_at=created_at,
-        modified_at=now,
-        completed_at=created_at,
-        is_complete=True,
-        flow_id=state.flow_id,
-        state_id=state.id,
         import_channel=key[0],
         external_id=key[1],
         payment_method_id=flows.parse_id(given.payment_method_id) if given.payment_method_id else None,
         shipping_method_id=flows.parse_id(given.shipping_method_id) if given.shipping_method_id else None,
         **_addresses(given, field),
-        **_currency_values(currency),
+        **catalog.currency_values(currency),
     )
-    session.add(order)
-    await session.flush()  # a racing import of the same key stops here, before any stock is locked
-    issued.order_id = order.id
     lines = await _add_lines(session, order=order, given=given.lines, products=products, field=field, now=now)
     await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     short = await stock.take_even_if_short(session, order=order, lines=lines)
@@ -182,17 +174,12 @@ async def _line_products(
         raise invalid("An imported order has at least one line.", [*field, "lines"])
     if len(lines) > MAX_LINES:
         raise invalid(f"An imported order has at most {MAX_LINES} lines.", [*field, "lines"])
-    wanted = {line.product_id.strip() for line in lines}
-    numeric = {int(value) for value in wanted if value.isdigit() and len(value) < 10}
-    rows = (await session.scalars(sa.select(Product).where(Product.id.in_(numeric)))).all()
-    products = {str(product.id): product for product in rows}
+    products = await catalog.products_by_id(session, {line.product_id.strip() for line in lines}, only_active=False)
     for position, line in enumerate(lines):
         path = [*field, "lines", str(position)]
         if line.product_id.strip() not in products:
             raise not_found("Product", line.product_id, [*path, "productId"])
         validation.positive_quantity(line.quantity, field=[*path, "quantity"])
-        if line.quantity > carts.MAX_QUANTITY:
-            raise invalid(f"A quantity is at most {carts.MAX_QUANTITY}.", [*path, "quantity"])
         validation.text_fits(OrderLine.unit_id, line.unit_id, field=[*path, "unitId"])
     return products
 
@@ -207,25 +194,18 @@ async def _add_lines(
     now: datetime.datetime,
 ) -> list[OrderLine]:
     """One product line per input line, in input order, with its custom fields."""
-    lines = []
-    for position, line_input in enumerate(given):
-        line = OrderLine(
-            order_id=order.id,
-            type=OrderLineType.PRODUCT,
-            sort_order=position + 1,
-            unit_id=validation.text_fits(OrderLine.unit_id, line_input.unit_id, field=[]),
-            quantity=line_input.quantity,
-            created_at=now,
-            modified_at=now,
-        )
-        pricing.copy_product(
-            line,
+    lines = [
+        completed.add_product_line(
+            session,
+            order,
             product=products[line_input.product_id.strip()],
-            currency_rate=order.currency_rate,
-            minor_unit=order.currency_minor_unit,
+            quantity=line_input.quantity,
+            unit_id=validation.text_fits(OrderLine.unit_id, line_input.unit_id, field=[]),
+            sort_order=position + 1,
+            now=now,
         )
-        session.add(line)
-        lines.append(line)
+        for position, line_input in enumerate(given)
+    ]
     await session.flush()
     for position, (line, line_input) in enumerate(zip(lines, given, strict=True)):
         if line_input.custom_fields:
@@ -234,23 +214,6 @@ async def _add_lines(
                 field=[*field, "lines", str(position), "customFields"],
             )  # fmt: skip
     return lines
-
-
-async def _currency(session: AsyncSession, code: str, field: list[str]) -> Currency:
-    currency = await session.get(Currency, code.strip().upper()) if code.strip() else None
-    if currency is None:
-        raise not_found("Currency", code, field)
-    return currency
-
-
-def _currency_values(currency: Currency) -> dict[str, Any]:
-    """The currency as the order keeps it: code, name, rate and minor unit as they are now."""
-    return {
-        "currency_code": currency.code,
-        "currency_name": currency.name,
-        "currency_rate": currency.rate,
-        "currency_minor_unit": currency.minor_unit,
-    }
 
 
 async def _state(session: AsyncSession, state_id: str | None, field: list[str]) -> State:
@@ -328,12 +291,9 @@ def _record_events(
     if given.is_paid and order.total.with_vat > 0:
         message = f"Paid outside ordergraph: {total} captured."
         events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
-    if short:
-        listed = ", ".join(f"{product.number} ({product.stock.normalize():f})" for product in short)
-        events.record(
-            session, order_id=order.id, source=EVENT_SOURCE, message=f"Stock below zero after the import: {listed}.",
-            actor=actor, now=now, level=EventLevel.WARNING,
-        )  # fmt: skip
+    completed.record_short_stock(
+        session, order=order, short=short, after="the import", source=EVENT_SOURCE, actor=actor, now=now
+    )
 
 
 def _shown(amount: Decimal, order: Order) -> str:

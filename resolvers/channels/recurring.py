@@ -42,13 +42,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import Currency, Product
 from models.database import lock_rows
-from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, RecurringUnit
+from models.enums import FlowKind, OrderKind, OrderLineType, RecurringUnit
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from models.recurring import RecurringSchedule
+from resolvers.channels import completed
 from resolvers.core import bulk, events, orders
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows, state_changes
-from resolvers.setup import stock
+from resolvers.setup import catalog, stock
 from resolvers.storefront import pricing
 
 EVENT_SOURCE = "recurring"
@@ -224,25 +225,11 @@ async def _generate(
 ) -> Order:
     """One completed order for one occurrence, copied from the template and repriced."""
     state = await flows.default_state(session, kind=FlowKind.ORDER)
-    issued = await orders.new_number(session, kind=OrderKind.ORDER, now=now)
-    order = Order(
-        public_id=f"{OrderKind.ORDER.value}{issued.number}",
-        number=issued.number,
-        kind=OrderKind.ORDER,
-        created_at=now,
-        modified_at=now,
-        completed_at=now,
-        is_complete=True,
-        flow_id=state.flow_id,
-        state_id=state.id,
-        generated_by_schedule_id=schedule.id,
-        recurring_due_at=due,
-        **{column: getattr(template, column) for column in COPIED_COLUMNS},
-        **await _currency_values(session, template),
-    )
-    session.add(order)
-    await session.flush()  # a second order for this occurrence stops here, at the unique constraint
-    issued.order_id = order.id
+    # A second order for this occurrence stops in new_order, at the unique constraint.
+    order = await completed.new_order(
+        session, state=state, created_at=now, now=now, generated_by_schedule_id=schedule.id, recurring_due_at=due,
+        **{column: getattr(template, column) for column in COPIED_COLUMNS}, **await _currency_values(session, template),
+    )  # fmt: skip
     lines = await _copy_lines(session, template=template, order=order, now=now)
     await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     short = await stock.take_even_if_short(session, order=order, lines=lines)
@@ -252,12 +239,9 @@ async def _generate(
     )
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
-    if short:
-        listed = ", ".join(f"{product.number} ({product.stock.normalize():f})" for product in short)
-        events.record(
-            session, order_id=order.id, source=EVENT_SOURCE, message=f"Stock below zero after generating: {listed}.",
-            actor=actor, now=now, level=EventLevel.WARNING,
-        )  # fmt: skip
+    completed.record_short_stock(
+        session, order=order, short=short, after="generating", source=EVENT_SOURCE, actor=actor, now=now
+    )
     await session.flush()
     return order
 
@@ -278,17 +262,10 @@ async def _copy_lines(
         product = products.get(template_line.product_id)  # type: ignore[arg-type]
         if product is None:
             continue
-        line = OrderLine(
-            order_id=order.id, type=OrderLineType.PRODUCT, sort_order=len(lines) + 1, unit_id=template_line.unit_id,
-            quantity=template_line.quantity, created_at=now, modified_at=now,
+        line = completed.add_product_line(
+            session, order, product=product, quantity=template_line.quantity, unit_id=template_line.unit_id,
+            sort_order=len(lines) + 1, now=now,
         )  # fmt: skip
-        pricing.copy_product(
-            line,
-            product=product,
-            currency_rate=order.currency_rate,
-            minor_unit=order.currency_minor_unit,
-        )
-        session.add(line)
         lines.append(line)
     if not lines:
         raise invalid(f"The template {template.public_id} has no products to copy.")
@@ -300,18 +277,8 @@ async def _currency_values(session: AsyncSession, template: Order) -> dict[str, 
     """The template's currency at its current rate; as the template kept it when the currency is gone."""
     currency = await session.get(Currency, template.currency_code)
     if currency is None:
-        return {
-            "currency_code": template.currency_code,
-            "currency_name": template.currency_name,
-            "currency_rate": template.currency_rate,
-            "currency_minor_unit": template.currency_minor_unit,
-        }
-    return {
-        "currency_code": currency.code,
-        "currency_name": currency.name,
-        "currency_rate": currency.rate,
-        "currency_minor_unit": currency.minor_unit,
-    }
+        return {f"currency_{name}": getattr(template, f"currency_{name}") for name in catalog.CURRENCY_FIELDS}
+    return catalog.currency_values(currency)
 
 
 async def _anchor(session: AsyncSession, schedule: RecurringSchedule) -> datetime.datetime:

@@ -1,4 +1,4 @@
-"""Input checks shared by every capability: text that fits its column, positive quantities."""
+"""Input checks shared by every capability: text that fits its column, product line quantities."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
+from models import money
 from resolvers.core.errors import DomainError, DomainErrors, invalid
+
+# A line's price is its quantity times a unit price below 10**12 (edits cap unit prices there): up to a
+# million units keeps every line price inside the 20 integer digits of the money columns.
+MAX_QUANTITY = Decimal(1_000_000)
+QUANTITY_STEP = Decimal(1).scaleb(-money.QUANTITY_SCALE)
 
 
 def text_fits(column: InstrumentedAttribute[Any], value: str | None, *, field: Sequence[str]) -> str | None:
@@ -42,10 +48,11 @@ def texts_fit(
 
 
 def positive_quantity(quantity: Decimal, *, field: Sequence[str]) -> Decimal:
-    if not quantity.is_finite() or quantity <= 0:
-        raise invalid("The quantity must be greater than zero.", field)
-    if quantity != quantity.quantize(Decimal("0.0001")):
-        raise invalid("The quantity has at most 4 decimal places.", field)
+    """Check a product line's quantity (cart, import, edit, return): above 0, at most MAX_QUANTITY, 4 decimals."""
+    if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
+        raise invalid(f"A quantity is more than 0 and at most {MAX_QUANTITY}.", field)
+    if quantity != quantity.quantize(QUANTITY_STEP):
+        raise invalid(f"A quantity has at most {money.QUANTITY_SCALE} decimals.", field)
     return quantity
 
 

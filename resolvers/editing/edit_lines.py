@@ -16,17 +16,17 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import money
 from models.catalog import Product
 from models.enums import OrderLineType
 from models.orders import Order, OrderLine
-from resolvers.core import validation
+from resolvers.core import orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.setup import custom_fields
 from resolvers.storefront import pricing
 
-# Far beyond any real price or quantity, well inside the NUMERIC columns.
+# Far beyond any real price, well inside the NUMERIC columns (validation.MAX_QUANTITY counts on it).
 MAX_AMOUNT = Decimal(10) ** 12
-MAX_QUANTITY = Decimal(10) ** 9
 AMOUNT_PLACES = Decimal("0.0001")
 
 
@@ -52,9 +52,8 @@ class OrderDiscount:
 
 
 async def load(session: AsyncSession, *, order: Order) -> list[OrderLine]:
-    """The order's lines in line order."""
-    statement = sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.sort_order, OrderLine.id)
-    return list((await session.scalars(statement)).all())
+    """The order's lines in line order (`orders.lines_of`, for callers that hold the order)."""
+    return await orders.lines_of(session, order_id=order.id)
 
 
 def product_quantities(lines: Sequence[OrderLine]) -> dict[int, Decimal]:
@@ -162,7 +161,7 @@ class LineEditor:
         self._set_quantity_and_price(line, change, field=field, is_new=True)
         await self.session.flush()  # a line discount points at the line by id
         self.by_id[line.id] = line
-        self.summary.append(f"added {_quantity(line.quantity)} x {line.product_name} (line {line.id})")
+        self.summary.append(f"added {money.plain_quantity(line.quantity)} x {line.product_name} (line {line.id})")
         await self._set_line_discount(line, change, field=field)
         await self._write_custom_fields(line, change, field=field)
 
@@ -179,9 +178,9 @@ class LineEditor:
         self, line: OrderLine, change: LineChange, *, field: list[str], is_new: bool = False
     ) -> None:
         if change.quantity is not None:
-            line.quantity = _checked_quantity(change.quantity, field=[*field, "quantity"])
+            line.quantity = validation.positive_quantity(change.quantity, field=[*field, "quantity"])
             if not is_new:
-                self.summary.append(f"line {line.id} quantity {_quantity(line.quantity)}")
+                self.summary.append(f"line {line.id} quantity {money.plain_quantity(line.quantity)}")
         if change.unit_price is not None:
             line.unit_amount = _amount(change.unit_price, field=[*field, "unitPrice"])
             line.is_unit_price_overridden = True
@@ -268,17 +267,5 @@ def _amount(value: Decimal, *, field: list[str]) -> Decimal:
     return value
 
 
-def _checked_quantity(value: Decimal, *, field: list[str]) -> Decimal:
-    quantity = validation.positive_quantity(value, field=field)
-    if quantity >= MAX_QUANTITY:
-        raise invalid(f"A quantity is below {MAX_QUANTITY:,}.", field)
-    return quantity
-
-
 def _described(amount: Decimal | None, percent: Decimal | None) -> str:
-    return f"{_quantity(percent)}%" if percent is not None else f"{amount}"
-
-
-def _quantity(value: Decimal | None) -> str:
-    """3, not 3.0000; 1.5, not 1.5000."""
-    return "" if value is None else format(value.normalize(), "f")
+    return f"{money.plain_quantity(percent)}%" if percent is not None else f"{amount}"

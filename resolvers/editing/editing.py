@@ -103,7 +103,7 @@ async def edit(
         )
     previous_revision, previous_modified_at = order.revision, order.modified_at
     version = await _keep_version(session, order=order, now=now, actor=actor)
-    before = await edit_lines.load(session, order=order)
+    before = await orders.lines_of(session, order_id=order.id)
     held_before = edit_lines.product_quantities(before)
     summary = [
         *_apply_details(order, changes),
@@ -111,7 +111,7 @@ async def edit(
         *await _apply_lines(session, order, before, changes, now=now),
     ]
     await session.flush()
-    lines = await edit_lines.load(session, order=order)
+    lines = await orders.lines_of(session, order_id=order.id)
     if not any(line.type is OrderLineType.PRODUCT for line in lines):
         raise invalid("An order keeps at least one product line.", ["input", "lines"])
     await edit_lines.follow_stock(session, order=order, before=held_before, after=lines)
@@ -129,9 +129,9 @@ async def edit(
 async def preview(
     session: AsyncSession,
     *,
+    changes: Changes,
     order_id: str,
     expected_revision: int | None,
-    changes: Changes,
     now: datetime.datetime,
     actor: str | None,
 ) -> Edited:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import money
 from models.custom_fields import CustomFieldDefinition, CustomFieldValue
 from models.orders import ADDRESS_FIELDS, Order, OrderLine, OrderVersion
-from resolvers.core import validation
+from resolvers.core import orders, validation
 from resolvers.core.errors import not_found
 
 ORDER_FIELDS = ("kind", "display_name", "customer_id", "comment", "customer_comment", "voucher_code", "currency_code")
@@ -78,11 +78,7 @@ def snapshot(
 
 
 async def current_snapshot(session: AsyncSession, *, order: Order) -> dict[str, Any]:
-    lines = (
-        await session.scalars(
-            sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.sort_order, OrderLine.id)
-        )
-    ).all()
+    lines = await orders.lines_of(session, order_id=order.id)
     rows = (
         await session.execute(
             sa.select(CustomFieldValue.order_line_id, CustomFieldDefinition.system_name, CustomFieldValue.value)

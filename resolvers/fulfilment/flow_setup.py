@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,8 @@ from models.orders import Order
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import mail as state_mail
 from resolvers.fulfilment.flows import parse_id
+
+SetupRow = TypeVar("SetupRow", Flow, State)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -98,11 +101,7 @@ async def delete_flow(session: AsyncSession, *, flow_id: str) -> int:
 
 
 async def get_flow(session: AsyncSession, *, flow_id: str, field: list[str]) -> Flow:
-    key = parse_id(flow_id)
-    flow = await session.get(Flow, key) if key is not None else None
-    if flow is None:
-        raise not_found("Flow", flow_id, field)
-    return flow
+    return await _setup_row(session, Flow, flow_id, field=field)
 
 
 # ---------------------------------------------------------------- states
@@ -143,13 +142,23 @@ async def create_state(
         allow_order=allow_order,
         exclude_from_statistics=exclude_from_statistics,
         is_deleted=False,
-        mail_other_recipients=[],
     )
-    if mail is not None:
-        _set_mail(state, mail)
+    _set_mail(state, mail)
     session.add(state)
     await session.flush()
     return state
+
+
+async def delete_state(session: AsyncSession, *, state_id: str) -> int:
+    """Mark a state deleted: its orders stay in it, no new ones may enter. Refused for the default state."""
+    state = await get_state(session, state_id=state_id, field=["id"])
+    if state.is_deleted:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"State {state.id} is deleted already.", ["id"])
+    if state.is_default:
+        raise invalid(f"State {state.id} is the default of its flow: make another state the default first.", ["id"])
+    state.is_deleted = True
+    await session.flush()
+    return state.id
 
 
 async def update_state(
@@ -188,18 +197,6 @@ async def update_state(
     return state
 
 
-async def delete_state(session: AsyncSession, *, state_id: str) -> int:
-    """Mark a state deleted: its orders stay in it, no new ones may enter. Refused for the default state."""
-    state = await get_state(session, state_id=state_id, field=["id"])
-    if state.is_deleted:
-        raise DomainError(ErrorCode.ALREADY_DONE, f"State {state.id} is deleted already.", ["id"])
-    if state.is_default:
-        raise invalid(f"State {state.id} is the default of its flow: make another state the default first.", ["id"])
-    state.is_deleted = True
-    await session.flush()
-    return state.id
-
-
 async def set_state_rules(session: AsyncSession, *, state_id: str, to_state_ids: Sequence[str]) -> State:
     """Replace the states a state may move to; an empty list allows any state of the same kind.
 
@@ -229,14 +226,19 @@ async def set_state_rules(session: AsyncSession, *, state_id: str, to_state_ids:
 
 
 async def get_state(session: AsyncSession, *, state_id: str, field: list[str]) -> State:
-    key = parse_id(state_id)
-    state = await session.get(State, key) if key is not None else None
-    if state is None:
-        raise not_found("State", state_id, field)
-    return state
+    return await _setup_row(session, State, state_id, field=field)
 
 
 # ---------------------------------------------------------------- helpers
+
+
+async def _setup_row(session: AsyncSession, model: type[SetupRow], given_id: str, *, field: list[str]) -> SetupRow:
+    """The flow or state with this id, or NOT_FOUND at `field`."""
+    key = parse_id(given_id)
+    row = await session.get(model, key) if key is not None else None
+    if row is None:
+        raise not_found(model.__name__, given_id, field)
+    return row
 
 
 def _name(name: object) -> str:

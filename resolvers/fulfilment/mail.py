@@ -49,6 +49,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import money
 from models.catalog import TrackAndTrace
 from models.enums import EventLevel, MailStatus
 from models.flows import State
@@ -232,7 +233,7 @@ def _variables(
             "product_number": line.product_number,
             "product_name": line.product_name,
             "variant_text": line.variant_text,
-            "quantity": _plain(line.quantity),
+            "quantity": money.plain_quantity(line.quantity),
             "unit_price": line.unit_price,
             "price": line.price,
             "discount_total": line.discount_total,
@@ -290,11 +291,6 @@ def _fault(error: jinja2.TemplateError) -> str:
     if isinstance(error, jinja2.TemplateSyntaxError):
         return f"line {error.lineno}: {error.message}"
     return str(error)
-
-
-def _plain(quantity: Decimal) -> Decimal:
-    """2.0000 as 2 and 1.5000 as 1.5 (normalize alone would write 10 as 1E+1)."""
-    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
 
 
 def _address(raw: str) -> str | None:

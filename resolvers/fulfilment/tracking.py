@@ -164,8 +164,8 @@ async def set_tracking(
     order.track_and_trace_id = configuration.id
     order.tracking_number = number
     order.tracking_parameters = stored
-    orders.touch(order, now=now)
     message = f"Tracking set: {configuration.name} {number}, {url_for(order, configuration)}"
+    orders.touch(order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
     return order

@@ -3,8 +3,8 @@
 Refunding a received return is `return_refunds`; the statuses and states are `return_states`.
 
     INVALID                  the order is not a completed, uncancelled ORDER (field orderId); no lines
-                             (field lines); a quantity not positive or finer than the quantity scale
-                             (field lines.<i>.quantity)
+                             (field lines); a quantity `validation.positive_quantity` refuses: not above
+                             0, above a million or finer than 4 decimals (field lines.<i>.quantity)
     NOT_FOUND                an unknown order (orderId) or return (returnId); a line id that is not a PRODUCT
                              line of the order (field lines.<i>.orderLineId)
     AMOUNT_EXCEEDS_AVAILABLE a line returned beyond what was ordered (field lines.<i>.quantity), counting its
@@ -39,7 +39,7 @@ from models.database import lock_rows
 from models.enums import FlowKind, OrderKind, OrderLineType, ReturnStatus
 from models.orders import Order, OrderLine
 from models.returns import Return, ReturnLine
-from resolvers.core import orders
+from resolvers.core import orders, validation
 from resolvers.core.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.returns import return_states
@@ -90,7 +90,7 @@ async def create(
         )
         for index, line in enumerate(lines)
     )
-    what = ", ".join(f"{_quantity(line.quantity)} x {_name(order_lines[i])}" for i, line in enumerate(lines))
+    what = ", ".join(f"{money.plain_quantity(line.quantity)} x {_name(order_lines[i])}" for i, line in enumerate(lines))
     message = f"Return {returned.id} requested: {what}."
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
     await session.flush()
@@ -118,7 +118,7 @@ async def receive(session: AsyncSession, *, return_id: str, now: datetime.dateti
     returned.status = ReturnStatus.RECEIVED
     returned.received_at = now
     state = await return_states.move(session, returned, to_last=False)
-    what = ", ".join(f"{_quantity(line.quantity)} x {_name(order_line)}" for line, order_line in restocked)
+    what = ", ".join(f"{money.plain_quantity(line.quantity)} x {_name(order_line)}" for line, order_line in restocked)
     message = f"Return {returned.id} received; restocked {what or 'nothing'}."
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
     await session.flush()
@@ -195,15 +195,16 @@ async def _check_lines(session: AsyncSession, *, order: Order, lines: Sequence[L
 
 
 def _quantity_error(quantity: Decimal, order_line: OrderLine, returned: Decimal, path: list[str]) -> DomainError | None:
-    if quantity <= 0:
-        return invalid("A returned quantity must be positive.", path)
-    if quantity != quantity.quantize(Decimal(1).scaleb(-money.QUANTITY_SCALE)):
-        return invalid(f"A returned quantity has at most {money.QUANTITY_SCALE} decimals.", path)
+    try:
+        validation.positive_quantity(quantity, field=path)
+    except DomainError as error:
+        return error
     if returned + quantity > order_line.quantity:
+        ordered, before, more = (money.plain_quantity(value) for value in (order_line.quantity, returned, quantity))
         return DomainError(
             ErrorCode.AMOUNT_EXCEEDS_AVAILABLE,
-            f"Line {order_line.id} ({_name(order_line)}) was ordered {_quantity(order_line.quantity)} times and "
-            f"{_quantity(returned)} are returned already: {_quantity(quantity)} more is too many.",
+            f"Line {order_line.id} ({_name(order_line)}) was ordered {ordered} times and "
+            f"{before} are returned already: {more} more is too many.",
             path,
         )
     return None
@@ -236,7 +237,3 @@ async def lines_with_order_lines(session: AsyncSession, return_id: int) -> list[
 
 def _name(line: OrderLine) -> str:
     return line.product_number or line.product_name
-
-
-def _quantity(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}"

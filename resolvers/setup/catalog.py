@@ -1,5 +1,6 @@
-"""The catalogue and setup as storefronts and admins read them: the default shop, active products
-(searchable), methods, track and trace configurations and custom field definitions.
+"""The catalogue and setup as storefronts and admins read them: the default shop, currencies (and the
+columns an order keeps one in), products by id or active ones (searchable), methods, track and trace
+configurations and custom field definitions.
 
 Reading only: the demo seed, `custom_fields`, `fulfilment.flow_setup` and `fulfilment.tracking` write
 what a shop sets up.
@@ -7,15 +8,19 @@ what a shop sets up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.catalog import PaymentMethod, Product, ShippingMethod, Shop, TrackAndTrace
+from models.catalog import Currency, PaymentMethod, Product, ShippingMethod, Shop, TrackAndTrace
 from models.custom_fields import CustomFieldDefinition
 from models.enums import CustomFieldTarget
-from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode, not_found
+
+# What an order keeps of its currency, in columns `currency_<field>`: it stays as it was at checkout.
+CURRENCY_FIELDS = ("code", "name", "rate", "minor_unit")
 
 
 async def default_shop(session: AsyncSession) -> Shop:
@@ -24,6 +29,28 @@ async def default_shop(session: AsyncSession) -> Shop:
     if shop is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No shop is set up: run `ordergraph seed --demo` or create one.")
     return shop
+
+
+async def currency(session: AsyncSession, code: str, *, field: Sequence[str]) -> Currency:
+    """The currency with this code, in any case; NOT_FOUND at `field` for an unknown or blank one."""
+    found = await session.get(Currency, code.strip().upper()) if code.strip() else None
+    if found is None:
+        raise not_found("Currency", code, field)
+    return found
+
+
+def currency_values(currency: Currency) -> dict[str, Any]:
+    """The currency as an order keeps it, as it is now: `currency_<field>` for each of CURRENCY_FIELDS."""
+    return {f"currency_{name}": getattr(currency, name) for name in CURRENCY_FIELDS}
+
+
+async def products_by_id(session: AsyncSession, ids: Iterable[str], *, only_active: bool) -> dict[str, Product]:
+    """Products by their id as given; unknown ones (and inactive ones, when `only_active`) are left out."""
+    numeric = {int(value) for value in ids if value.isdigit() and len(value) < 10}
+    statement = sa.select(Product).where(Product.id.in_(numeric))
+    if only_active:
+        statement = statement.where(Product.is_active)
+    return {str(product.id): product for product in (await session.scalars(statement)).all()}
 
 
 async def products(session: AsyncSession, *, search: str | None, first: int) -> Sequence[Product]:

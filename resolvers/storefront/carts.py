@@ -13,25 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import money
-from models.catalog import Currency, PaymentMethod, Product, ShippingMethod
+from models.catalog import PaymentMethod, ShippingMethod
 from models.enums import OrderKind, OrderLineType, Role
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from resolvers.core import access, events, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.setup import catalog, custom_fields
 from resolvers.storefront import checkout, pricing
-
-MAX_QUANTITY = Decimal(1_000_000)
-QUANTUM = Decimal(1).scaleb(-money.QUANTITY_SCALE)
-
 
 FieldValueInput = custom_fields.FieldValue
 
@@ -71,7 +64,8 @@ async def create(
 ) -> tuple[Order, str]:
     """Create a cart (a CUSTOMER's belongs to them); returns it with its secret, which is shown only this once."""
     shop = await catalog.default_shop(session)
-    currency = await _currency(session, (details.currency_code if details else None) or shop.default_currency_code)
+    code = (details.currency_code if details else None) or shop.default_currency_code
+    currency = await catalog.currency(session, code, field=["details", "currencyCode"])
     issued = await orders.new_number(session, kind=OrderKind.CART, now=now)
     secret = access.new_secret()
     order = Order(
@@ -84,7 +78,7 @@ async def create(
         created_at=now,
         modified_at=now,
         ip=ip,
-        **_currency_values(currency),
+        **catalog.currency_values(currency),
     )
     session.add(order)
     await session.flush()
@@ -112,32 +106,29 @@ async def add_lines(
     """Add products; a product already in the cart with the same unit gets the quantity added to its line."""
     if not lines:
         raise invalid("Give at least one line to add.", ["lines"])
-
-    async def add(order: Order, existing: list[OrderLine]) -> str:
-        products = await _products(session, [line.product_id for line in lines])
-        for index, line in enumerate(lines):
-            field = ["lines", str(index)]
-            product = products.get(line.product_id)
-            if product is None:
-                raise not_found("Product", line.product_id, [*field, "productId"])
-            _check_quantity(line.quantity, [*field, "quantity"])
-            target = _merge_target(existing, product_id=product.id, unit_id=line.unit_id)
-            if target is None:
-                target = _new_line(order, existing, unit_id=line.unit_id, now=now)
-                existing.append(target)
-            target.quantity += line.quantity
-            _check_quantity(target.quantity, [*field, "quantity"])
-            # Copied again on a merge too: the line follows the catalogue's current price.
-            pricing.copy_product(
-                target, product=product, currency_rate=order.currency_rate, minor_unit=order.currency_minor_unit
-            )
-            target.modified_at = now
-            session.add(target)
-            await _write_custom_fields(session, order=order, line=target, values=line.custom_fields, field=field)
-        added = ", ".join(f"{line.quantity} x {products[line.product_id].number}" for line in lines)
-        return f"Added {added}."
-
-    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=add)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    products = await catalog.products_by_id(session, [line.product_id for line in lines], only_active=True)
+    for index, line in enumerate(lines):
+        field = ["lines", str(index)]
+        product = products.get(line.product_id)
+        if product is None:
+            raise not_found("Product", line.product_id, [*field, "productId"])
+        validation.positive_quantity(line.quantity, field=[*field, "quantity"])
+        target = _merge_target(cart.lines, product_id=product.id, unit_id=line.unit_id)
+        if target is None:
+            target = _new_line(cart.order, cart.lines, unit_id=line.unit_id, now=now)
+            cart.lines.append(target)
+        target.quantity += line.quantity
+        validation.positive_quantity(target.quantity, field=[*field, "quantity"])
+        # Copied again on a merge too: the line follows the catalogue's current price.
+        pricing.copy_product(
+            target, product=product, currency_rate=cart.order.currency_rate, minor_unit=cart.order.currency_minor_unit
+        )
+        target.modified_at = now
+        session.add(target)
+        await _write_custom_fields(session, order=cart.order, line=target, values=line.custom_fields, field=field)
+    added = ", ".join(f"{line.quantity} x {products[line.product_id].number}" for line in lines)
+    return await _finish(session, cart, message=f"Added {added}.", now=now, actor=actor)
 
 
 async def update_line(
@@ -152,19 +143,17 @@ async def update_line(
     actor: str | None,
 ) -> Order:
     """Set a line's quantity; 0 removes the line (as Shopify and Saleor do)."""
-
-    async def update(order: Order, existing: list[OrderLine]) -> str:
-        line = _product_line(existing, line_id)
-        if quantity == 0:
-            await _delete_line(session, line, existing)
-            return f"Removed line {line_id} ({line.product_number})."
-        _check_quantity(quantity, ["quantity"])
-        before = line.quantity
-        line.quantity = quantity
-        line.modified_at = now
-        return f"Line {line_id} ({line.product_number}): quantity {before} → {quantity}."
-
-    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=update)
+    if quantity == 0:
+        return await remove_line(
+            session, cart_id=cart_id, secret=secret, viewer=viewer, line_id=line_id, now=now, actor=actor
+        )
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    line = _product_line(cart.lines, line_id)
+    validation.positive_quantity(quantity, field=["quantity"])
+    message = f"Line {line_id} ({line.product_number}): quantity {line.quantity} → {quantity}."
+    line.quantity = quantity
+    line.modified_at = now
+    return await _finish(session, cart, message=message, now=now, actor=actor)
 
 
 async def remove_line(
@@ -178,13 +167,14 @@ async def remove_line(
     actor: str | None,
 ) -> Order:
     """Remove a product line with its line discounts."""
-
-    async def remove(order: Order, existing: list[OrderLine]) -> str:
-        line = _product_line(existing, line_id)
-        await _delete_line(session, line, existing)
-        return f"Removed line {line_id} ({line.product_number})."
-
-    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=remove)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    line = _product_line(cart.lines, line_id)
+    for child in [child for child in cart.lines if child.parent_line_id == line.id]:
+        await session.delete(child)
+    await session.delete(line)
+    return await _finish(
+        session, cart, message=f"Removed line {line_id} ({line.product_number}).", now=now, actor=actor
+    )
 
 
 async def set_details(
@@ -201,12 +191,10 @@ async def set_details(
 
     A signed-in customer who sets the details of a cart without a customer adopts it.
     """
-
-    async def apply(order: Order, existing: list[OrderLine]) -> str:
-        changed = await _apply_details(session, order=order, lines=existing, details=details, viewer=viewer)
-        return f"Details set: {', '.join(changed)}." if changed else "Details set: nothing changed."
-
-    return await _change(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, actor=actor, change=apply)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    changed = await _apply_details(session, order=cart.order, lines=cart.lines, details=details, viewer=viewer)
+    message = f"Details set: {', '.join(changed)}." if changed else "Details set: nothing changed."
+    return await _finish(session, cart, message=message, now=now, actor=actor)
 
 
 def refuse_unless_editable(order: Order) -> None:
@@ -219,27 +207,33 @@ def refuse_unless_editable(order: Order) -> None:
         )
 
 
-async def _change(
-    session: AsyncSession,
-    *,
-    cart_id: str,
-    secret: str | None,
-    viewer: access.Viewer,
-    now: datetime.datetime,
-    actor: str | None,
-    change: Callable[[Order, list[OrderLine]], Awaitable[str]],
-) -> Order:
-    """Lock the cart, apply a change, reprice, downgrade a changed checkout, bump the revision, write the event."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class _OpenCart:
+    """A cart locked for a change: its lines as the change finds them, and what the downgrade rule compares."""
+
+    order: Order
+    lines: list[OrderLine]
+    before: dict[str, object]
+
+
+async def _open(session: AsyncSession, *, cart_id: str, secret: str | None, viewer: access.Viewer) -> _OpenCart:
+    """Lock the cart the caller may see and refuse one that is not editable as a cart."""
     order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
     refuse_unless_editable(order)
-    existing = await orders.lines_of(session, order_id=order.id)
-    before = checkout.snapshot(order, existing)
-    message = await change(order, existing)
+    lines = await orders.lines_of(session, order_id=order.id)
+    return _OpenCart(order, lines, checkout.snapshot(order, lines))
+
+
+async def _finish(
+    session: AsyncSession, cart: _OpenCart, *, message: str, now: datetime.datetime, actor: str | None
+) -> Order:
+    """Reprice the changed cart, downgrade a changed checkout, bump the revision, write the event."""
     await session.flush()
-    existing = await orders.lines_of(session, order_id=order.id)
-    await pricing.recalculate(session, order=order, lines=existing, recalculate_fees=True, now=now)
+    order = cart.order
+    lines = await orders.lines_of(session, order_id=order.id)
+    await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     await checkout.downgrade_if_changed(
-        session, order=order, before=before, after=checkout.snapshot(order, existing), now=now, actor=actor
+        session, order=order, before=cart.before, after=checkout.snapshot(order, lines), now=now, actor=actor
     )
     orders.touch(order, now=now)
     events.record(session, order_id=order.id, source="cart", message=message, actor=actor, now=now)
@@ -303,32 +297,18 @@ def _set_if_different(order: Order, column: str, value: object) -> list[str]:
 
 async def _change_currency(session: AsyncSession, *, order: Order, lines: list[OrderLine], code: str) -> None:
     """Switch the cart's currency, keeping its code, name and rate, and reprice its lines from the catalogue."""
-    currency = await _currency(session, code)
-    for name, value in _currency_values(currency).items():
+    currency = await catalog.currency(session, code, field=["details", "currencyCode"])
+    for name, value in catalog.currency_values(currency).items():
         setattr(order, name, value)
     product_lines = [line for line in lines if line.type is OrderLineType.PRODUCT and line.product_id is not None]
-    products = await _products(session, [str(line.product_id) for line in product_lines], only_active=False)
+    products = await catalog.products_by_id(
+        session, [str(line.product_id) for line in product_lines], only_active=False
+    )
     for line in product_lines:
         # Storefront carts never carry overridden prices; an admin-edited order is not a cart.
         pricing.copy_product(
             line, product=products[str(line.product_id)], currency_rate=currency.rate, minor_unit=currency.minor_unit
         )
-
-
-async def _currency(session: AsyncSession, code: str) -> Currency:
-    currency = await session.get(Currency, code.strip().upper())
-    if currency is None:
-        raise not_found("Currency", code, ["details", "currencyCode"])
-    return currency
-
-
-def _currency_values(currency: Currency) -> dict[str, Any]:
-    return {
-        "currency_code": currency.code,
-        "currency_name": currency.name,
-        "currency_rate": currency.rate,
-        "currency_minor_unit": currency.minor_unit,
-    }
 
 
 async def _method(
@@ -339,22 +319,6 @@ async def _method(
     )
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
-
-
-async def _products(session: AsyncSession, ids: Sequence[str], *, only_active: bool = True) -> dict[str, Product]:
-    """Products by their ID as given; unknown (and, unless told otherwise, inactive) ones are left out."""
-    numeric = {int(value) for value in ids if value.isdigit() and len(value) < 10}
-    statement = sa.select(Product).where(Product.id.in_(numeric))
-    if only_active:
-        statement = statement.where(Product.is_active)
-    return {str(product.id): product for product in (await session.scalars(statement)).all()}
-
-
-def _check_quantity(quantity: Decimal, field: list[str]) -> None:
-    if quantity <= 0 or quantity > MAX_QUANTITY:
-        raise invalid(f"A quantity is more than 0 and at most {MAX_QUANTITY}.", field)
-    if quantity != quantity.quantize(QUANTUM):
-        raise invalid(f"A quantity has at most {money.QUANTITY_SCALE} decimals.", field)
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:
@@ -386,12 +350,6 @@ def _product_line(lines: Sequence[OrderLine], line_id: str) -> OrderLine:
     if line is None or line.type is not OrderLineType.PRODUCT:
         raise not_found("Line", line_id, ["lineId"])
     return line
-
-
-async def _delete_line(session: AsyncSession, line: OrderLine, lines: list[OrderLine]) -> None:
-    for child in [child for child in lines if child.parent_line_id == line.id]:
-        await session.delete(child)
-    await session.delete(line)
 
 
 async def _write_custom_fields(

@@ -10,8 +10,7 @@ from models.enums import RecurringUnit
 from resolvers.channels import recurring
 from schema.bulk import run_admin_bulk
 from schema.context import Context
-from schema.errors import attempt
-from schema.guards import admin_errors, require_admin
+from schema.guards import require_admin
 from schema.inputs import RecurringInput
 from schema.payloads import BulkOrderPayload, RecurringPayload
 from schema.types.recurring import RecurringSchedule
@@ -36,28 +35,24 @@ class RecurringMutation:
     @strawberry.mutation(description="Starts a schedule that generates a copy of a completed order every interval.")
     async def create_recurring(self, info: strawberry.Info[Context], input: RecurringInput) -> RecurringPayload:
         context = info.context
-        if refusal := admin_errors(context.viewer):
-            return RecurringPayload(user_errors=refusal)
-        schedule, problems = await attempt(
-            context.session,
-            lambda: recurring.create(
-                context.session, template_order_id=str(input.template_order_id), interval=input.interval,
+        return await RecurringPayload.attempt(
+            context,
+            lambda session: recurring.create(
+                session, template_order_id=str(input.template_order_id), interval=input.interval,
                 unit=RecurringUnit(input.unit), start_at=input.start_at, ends_at=input.ends_at,
                 now=context.now, actor=context.viewer.actor,
             ),
+            admin_only=True,
         )  # fmt: skip
-        return RecurringPayload(schedule=schedule, user_errors=problems)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Stops a schedule: it generates nothing more.")
     async def cancel_recurring(self, info: strawberry.Info[Context], id: strawberry.ID) -> RecurringPayload:
         context = info.context
-        if refusal := admin_errors(context.viewer):
-            return RecurringPayload(user_errors=refusal)
-        schedule, problems = await attempt(
-            context.session,
-            lambda: recurring.cancel(context.session, schedule_id=str(id), now=context.now, actor=context.viewer.actor),
+        return await RecurringPayload.attempt(
+            context,
+            lambda session: recurring.cancel(session, schedule_id=str(id), now=context.now, actor=context.viewer.actor),
+            admin_only=True,
         )
-        return RecurringPayload(schedule=schedule, user_errors=problems)  # type: ignore[arg-type]
 
     @strawberry.mutation(
         description="Generates the orders of every active schedule due at `now` (default: the current time); "

@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.editing import edit_lines, editing
-from resolvers.setup import custom_fields
+from schema import inputs
 from schema.context import Context
 from schema.errors import attempt
 from schema.guards import admin_errors
-from schema.inputs import AddressInput, CustomFieldValueInput, EditLineInput, EditOrderInput
+from schema.inputs import EditLineInput, EditOrderInput
 from schema.payloads import OrderPayload
 
 
@@ -59,10 +59,10 @@ class EditingMutation:
 def changes_of(input: EditOrderInput) -> editing.Changes:
     """The plain values of an edit input."""
     return editing.Changes(
-        customer=_address(input.customer),
-        delivery=_address(input.delivery),
+        customer=inputs.address_values(input.customer),
+        delivery=inputs.address_values(input.delivery),
         comment=input.comment,
-        custom_fields=_custom_fields(input.custom_fields),
+        custom_fields=inputs.field_values(input.custom_fields),
         lines=[_line(line) for line in input.lines or ()],
         add_order_discounts=[
             edit_lines.OrderDiscount(name=d.name, amount=d.amount, percent=d.percent)
@@ -74,24 +74,12 @@ def changes_of(input: EditOrderInput) -> editing.Changes:
 
 def _line(line: EditLineInput) -> edit_lines.LineChange:
     return edit_lines.LineChange(
-        line_id=str(line.line_id) if line.line_id is not None else None,
-        product_id=str(line.product_id) if line.product_id is not None else None,
+        line_id=inputs.id_text(line.line_id),
+        product_id=inputs.id_text(line.product_id),
         quantity=line.quantity,
         unit_price=line.unit_price,
         remove=bool(line.remove),
         discount_amount=line.discount_amount,
         discount_percent=line.discount_percent,
-        custom_fields=_custom_fields(line.custom_fields),
+        custom_fields=inputs.field_values(line.custom_fields),
     )
-
-
-def _address(address: AddressInput | None) -> dict[str, str | None] | None:
-    if address is None:
-        return None
-    return {name: value for name, value in vars(address).items() if value is not None}
-
-
-def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[custom_fields.FieldValue] | None:
-    if values is None:
-        return None
-    return [custom_fields.FieldValue(system_name=value.system_name, value=value.value) for value in values]

@@ -21,11 +21,7 @@ class StateChangeMutation:
             context,
             order_ids,
             lambda: state_changes.change_state(
-                context.session,
-                order_ids=[str(i) for i in order_ids],
-                state_id=str(state_id),
-                now=context.now,
-                actor=context.viewer.actor,
-                composer=mail.composer_from(context.settings),
+                context.session, order_ids=[str(i) for i in order_ids], state_id=str(state_id), now=context.now,
+                actor=context.viewer.actor, composer=mail.composer_from(context.settings),
             ),
-        )
+        )  # fmt: skip

@@ -7,8 +7,6 @@ from strawberry.scalars import JSON
 
 from resolvers.fulfilment import tracking
 from schema.context import Context
-from schema.errors import attempt
-from schema.guards import admin_errors
 from schema.inputs import TrackAndTraceInput
 from schema.payloads import DeletePayload, OrderPayload, TrackAndTracePayload
 
@@ -28,21 +26,14 @@ class TrackingMutation:
         parameters: JSON | None = None,
     ) -> OrderPayload:
         context = info.context
-        if errors := admin_errors(context.viewer):
-            return OrderPayload(user_errors=errors)
-        order, errors = await attempt(
-            context.session,
-            lambda: tracking.set_tracking(
-                context.session,
-                order_id=str(order_id),
-                track_and_trace_id=str(track_and_trace_id),
-                tracking_number=tracking_number,
-                parameters=parameters,
-                now=context.now,
-                actor=context.viewer.actor,
+        return await OrderPayload.attempt(
+            context,
+            lambda session: tracking.set_tracking(
+                session, order_id=str(order_id), track_and_trace_id=str(track_and_trace_id),
+                tracking_number=tracking_number, parameters=parameters, now=context.now, actor=context.viewer.actor,
             ),
-        )
-        return OrderPayload(order=order, user_errors=errors)  # type: ignore[arg-type]
+            admin_only=True,
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Adds a carrier's URL template, e.g. https://track.example/?code={TrackingNumber}."
@@ -50,40 +41,28 @@ class TrackingMutation:
     async def create_track_and_trace(
         self, info: strawberry.Info[Context], input: TrackAndTraceInput
     ) -> TrackAndTracePayload:
-        context = info.context
-        if errors := admin_errors(context.viewer):
-            return TrackAndTracePayload(user_errors=errors)
-        configuration, errors = await attempt(
-            context.session,
-            lambda: tracking.create(context.session, name=input.name, url_template=input.url_template),
+        return await TrackAndTracePayload.attempt(
+            info.context,
+            lambda session: tracking.create(session, name=input.name, url_template=input.url_template),
+            admin_only=True,
         )
-        return TrackAndTracePayload(track_and_trace=configuration, user_errors=errors)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Renames a configuration or changes its template; its orders follow.")
     async def update_track_and_trace(
         self, info: strawberry.Info[Context], id: strawberry.ID, input: TrackAndTraceInput
     ) -> TrackAndTracePayload:
-        context = info.context
-        if errors := admin_errors(context.viewer):
-            return TrackAndTracePayload(user_errors=errors)
-        configuration, errors = await attempt(
-            context.session,
-            lambda: tracking.update(
-                context.session, track_and_trace_id=str(id), name=input.name, url_template=input.url_template
+        return await TrackAndTracePayload.attempt(
+            info.context,
+            lambda session: tracking.update(
+                session, track_and_trace_id=str(id), name=input.name, url_template=input.url_template
             ),
+            admin_only=True,
         )
-        return TrackAndTracePayload(track_and_trace=configuration, user_errors=errors)  # type: ignore[arg-type]
 
     @strawberry.mutation(
         description="Deletes a configuration (softly): it takes no new orders; orders using it keep their URL."
     )
     async def delete_track_and_trace(self, info: strawberry.Info[Context], id: strawberry.ID) -> DeletePayload:
-        context = info.context
-        if errors := admin_errors(context.viewer):
-            return DeletePayload(user_errors=errors)
-        deleted_id, errors = await attempt(
-            context.session, lambda: tracking.delete(context.session, track_and_trace_id=str(id))
-        )
-        return DeletePayload(
-            deleted_id=strawberry.ID(str(deleted_id)) if deleted_id is not None else None, user_errors=errors
+        return await DeletePayload.attempt(
+            info.context, lambda session: tracking.delete(session, track_and_trace_id=str(id)), admin_only=True
         )

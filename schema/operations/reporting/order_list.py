@@ -9,12 +9,16 @@ import strawberry
 from models.enums import CaptureState, OrderKind, Role
 from resolvers.core.errors import DomainError
 from resolvers.reporting import order_list
+from schema import inputs
 from schema.context import Context
 from schema.enums import OrderKind as OrderKindEnum
 from schema.errors import ClientError
 from schema.guards import require_admin
 from schema.inputs import OrderFilter, OrderSort
 from schema.types.orders import OrderConnection, OrderEdge, PageInfo
+
+# Filters the domain takes exactly as the input gives them.
+_FILTERS_AS_GIVEN = ("search", "created_from", "created_to", "completed", "is_exported", "authorization_expires_before")
 
 
 @strawberry.type
@@ -33,16 +37,8 @@ class OrderListQuery:
         require_admin(info.context.viewer)
         sort_field = order_list.SortField(sort.field.value) if sort else order_list.SortField.CREATED_AT
         descending = sort is None or sort.direction.value == "DESC"
-        return await _connection(
-            info,
-            _filter(filter),
-            sort=sort_field,
-            descending=descending,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+        paging = {"first": first, "after": after, "last": last, "before": before}
+        return await _connection(info, _filter(filter), sort=sort_field, descending=descending, **paging)
 
     @strawberry.field(description="A customer's carts and quotes (customer token).")
     async def my_orders(
@@ -66,17 +62,12 @@ def _filter(given: OrderFilter | None) -> order_list.Filter:
         return order_list.Filter()
     return order_list.Filter(
         kind=OrderKind(given.kind.value) if given.kind else None,
-        flow_id=str(given.flow_id) if given.flow_id is not None else None,
+        flow_id=inputs.id_text(given.flow_id),
         state_ids=[str(state_id) for state_id in given.state_ids] if given.state_ids is not None else None,
         capture_state=CaptureState(given.capture_state.value) if given.capture_state else None,
-        customer_id=str(given.customer_id) if given.customer_id is not None else None,
-        search=given.search,
-        created_from=given.created_from,
-        created_to=given.created_to,
-        completed=given.completed,
+        customer_id=inputs.id_text(given.customer_id),
         include_deleted=bool(given.include_deleted),
-        is_exported=given.is_exported,
-        authorization_expires_before=given.authorization_expires_before,
+        **{name: getattr(given, name) for name in _FILTERS_AS_GIVEN},
     )
 
 

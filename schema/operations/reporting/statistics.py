@@ -45,14 +45,12 @@ class ExportMutation:
         self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], exported: bool | None = True
     ) -> BulkOrderPayload:
         context = info.context
+        is_exported = exported is not False  # null marks them exported, as the default does
         return await run_admin_bulk(
             context,
             order_ids,
             lambda: exports.mark_exported(
-                context.session,
-                order_ids=[str(i) for i in order_ids],
-                exported=exported is not False,
-                now=context.now,
+                context.session, order_ids=[str(i) for i in order_ids], exported=is_exported, now=context.now,
                 actor=context.viewer.actor,
             ),
-        )
+        )  # fmt: skip

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import strawberry
 
-from models.orders import ADDRESS_FIELDS
+from models.orders import Order
 from resolvers.core.errors import DomainError
 from resolvers.storefront import carts, checkout
-from schema import errors
+from schema import errors, inputs
 from schema.context import Context
-from schema.inputs import AddressInput, CartDetailsInput, CartLineInput, CustomFieldValueInput
+from schema.inputs import CartDetailsInput, CartLineInput
 from schema.payloads import CartPayload, OrderPayload
+
+AnyPayload = TypeVar("AnyPayload", CartPayload, OrderPayload)
 
 
 @strawberry.type
@@ -35,77 +39,51 @@ class StorefrontMutation:
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
         *, lines: list[CartLineInput],
     ) -> CartPayload:  # fmt: skip
-        context = info.context
-        cart, problems = await errors.attempt(
-            context.session,
-            lambda: carts.add_lines(
-                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
-                lines=[_line(line) for line in lines], now=context.now, actor=context.viewer.actor,
-            ),
-        )  # fmt: skip
-        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+        changes = [inputs.cart_line(line) for line in lines]
+        return await _on_cart(CartPayload, info, carts.add_lines, cart_id=cart_id, secret=secret, lines=changes)
 
     @strawberry.mutation
     async def update_cart_line(
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
         *, line_id: strawberry.ID, quantity: Decimal,
     ) -> CartPayload:  # fmt: skip
-        context = info.context
-        cart, problems = await errors.attempt(
-            context.session,
-            lambda: carts.update_line(
-                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
-                line_id=str(line_id), quantity=quantity, now=context.now, actor=context.viewer.actor,
-            ),
-        )  # fmt: skip
-        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+        return await _on_cart(
+            CartPayload,
+            info,
+            carts.update_line,
+            cart_id=cart_id,
+            secret=secret,
+            line_id=str(line_id),
+            quantity=quantity,
+        )
 
     @strawberry.mutation
     async def remove_cart_line(
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
         *, line_id: strawberry.ID,
     ) -> CartPayload:  # fmt: skip
-        context = info.context
-        cart, problems = await errors.attempt(
-            context.session,
-            lambda: carts.remove_line(
-                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
-                line_id=str(line_id), now=context.now, actor=context.viewer.actor,
-            ),
-        )  # fmt: skip
-        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+        return await _on_cart(
+            CartPayload, info, carts.remove_line, cart_id=cart_id, secret=secret, line_id=str(line_id)
+        )
 
     @strawberry.mutation
     async def set_cart_details(
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
         *, details: CartDetailsInput,
     ) -> CartPayload:  # fmt: skip
-        context = info.context
-        cart, problems = await errors.attempt(
-            context.session,
-            lambda: carts.set_details(
-                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
-                details=_details(details), now=context.now, actor=context.viewer.actor,
-            ),
-        )  # fmt: skip
-        return CartPayload(cart=cart, user_errors=problems)  # type: ignore[arg-type]
+        wanted = _details(details)
+        return await _on_cart(CartPayload, info, carts.set_details, cart_id=cart_id, secret=secret, details=wanted)
 
     @strawberry.mutation(
-        description="Starts checkout: the cart becomes an order with a new ORDER id and is frozen; "
-        "a later change downgrades it to a cart."
+        description=(
+            "Starts checkout: the cart becomes an order with a new ORDER id and is frozen; "
+            "a later change downgrades it to a cart."
+        )
     )
     async def start_checkout(
         self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None
     ) -> OrderPayload:
-        context = info.context
-        order, problems = await errors.attempt(
-            context.session,
-            lambda: checkout.start(
-                context.session, cart_id=str(cart_id), secret=secret, viewer=context.viewer,
-                now=context.now, actor=context.viewer.actor,
-            ),
-        )  # fmt: skip
-        return OrderPayload(order=order, user_errors=problems)  # type: ignore[arg-type]
+        return await _on_cart(OrderPayload, info, checkout.start, cart_id=cart_id, secret=secret)
 
     @strawberry.mutation(
         description="Completes checkout: authorizes payment, reserves stock and puts the order in its flow's "
@@ -131,36 +109,35 @@ class StorefrontMutation:
         return OrderPayload(order=order)  # type: ignore[arg-type]
 
 
-def _line(line: CartLineInput) -> carts.LineInput:
-    return carts.LineInput(
-        product_id=str(line.product_id),
-        quantity=line.quantity,
-        unit_id=line.unit_id,
-        custom_fields=_custom_fields(line.custom_fields),
-    )
+async def _on_cart(
+    payload: type[AnyPayload],
+    info: strawberry.Info[Context],
+    operation: Callable[..., Awaitable[Order]],
+    *,
+    cart_id: strawberry.ID,
+    secret: str | None,
+    **arguments: Any,
+) -> AnyPayload:
+    """Run a storefront operation on a cart, passing the cart, its secret and who asks as every one takes them."""
+    context = info.context
+    return await payload.attempt(
+        context,
+        lambda session: operation(
+            session, cart_id=str(cart_id), secret=secret, viewer=context.viewer, now=context.now,
+            actor=context.viewer.actor, **arguments,
+        ),
+    )  # fmt: skip
 
 
 def _details(details: CartDetailsInput) -> carts.DetailsInput:
     return carts.DetailsInput(
         display_name=details.display_name,
-        customer=_address(details.customer),
-        delivery=_address(details.delivery),
         customer_comment=details.customer_comment,
-        payment_method_id=str(details.payment_method_id) if details.payment_method_id is not None else None,
-        shipping_method_id=str(details.shipping_method_id) if details.shipping_method_id is not None else None,
+        customer=inputs.address_values(details.customer),
+        delivery=inputs.address_values(details.delivery),
+        payment_method_id=inputs.id_text(details.payment_method_id),
+        shipping_method_id=inputs.id_text(details.shipping_method_id),
         voucher_code=details.voucher_code,
         currency_code=details.currency_code,
-        custom_fields=_custom_fields(details.custom_fields),
+        custom_fields=inputs.field_values(details.custom_fields),
     )
-
-
-def _address(address: AddressInput | None) -> dict[str, str | None] | None:
-    if address is None:
-        return None
-    return {name: getattr(address, name) for name in ADDRESS_FIELDS if getattr(address, name) is not None}
-
-
-def _custom_fields(values: list[CustomFieldValueInput] | None) -> list[carts.FieldValueInput] | None:
-    if values is None:
-        return None
-    return [carts.FieldValueInput(system_name=value.system_name, value=value.value) for value in values]
