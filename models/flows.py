@@ -51,6 +51,10 @@ class State(Base):
     mail_send_to_delivery_email: Mapped[bool] = mapped_column(default=False)
     mail_other_recipients: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     mail_other_template: Mapped[str | None] = mapped_column(sa.String(255))
+    # System name of an order custom field whose value is one more recipient address.
+    mail_recipient_field: Mapped[str | None] = mapped_column(sa.String(255))
+    # What an order must meet to enter the state (`StateRequirement` values).
+    requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
 
 class StateRule(Base):

@@ -204,6 +204,11 @@ class Order(Base):
     integration_order_id: Mapped[str | None] = mapped_column(sa.String(255))
     import_channel: Mapped[str | None] = mapped_column(sa.String(100))
     external_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # DynamicWeb's order data: the customer's purchase-order number, the fee rule that set the shipping fee,
+    # and the shop's standard VAT rate as it was when the order was priced.
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    shipping_fee_rule_name: Mapped[str | None] = mapped_column(sa.String(255))
+    standard_vat_percent: Mapped[Decimal | None]
 
     generated_by_schedule_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("recurring_schedules.id", use_alter=True), index=True
