@@ -54,7 +54,7 @@ class State(Base):
     # System name of an order custom field whose value is one more recipient address.
     mail_recipient_field: Mapped[str | None] = mapped_column(sa.String(255))
     # What an order must meet to enter the state (`StateRequirement` values).
-    requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
 
 class StateRule(Base):

@@ -18,6 +18,9 @@ def upgrade() -> None:
     with op.batch_alter_table('states', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('mail_recipient_field', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('requirements', sa.JSON(), nullable=False, server_default='[]'))
+    # The default only fills the existing rows; new ones get theirs from the model, as every JSON column.
+    with op.batch_alter_table('states', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
+        batch_op.alter_column('requirements', server_default=None)
     with op.batch_alter_table('orders', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('reference', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('shipping_fee_rule_name', sa.String(length=255), nullable=True))
