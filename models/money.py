@@ -112,6 +112,11 @@ def round_money(amount: Decimal, *, minor_unit: int) -> Decimal:
     return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
+def shown(amount: Decimal, *, currency_code: str, minor_unit: int) -> str:
+    """An amount as messages and events show it: at the currency's minor unit, then its code ("1.00 EUR")."""
+    return f"{round_money(amount, minor_unit=minor_unit)} {currency_code}"
+
+
 def price_of(amount: Decimal, *, vat_percent: Decimal, includes_vat: bool, minor_unit: int) -> Price:
     """Split a line total or fee into its four parts, each rounded to the minor unit."""
     if vat_percent < 0:

@@ -297,4 +297,4 @@ def _record_events(
 
 
 def _shown(amount: Decimal, order: Order) -> str:
-    return f"{money.round_money(amount, minor_unit=order.currency_minor_unit)} {order.currency_code}"
+    return money.shown(amount, currency_code=order.currency_code, minor_unit=order.currency_minor_unit)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 
+from models import money
 from models.enums import OrderKind
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
@@ -74,9 +75,11 @@ def plan(facts: Facts) -> Plan:
             ErrorCode.TRANSITION_NOT_ALLOWED, f"A payment operation of {order.public_id} is in flight; retry later."
         )
     if amounts.captured > 0:
+        captured = money.shown(
+            amounts.captured, currency_code=order.currency_code, minor_unit=order.currency_minor_unit
+        )
         raise DomainError(
-            ErrorCode.TRANSITION_NOT_ALLOWED,
-            f"{order.public_id} has {amounts.captured} {order.currency_code} captured: refund it instead.",
+            ErrorCode.TRANSITION_NOT_ALLOWED, f"{order.public_id} has {captured} captured: refund it instead."
         )
     if amounts.authorized <= 0:
         return Plan(None)

@@ -42,6 +42,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import money
 from models.catalog import PaymentMethod
 from models.enums import TransactionStatus
 from models.orders import Order
@@ -247,7 +248,7 @@ async def _settle(
 
 async def _unanswered(sessions: Sessions, reserved: _Reserved, movement: Movement) -> DomainError:
     if movement.unanswered is None:
-        return _pending_error(reserved.transaction)
+        return _pending_error(reserved.transaction, reserved.order)
     async with sessions() as session, session.begin():
         order = await session.get_one(Order, reserved.order.id, with_for_update=True, populate_existing=True)
         return await movement.unanswered(session, _settlement(order, reserved.transaction, movement))
@@ -267,7 +268,7 @@ async def _replay(
     if transaction.status is TransactionStatus.SUCCEEDED:
         return Outcome(requested_id, order)
     if transaction.status is TransactionStatus.PENDING:
-        return Outcome(requested_id, order, _pending_error(transaction))
+        return Outcome(requested_id, order, _pending_error(transaction, order))
     if not movement.replays_failures:
         return None
     declined = ProviderOutcome(approved=False, message=transaction.message)
@@ -284,9 +285,9 @@ async def _provider_name(session: AsyncSession, order: Order) -> str | None:
     return await session.scalar(sa.select(PaymentMethod.provider).where(PaymentMethod.id == order.payment_method_id))
 
 
-def _pending_error(transaction: Transaction) -> DomainError:
+def _pending_error(transaction: Transaction, order: Order) -> DomainError:
+    amount = money.shown(transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit)
     return DomainError(
         ErrorCode.ALREADY_DONE,
-        f"The {transaction.kind.lower()} of {transaction.amount} {transaction.currency} is pending at the payment "
-        "provider; reconciliation will settle it.",
+        f"The {transaction.kind.lower()} of {amount} is pending at the payment provider; reconciliation settles it.",
     )

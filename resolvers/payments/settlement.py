@@ -90,8 +90,9 @@ class _OrderMoney:
         orders.touch(order, now=settled.now)
         what = "nothing to void"
         if transaction is not None:
-            amount = money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)
-            what = f"{amount} {transaction.currency}"
+            what = money.shown(
+                transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit
+            )
         message = self.done.format(what=what)
         events.record(
             session,

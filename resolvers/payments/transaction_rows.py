@@ -23,6 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import money
 from models.enums import EventLevel, TransactionKind, TransactionStatus
 from models.orders import Order
 from models.payments import Transaction
@@ -130,12 +131,15 @@ async def record_answer(
     transaction.expires_at = outcome.expires_at
     transaction.settled_at = now
     verb = OPERATION_OF_KIND[transaction.kind]
+    # The order is locked and loaded by whoever settles: no statement.
+    order = await session.get_one(Order, transaction.order_id)
+    amount = money.shown(transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit)
     events.record(
         session,
         order_id=transaction.order_id,
         source="payment",
         message=(
-            f"{verb} of {transaction.amount} {transaction.currency} "
+            f"{verb} of {amount} "
             + ("succeeded" if outcome.approved else f"was declined: {outcome.message or 'no reason given'}")
         ),
         actor=actor,

@@ -96,8 +96,8 @@ async def conclude_refund(
     returned.refund_amount = transaction.amount
     returned.refunded_at = now
     state = await move(session, returned, to_last=True)
-    amount = money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)
-    message = f"Return {returned.id} refunded: {amount} {transaction.currency}."
+    amount = money.shown(transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit)
+    message = f"Return {returned.id} refunded: {amount}."
     # The refund's own effects (`settlement.REFUND`) bump the order.
     record(session, order=order, message=message, state=state, actor=actor, now=now, touch=False)
     await session.flush()

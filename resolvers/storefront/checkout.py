@@ -299,4 +299,4 @@ def _require_installed(providers: payment_providers.Providers, provider_name: st
 
 def _shown(amount: Decimal, order: Order) -> str:
     """An amount as a person reads it: in the order's currency, to its minor unit."""
-    return f"{money.round_money(amount, minor_unit=order.currency_minor_unit)} {order.currency_code}"
+    return money.shown(amount, currency_code=order.currency_code, minor_unit=order.currency_minor_unit)
