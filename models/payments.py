@@ -35,6 +35,11 @@ class Transaction(Base):
     created_at: Mapped[datetime.datetime]
     settled_at: Mapped[datetime.datetime | None]
     expires_at: Mapped[datetime.datetime | None]
+    # What the row is for when its kind alone does not say: "authorize" (an incremental authorization),
+    # "release" (a CANCEL that leaves the order as it is), "recurring" (a generated order's charge).
+    purpose: Mapped[str | None] = mapped_column(sa.String(30))
+    # A REFUND's part that settled a negative paymentDelta, decided when it was reserved; None: it settled nothing.
+    delta_settled: Mapped[Decimal | None]
 
 
 class IdempotencyRecord(Base):
