@@ -241,7 +241,7 @@ async def test_a_declined_authorization_changes_nothing_but_records_it(api: Grap
     assert (
         "payment",
         "WARNING",
-        "authorize of 73.8500 EUR was declined: Declined by the test gateway (authorize).",
+        "authorize of 73.85 EUR was declined: Declined by the test gateway (authorize).",
     ) in events
     assert events[-1] == (
         "checkout",

@@ -1,11 +1,14 @@
-"""Capturing authorized money: the rest of each order's authorization, or a split capture of one order.
+"""Capturing authorized money: what each order still needs of its authorizations, or a split capture of one order.
 
-Only capturable orders are captured: a completed ORDER, not cancelled, whose capture state
-is NOT_CAPTURED or SPLIT_CAPTURED. Each order is judged alone (`engine.run`):
+Captures draw on every authorization of the order (checkout's and incremental ones, `ledger`).
+Without an amount a capture takes what is capturable, but never more than the order still needs
+(paymentDelta + capturable, `delta`): on an order edited down it takes only the new total, and
+`releaseAuthorization` voids the rest. With an amount, that amount. Each order is judged alone
+(`engine.run`):
 
-    NOT_CAPTURABLE           not a completed order, cancelled, nothing authorized, fully captured
-                             (or the rest already reserved by captures in flight), a cancel in flight,
-                             or the authorization has lapsed
+    NOT_CAPTURABLE           not a completed order, cancelled, nothing authorized, fully captured,
+                             nothing more needed, the rest already reserved by captures in flight,
+                             a void in flight, or the authorizations left have lapsed
     PROVIDER_UNSUPPORTED     the provider cannot capture online (`manual`), or a split capture with a
                              provider that only captures in full
     AMOUNT_EXCEEDS_AVAILABLE `amount` beyond what is authorized and not captured or reserved
@@ -22,9 +25,10 @@ from decimal import Decimal
 
 from models import money
 from models.enums import OrderKind
+from models.orders import Order
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode, invalid
-from resolvers.payments import engine, idempotency, ledger, payment_providers, settlement
+from resolvers.payments import delta, engine, idempotency, ledger, payment_providers, settlement
 from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 SCOPE = "capture"
@@ -68,36 +72,47 @@ def plan(facts: Facts, *, amount: Decimal | None, now: datetime.datetime) -> Pla
             ErrorCode.PROVIDER_UNSUPPORTED,
             f"The payment provider of {order.public_id} cannot capture online: capture it at the provider.",
         )
-    amounts = ledger.amounts(facts.transactions)
-    _check_capture_state(order.public_id, amounts, facts, now)
+    amounts = ledger.amounts(facts.transactions, now=now)
+    _check_capture_state(order, amounts, facts, now)
     if amount is None:
-        return Plan(amounts.capturable)
-    check_amount(amount, minor_unit=order.currency_minor_unit)
-    if amount > amounts.capturable:
-        raise DomainError(
-            ErrorCode.AMOUNT_EXCEEDS_AVAILABLE,
-            f"{amount} {order.currency_code} exceeds the {amounts.capturable} still available to capture.",
-            ["amount"],
-        )
+        # What is capturable, but never more than the order still needs.
+        needed = delta.position(order, amounts).still_needed
+        if needed <= 0:
+            raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{order.public_id} needs nothing more captured.")
+        amount = min(amounts.capturable, needed)
+    else:
+        check_amount(amount, minor_unit=order.currency_minor_unit)
+        if amount > amounts.capturable:
+            raise DomainError(
+                ErrorCode.AMOUNT_EXCEEDS_AVAILABLE,
+                f"{_shown(amount, order)} exceeds the {_shown(amounts.capturable, order)} still available to capture.",
+                ["amount"],
+            )
     if amount != amounts.capturable and not capabilities.partial_capture:
         raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, "The payment provider only captures in full.", ["amount"])
     return Plan(amount)
 
 
-def _check_capture_state(public_id: str, amounts: ledger.Amounts, facts: Facts, now: datetime.datetime) -> None:
+def _check_capture_state(order: Order, amounts: ledger.Amounts, facts: Facts, now: datetime.datetime) -> None:
+    public_id = order.public_id
     if amounts.authorized <= 0:
         raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{public_id} has no authorization to capture.")
     if amounts.pending_cancel > 0:
-        raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{public_id} is being cancelled.")
+        raise DomainError(ErrorCode.NOT_CAPTURABLE, f"The authorization of {public_id} is being voided.")
     if amounts.captured >= amounts.authorized:
         raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{public_id} is captured in full.")
+    if amounts.open <= 0:
+        lapsed_at = max(
+            (entry.transaction.expires_at for entry in ledger.open_authorizations(facts.transactions)
+             if entry.open > 0 and entry.transaction.expires_at is not None and not entry.is_live(now)),
+            default=now,
+        )  # fmt: skip
+        raise DomainError(
+            ErrorCode.NOT_CAPTURABLE,
+            f"The authorization of {public_id} lapsed at {lapsed_at.isoformat()}: authorize again to capture.",
+        )
     if amounts.capturable <= 0:
         raise DomainError(ErrorCode.NOT_CAPTURABLE, f"The rest of {public_id} is being captured already.")
-    expires_at = ledger.authorization_expires_at(facts.transactions)
-    if expires_at is not None and expires_at <= now:
-        raise DomainError(
-            ErrorCode.NOT_CAPTURABLE, f"The authorization of {public_id} lapsed at {expires_at.isoformat()}."
-        )
 
 
 def check_amount(amount: Decimal, *, minor_unit: int) -> None:
@@ -105,3 +120,7 @@ def check_amount(amount: Decimal, *, minor_unit: int) -> None:
         raise invalid("The amount must be positive.", ["amount"])
     if money.round_money(amount, minor_unit=minor_unit) != amount:
         raise invalid(f"The amount has more than {minor_unit} decimals.", ["amount"])
+
+
+def _shown(amount: Decimal, order: Order) -> str:
+    return money.shown(amount, currency_code=order.currency_code, minor_unit=order.currency_minor_unit)

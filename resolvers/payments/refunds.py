@@ -8,18 +8,25 @@
     PROVIDER_DECLINED        the provider said no (a FAILED row and an event; nothing else changes)
     IDEMPOTENCY_CONFLICT     the key was used for a different refund request
 
-The reason goes into the order's event of the refund.
+The reason goes into the order's event of the refund. A refund made while paymentDelta is negative
+settles it first, up to its size (`settling`, written on the row); a return's refund never does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import money
 from models.enums import OrderKind
+from models.payments import Transaction
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
-from resolvers.payments import capture, engine, idempotency, ledger, payment_providers, settlement
+from resolvers.payments import capture, delta, engine, idempotency, ledger, payment_providers, settlement
 from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 SCOPE = "refund"
@@ -41,7 +48,7 @@ async def refund(
     request = {"orderId": order_id, "amount": None if amount is None else str(amount), "reason": reason}
     movement = Movement(
         purpose=settlement.REFUND,
-        plan=engine.pure(lambda facts: plan(facts, amount=amount)),
+        plan=engine.pure(lambda facts: settling(facts, plan(facts, amount=amount), now=now)),
         actor=actor,
         now=now,
         timeout_seconds=timeout_seconds,
@@ -70,11 +77,26 @@ def plan(facts: Facts, *, amount: Decimal | None) -> Plan:
         return Plan(amounts.refundable)
     capture.check_amount(amount, minor_unit=order.currency_minor_unit)
     if amount > amounts.refundable:
+        shown = functools.partial(money.shown, currency_code=order.currency_code, minor_unit=order.currency_minor_unit)
         raise DomainError(
             ErrorCode.AMOUNT_EXCEEDS_AVAILABLE,
-            f"{amount} {order.currency_code} exceeds the {amounts.refundable} captured and not refunded.",
+            f"{shown(amount)} exceeds the {shown(amounts.refundable)} captured and not refunded.",
             ["amount"],
         )
     if amount != amounts.refundable and not capabilities.partial_refund:
         raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, "The payment provider only refunds in full.", ["amount"])
     return Plan(amount)
+
+
+def settling(facts: Facts, planned: Plan, *, now: datetime.datetime) -> Plan:
+    """The refund `planned`, writing on its row the part that settles a negative paymentDelta (`delta`)."""
+    assert planned.amount is not None, "a refund plan always moves money"
+    settles = delta.position(facts.order, ledger.amounts(facts.transactions, now=now)).settles(planned.amount)
+    if settles <= 0:
+        return planned
+
+    async def record(session: AsyncSession, transaction: Transaction) -> None:
+        transaction.delta_settled = settles
+        await session.flush()
+
+    return dataclasses.replace(planned, reserved=record)

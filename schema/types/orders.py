@@ -24,7 +24,7 @@ from models import payments as payment_models
 from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
 from resolvers.fulfilment import tracking
-from resolvers.payments import ledger
+from resolvers.payments import delta, ledger
 from schema import loaded
 from schema.context import Context
 from schema.enums import CaptureState, EventLevel, OrderKind, QuoteStatus
@@ -86,7 +86,8 @@ def _with_ledger(
 ) -> Any:
     """`function` of the order's ledger (see `loaded`)."""
     transactions = info.context.loaders.transactions_by_order_id.load(order.id)
-    return loaded.then([transactions], lambda rows: function(ledger.amounts(rows)))
+    now = info.context.now
+    return loaded.then([transactions], lambda rows: function(ledger.amounts(rows, now=now)))
 
 
 async def _load_if_set(loader: DataLoader[Any, Any], key: int | None) -> Any:
@@ -208,17 +209,17 @@ class Order:
     def capture_state(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> CaptureState:  # type: ignore[valid-type]
-        if root.payment_method_id is None:
-            return _with_ledger(info, root, lambda amounts: ledger.capture_state(amounts, provider_name=None))
-        method = info.context.loaders.payment_method_by_id.load(root.payment_method_id)
-        return loaded.then(
-            [method],
-            lambda found: _with_ledger(
+        def state(provider_name: str | None) -> Any:
+            return _with_ledger(
                 info,
                 root,
-                lambda amounts: ledger.capture_state(amounts, provider_name=found.provider if found else None),
-            ),
-        )
+                lambda amounts: delta.capture_state(delta.position(root, amounts), provider_name=provider_name),
+            )
+
+        if root.payment_method_id is None:
+            return state(None)  # type: ignore[no-any-return]
+        method = info.context.loaders.payment_method_by_id.load(root.payment_method_id)
+        return loaded.then([method], lambda found: state(found.provider if found else None))  # type: ignore[no-any-return]
 
     @strawberry.field
     def authorized_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
@@ -232,23 +233,27 @@ class Order:
     def refunded_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
         return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.refunded))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="When the latest succeeded authorization lapses at the provider, if it says.")
+    @strawberry.field(
+        description="When the earliest authorization that can still be captured lapses; null when none can."
+    )
     async def authorization_expires_at(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> datetime.datetime | None:
         transactions: Sequence[payment_models.Transaction] = await info.context.loaders.transactions_by_order_id.load(
             root.id
         )
-        return ledger.authorization_expires_at(transactions)
+        return ledger.authorization_expires_at(transactions, now=info.context.now)
 
     @strawberry.field(
         description=(
-            "The total (with VAT) minus what is authorized: above zero an edit needs more money, "
-            "below zero part of the authorization is no longer needed (or a refund is due)."
+            "total − captured − capturable + refunds that settled an earlier negative delta: "  # noqa: RUF001
+            "positive is money to secure, negative money to give back (design.md)."
         )
     )
     def payment_delta(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
-        return _with_ledger(info, root, lambda amounts: root.total.with_vat - amounts.authorized)  # type: ignore[no-any-return]
+        return _with_ledger(  # type: ignore[no-any-return]
+            info, root, lambda amounts: _in_minor_units(root, delta.position(root, amounts).payment_delta)
+        )
 
     @strawberry.field
     def transactions(
