@@ -1,8 +1,10 @@
 """Running money movements in three short transactions, so no provider call happens under a lock.
 
-Every movement runs here: checkout's authorization (completeCheckout, acceptQuote), capture,
-refund, cancel and a return's refund. Each is a `Movement`: its purpose (the row kind it
-reserves and what settling that row means, `purposes`), its own `plan` step, and who and when.
+Every movement runs here: checkout's authorization (completeCheckout, acceptQuote), an incremental
+authorization (authorize), a recurring order's charge, capture, refund, cancel, the release of what
+is authorized and not captured (releaseAuthorization) and a return's refund. Each is a `Movement`:
+its purpose (the row kind it reserves and what settling that row means, `purposes`), its own `plan`
+step, and who and when.
 
     claim    its own transaction           claim the idempotency key once per request (`idempotency`)
     phase 1  transaction 1, order locked   find the order, replay the key's entry for it if there is one,
@@ -73,11 +75,13 @@ class Plan:
     `amount` None: no money moves (a cancel with nothing authorized); the success applies at once.
     `offline_message`: the provider has nothing online; the row is recorded SUCCEEDED without a call.
     `reserved`: ties something else to the PENDING row in the same transaction (a return to its refund).
+    `saved_payment`: an authorization charged to another order's authorization (a recurring order's).
     """
 
     amount: Decimal | None
     offline_message: str | None = None
     reserved: Callable[[AsyncSession, Transaction], Awaitable[None]] | None = None
+    saved_payment: str | None = None
 
 
 PlanStep = Callable[[AsyncSession, Facts], Awaitable[Plan]]
@@ -125,6 +129,7 @@ class _Reserved:
     transaction: Transaction
     order: Order
     authorization_number: str | None
+    saved_payment: str | None
 
 
 async def run(
@@ -202,7 +207,8 @@ async def _phase_one(
         answer = ProviderOutcome(approved=True, message=plan.offline_message)
         settled = await _settle(session, pending, answer, movement)
         return Outcome(requested_id, settled.order if settled is not None else order)
-    return _Reserved(requested_id, pending, order, transaction_rows.authorization_number(transactions))
+    number = transaction_rows.authorization_number(transactions)
+    return _Reserved(requested_id, pending, order, number, plan.saved_payment)
 
 
 async def _call_and_settle(
@@ -215,6 +221,7 @@ async def _call_and_settle(
             transaction=reserved.transaction,
             order=reserved.order,
             authorization_number=reserved.authorization_number,
+            saved_payment=reserved.saved_payment,
             timeout_seconds=movement.timeout_seconds,
             now=movement.now,
         )

@@ -45,8 +45,11 @@ class ProviderCall:
     currency: str
     order_id: str
     customer_email: str | None
-    # The provider's number of the authorization a capture, refund or cancel acts on.
+    # The provider's number of the authorization a capture, refund or cancel acts on, or an authorization
+    # increments (an order's own authorization, raised after an edit).
     authorization_number: str | None = None
+    # A new authorization charged to a saved payment: the number of another order's authorization (recurring).
+    saved_payment: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,8 +98,9 @@ class TestProvider:
     """A simulated gateway with realistic rules, keeping its own books in the store.
 
     It declines an operation when the customer email starts with `decline-<operation>@`,
-    refuses to capture beyond an authorization or refund beyond captures, and
-    authorizations lapse after seven days.
+    refuses to capture or void beyond an authorization (with its increments, less what was
+    captured and voided) or refund beyond captures, charges a saved payment only when it
+    approved that authorization, and authorizations lapse after seven days.
     """
 
     name = "test"
@@ -147,17 +151,31 @@ class TestProvider:
             return False, f"Declined by the test gateway ({request.operation})."
         if request.amount <= 0:
             return False, "The amount must be positive."
+        saved = request.saved_payment if request.operation == "authorize" else None
+        if saved is not None and not await self._is_approved_authorization(session, saved):
+            return False, f"No saved payment {saved} to charge."
         if request.operation in ("capture", "refund", "cancel"):
             if not request.authorization_number:
                 return False, "No authorization to act on."
             totals = await self._totals(session, request.authorization_number)
-            if request.operation == "capture" and totals["capture"] + request.amount > totals["authorize"]:
+            uncaptured = totals["authorize"] - totals["capture"] - totals["cancel"]
+            if request.operation == "capture" and request.amount > uncaptured:
                 return False, "The capture exceeds the authorization."
             if request.operation == "refund" and totals["refund"] + request.amount > totals["capture"]:
                 return False, "The refund exceeds the captured amount."
-            if request.operation == "cancel" and totals["capture"] > 0:
-                return False, "A captured authorization cannot be cancelled."
+            if request.operation == "cancel" and request.amount > uncaptured:
+                return False, "The void exceeds what is authorized and not captured."
         return True, f"{request.operation.capitalize()} approved by the test gateway."
+
+    async def _is_approved_authorization(self, session: AsyncSession, transaction_number: str) -> bool:
+        found = await session.scalar(
+            sa.select(TestProviderOperation.id).where(
+                TestProviderOperation.transaction_number == transaction_number,
+                TestProviderOperation.operation == "authorize",
+                TestProviderOperation.is_approved,
+            )
+        )
+        return found is not None
 
     async def _totals(self, session: AsyncSession, authorization_number: str) -> dict[str, Decimal]:
         rows = (
@@ -178,7 +196,7 @@ class TestProvider:
 
     @staticmethod
     def _transaction_number(request: ProviderCall) -> str:
-        # Captures, refunds and cancels are numbered under their authorization, so the books can be summed.
+        # Captures, refunds, cancels and increments are numbered under their authorization, so the books can be summed.
         suffix = secrets.token_hex(4).upper()
         if request.authorization_number:
             return f"{request.authorization_number}-{request.operation[:3].upper()}{suffix}"

@@ -1,11 +1,13 @@
 """What a money movement is for, beyond the ledger row it moves, and where settling finds it.
 
-Payments knows its own purposes (`settlement`: a capture, a refund, a cancel bump the order with an
-event; a cancel also cancels it). A capability that moves money for its own ends defines a `Purpose`
-and registers it when its module is imported, so payments never imports it:
+Payments knows its own purposes (`settlement`: a capture, a refund, a cancel, an incremental
+authorization and a release bump the order with an event; a cancel also cancels it; the last two
+tag their rows, so reconciliation tells them apart). A capability that moves money for its own ends
+defines a `Purpose` and registers it when its module is imported, so payments never imports it:
 
     storefront.checkout        AUTHORIZE   completes the checkout, or gives its stock back
     returns.return_refunds     REFUND      concludes the return the refund was reserved for
+    channels.recurring         AUTHORIZE   a generated order's charge: its events (a decline keeps it unpaid)
 
 A movement passes its purpose to the engine, which applies it when it settles the row at once.
 Reconciliation has only the PENDING row: `settlement.settle` asks each registered purpose of the
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,9 +62,10 @@ class Purpose(Protocol):
 
 
 _registered: list[Purpose] = []
+Registered = TypeVar("Registered", bound=Purpose)
 
 
-def register(purpose: Purpose) -> Purpose:
+def register(purpose: Registered) -> Registered:
     """Make `purpose` known to settling by reconciliation; returns it, so a module keeps it under a name."""
     if purpose not in _registered:
         _registered.append(purpose)

@@ -5,8 +5,9 @@ The one settle, used by the engine's last phase (`engine`) and by reconciliation
 Settling a row that is no longer PENDING changes nothing, so a late settle and reconciliation
 can never apply the effects twice.
 
-Payments' own purposes (`CAPTURE`, `REFUND`, `CANCEL`): a success bumps the order's revision
-and writes an event; a succeeded CANCEL also cancels the order and returns its stock. A decline
+Payments' own purposes (`CAPTURE`, `REFUND`, `CANCEL`, and the tagged `AUTHORIZE` and `RELEASE`):
+a success bumps the order's revision and writes an event; a succeeded CANCEL also cancels the order
+and returns its stock, while a RELEASE's CANCEL row leaves the order as it is. A decline
 changes nothing but the row and its payment event. What a row means to another capability
 (a checkout's authorization, a return's refund) is that capability's registered purpose
 (`purposes`).
@@ -79,13 +80,22 @@ class _OrderMoney:
     source: str
     # The event's message; {what} is the amount, or "nothing to void" when nothing moved.
     done: str
+    cancels_order: bool = False
+    # Marks the rows of a movement its kind alone does not name (`mark`); None: every row of the kind.
+    tag: str | None = None
 
     async def owns(self, session: AsyncSession, settled: Settlement) -> bool:
-        return settled.transaction is not None and settled.transaction.kind is self.kind
+        transaction = settled.transaction
+        return transaction is not None and transaction.kind is self.kind and transaction.purpose == self.tag
+
+    async def mark(self, session: AsyncSession, transaction: Transaction) -> None:
+        """Name the PENDING row this purpose's (a plan's `reserved` step), so a late settle finds it."""
+        transaction.purpose = self.tag
+        await session.flush()
 
     async def succeeded(self, session: AsyncSession, settled: Settlement) -> None:
         order, transaction = settled.order, settled.transaction
-        if self.kind is TransactionKind.CANCEL:
+        if self.cancels_order:
             await cancel_order(session, order=order, now=settled.now)
         orders.touch(order, now=settled.now)
         what = "nothing to void"
@@ -127,7 +137,21 @@ class _RowOnly:
 
 CAPTURE = _OrderMoney(TransactionKind.CAPTURE, "capture", "Captured {what}.")
 REFUND = _OrderMoney(TransactionKind.REFUND, "refund", "Refunded {what}.")
-CANCEL = _OrderMoney(TransactionKind.CANCEL, "cancel", "Cancelled the order ({what}); its products are back in stock.")
+CANCEL = _OrderMoney(
+    TransactionKind.CANCEL,
+    "cancel",
+    "Cancelled the order ({what}); its products are back in stock.",
+    cancels_order=True,
+)
+# Tagged, so reconciliation tells them from checkout's authorization and from a cancel's void.
+AUTHORIZE = purposes.register(
+    _OrderMoney(TransactionKind.AUTHORIZE, "authorize", "Authorized {what} more.", tag="authorize")
+)
+RELEASE = purposes.register(
+    _OrderMoney(
+        TransactionKind.CANCEL, "release", "Released {what}: authorized, not captured, now voided.", tag="release"
+    )
+)
 _OWN: dict[TransactionKind, Purpose] = {
     TransactionKind.AUTHORIZE: _RowOnly(TransactionKind.AUTHORIZE),
     TransactionKind.CAPTURE: CAPTURE,

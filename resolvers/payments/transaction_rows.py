@@ -89,6 +89,7 @@ async def call_provider(
     authorization_number: str | None,
     timeout_seconds: float,
     now: datetime.datetime,
+    saved_payment: str | None = None,
 ) -> ProviderOutcome | None:
     """Call the provider for a reserved transaction; None when the outcome is unknown (timeout: reconcile later).
 
@@ -102,6 +103,7 @@ async def call_provider(
         order_id=order.public_id,
         customer_email=order.customer_email,
         authorization_number=authorization_number,
+        saved_payment=saved_payment,
     )
     try:
         return await asyncio.wait_for(provider.call(request, now=now), timeout=timeout_seconds)
@@ -151,13 +153,19 @@ async def record_answer(
 
 
 def authorization_number(transactions: list[Transaction]) -> str | None:
-    """The provider's number of the order's latest succeeded authorization."""
-    numbers = [
-        t.transaction_number
-        for t in transactions
-        if t.kind is TransactionKind.AUTHORIZE and t.status is TransactionStatus.SUCCEEDED and t.transaction_number
-    ]
-    return numbers[-1] if numbers else None
+    """The provider's number of the order's first succeeded authorization: what every later movement acts on.
+
+    Incremental authorizations raise that one (the provider numbers them under it), so captures,
+    refunds and voids over all of the order's authorizations act on it too.
+    """
+    return next(
+        (
+            t.transaction_number
+            for t in transactions
+            if t.kind is TransactionKind.AUTHORIZE and t.status is TransactionStatus.SUCCEEDED and t.transaction_number
+        ),
+        None,
+    )
 
 
 def declined(outcome: ProviderOutcome) -> DomainError:

@@ -1,6 +1,6 @@
-"""Money and end-of-life mutations: capture, refund, cancel, delete (admins only).
+"""Money and end-of-life mutations: authorize, capture, refund, release, cancel, delete (admins only).
 
-Capture, refund and cancel run in their own short transactions (`resolvers.payments.engine`,
+Authorize, capture, refund, release and cancel run in their own short transactions (`resolvers.payments.engine`,
 over `db.write_sessions`) because they commit before and after the provider call; the
 request's session only reads the results afterwards, and must not be touched before (on
 SQLite it would hold the write lock the movements need). Delete is one plain transaction.
@@ -17,7 +17,7 @@ import strawberry
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import deletion
-from resolvers.payments import cancellation, capture, refunds
+from resolvers.payments import authorization, cancellation, capture, refunds, release
 from schema.context import Context
 from schema.errors import attempt, user_errors
 from schema.payloads import BulkOrderPayload, OrderPayload, OrderResult
@@ -45,7 +45,7 @@ def _forbidden() -> DomainError:
     return DomainError(ErrorCode.FORBIDDEN, "Only an admin may do this.")
 
 
-async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
+async def results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
     """One OrderResult per outcome, the order read (after the movements committed) by the request's session."""
     wanted = [o.order.id for o in outcomes if o.error is None and o.order is not None]
     loaded = await info.context.loaders.order_by_id.load_many(wanted)
@@ -62,6 +62,11 @@ async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) 
     ]
 
 
+async def _payload(info: strawberry.Info[Context], outcome: Outcome) -> OrderPayload:
+    [result] = await results(info, [outcome])
+    return OrderPayload(order=result.order, user_errors=result.user_errors)
+
+
 def _refused(order_ids: list[strawberry.ID]) -> BulkOrderPayload:
     return BulkOrderPayload(results=[OrderResult(order_id=i, user_errors=user_errors(_forbidden())) for i in order_ids])
 
@@ -69,7 +74,8 @@ def _refused(order_ids: list[strawberry.ID]) -> BulkOrderPayload:
 @strawberry.type
 class PaymentsMutation:
     @strawberry.mutation(
-        description="Captures the rest of each order's authorization, or `amount` of one order (a split capture)."
+        description="Captures what each order still needs of its authorizations, or `amount` of one order "
+        "(a split capture)."
     )
     async def capture(
         self,
@@ -88,7 +94,7 @@ class PaymentsMutation:
             idempotency_key=given(idempotency_key),
             **movement_arguments(context),
         )
-        return BulkOrderPayload(results=await _results(info, outcomes))
+        return BulkOrderPayload(results=await results(info, outcomes))
 
     @strawberry.mutation(
         description="Refunds `amount` (default: everything captured and not yet refunded) through the provider."
@@ -112,8 +118,48 @@ class PaymentsMutation:
             idempotency_key=given(idempotency_key),
             **movement_arguments(context),
         )
-        [result] = await _results(info, [outcome])
-        return OrderPayload(order=result.order, user_errors=result.user_errors)
+        return await _payload(info, outcome)
+
+    @strawberry.mutation(
+        description="Authorizes more money on a completed order through its provider: "
+        "by default what paymentDelta says is missing."
+    )
+    async def authorize(
+        self,
+        info: strawberry.Info[Context],
+        order_id: strawberry.ID,
+        amount: Decimal | None = strawberry.UNSET,
+        idempotency_key: str | None = strawberry.UNSET,
+    ) -> OrderPayload:
+        context = info.context
+        if not context.viewer.is_admin:
+            return OrderPayload(user_errors=user_errors(_forbidden()))
+        outcome = await authorization.authorize(
+            context.db.write_sessions,
+            order_id=str(order_id),
+            amount=given(amount),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
+        )
+        return await _payload(info, outcome)
+
+    @strawberry.mutation(
+        description="Voids what is authorized and not captured "
+        "(the rest after a split capture, or what an edit made too much)."
+    )
+    async def release_authorization(
+        self, info: strawberry.Info[Context], order_id: strawberry.ID, idempotency_key: str | None = strawberry.UNSET
+    ) -> OrderPayload:
+        context = info.context
+        if not context.viewer.is_admin:
+            return OrderPayload(user_errors=user_errors(_forbidden()))
+        outcome = await release.release(
+            context.db.write_sessions,
+            order_id=str(order_id),
+            idempotency_key=given(idempotency_key),
+            **movement_arguments(context),
+        )
+        return await _payload(info, outcome)
 
     @strawberry.mutation(
         description="Cancels orders with nothing captured: voids the authorization and returns the stock."
@@ -130,7 +176,7 @@ class PaymentsMutation:
             reason=given(reason),
             **movement_arguments(context),
         )
-        return BulkOrderPayload(results=await _results(info, outcomes))
+        return BulkOrderPayload(results=await results(info, outcomes))
 
     @strawberry.mutation(description="Soft-deletes carts, unfinished checkouts, quotes and cancelled orders.")
     async def delete(self, info: strawberry.Info[Context], order_ids: list[strawberry.ID]) -> BulkOrderPayload:
