@@ -102,12 +102,18 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
         return describe_reconciliation(done)
 
     async def generate_recurring(started: datetime.datetime) -> str:
-        async with db.write_sessions() as session, session.begin():
-            outcomes = await recurring.run_due(session, now=started, actor="worker")
+        outcomes = await recurring.run_due(
+            db.write_sessions, providers=providers, now=started, charged_at=started, actor="worker",
+            timeout_seconds=settings.provider_timeout_seconds,
+        )  # fmt: skip
         if not outcomes:
             return ""
-        failed = [outcome for outcome in outcomes if outcome.error is not None]
-        return f"{len(outcomes) - len(failed)} recurring orders generated, {len(failed)} schedules failed"
+        # A declined charge is an order generated (unpaid); a failed schedule generated nothing.
+        failed = [outcome for outcome in outcomes if outcome.order is None]
+        declined = len([outcome for outcome in outcomes if outcome.order is not None and outcome.error is not None])
+        generated = f"{len(outcomes) - len(failed)} recurring orders generated"
+        charges = f", {declined} charges declined" if declined else ""
+        return f"{generated}{charges}, {len(failed)} schedules failed"
 
     return [
         PeriodicJob("mail", deliver_mail),

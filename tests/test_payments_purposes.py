@@ -17,5 +17,11 @@ def test_the_command_line_and_the_worker_register_every_purpose_they_reconcile()
     listed = subprocess.run([sys.executable, "-c", LIST_PURPOSES], capture_output=True, text=True, check=True)
 
     assert listed.stdout.strip() == str(
-        ["resolvers.returns.return_refunds REFUND", "resolvers.storefront.checkout AUTHORIZE"]
+        [
+            "resolvers.channels.recurring_charges AUTHORIZE",
+            "resolvers.payments.settlement AUTHORIZE",
+            "resolvers.payments.settlement CANCEL",
+            "resolvers.returns.return_refunds REFUND",
+            "resolvers.storefront.checkout AUTHORIZE",
+        ]
     )

@@ -92,7 +92,7 @@ async def _schedule(
 
 async def _run(store: Store, at: datetime.datetime) -> list[str]:
     async with store.db.write_sessions() as session, session.begin():
-        outcomes = await recurring.run_due(session, now=at, actor="worker")
+        outcomes = await recurring.generate_due(session, now=at, actor="worker")
     assert [outcome.error for outcome in outcomes] == [None] * len(outcomes)
     return [outcome.requested_id for outcome in outcomes]
 
@@ -199,8 +199,8 @@ async def test_a_run_racing_another_generates_nothing_twice(demo_store: Store) -
     schedule_id = await _schedule(demo_store)
 
     async with demo_store.db.write_sessions() as first, demo_store.db.write_sessions() as second:
-        won = await recurring.run_due(first, now=START, actor="worker-1")
-        racing = asyncio.create_task(recurring.run_due(second, now=START, actor="worker-2"))
+        won = await recurring.generate_due(first, now=START, actor="worker-1")
+        racing = asyncio.create_task(recurring.generate_due(second, now=START, actor="worker-2"))
         await asyncio.sleep(0.3)
         assert not racing.done()  # waits on the schedule's row lock (PostgreSQL) or the write lock (SQLite)
         await first.commit()

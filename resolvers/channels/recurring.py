@@ -2,16 +2,18 @@
 
     create    a schedule on a completed ORDER: every `interval` DAY, WEEK, MONTH or YEAR from `start_at`
     cancel    stops it (ALREADY_DONE when it is stopped already)
-    run_due   one order per due occurrence of every active schedule (`runDueRecurring`, the worker's timer)
+    run_due   one order per due occurrence of every active schedule, then its charge (`runDueRecurring`, the
+              worker's timer); `generate_due` is the generation alone, in the caller's transaction
 
 A generated order is a completed ORDER in the default state of the default ORDER flow, with
 the template's product lines (repriced at the catalogue's current prices, in the template's
 currency at that currency's current rate), customer, addresses, and payment and shipping
-methods. There is no saved card to charge, so nothing is authorized: its capture state is
-NOT_CAPTURED (NOT_SUPPORTED with the `manual` provider) and payment is collected as for an
-invoice. Its stock is taken even below zero (the subscription was sold already; a WARNING
-event names the products short). The template's discounts, voucher, comments and custom
-fields are not copied: they belonged to that purchase.
+methods. Its stock is taken even below zero (the subscription was sold already; a WARNING
+event names the products short).
+
+Once the generation committed, each generated order is charged to its template's saved payment
+(`recurring_charges`). The template's discounts, voucher, comments and custom fields are not
+copied: they belonged to that purchase.
 
 Occurrences are calendar-aware and keep their anchor: the n-th is the first occurrence plus
 n * interval (`dateutil.relativedelta`), so a monthly schedule from Jan 31 runs Feb 28 (29),
@@ -45,10 +47,11 @@ from models.database import lock_rows
 from models.enums import FlowKind, OrderKind, OrderLineType, RecurringUnit
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from models.recurring import RecurringSchedule
-from resolvers.channels import completed
+from resolvers.channels import completed, recurring_charges
 from resolvers.core import bulk, events, orders
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows, state_changes
+from resolvers.payments import engine, payment_providers
 from resolvers.setup import catalog, stock
 from resolvers.storefront import pricing
 
@@ -155,7 +158,39 @@ async def list_schedules(session: AsyncSession, *, active_only: bool) -> Sequenc
     return (await session.scalars(statement)).all()
 
 
-async def run_due(session: AsyncSession, *, now: datetime.datetime, actor: str | None) -> list[bulk.Outcome]:
+async def run_due(
+    sessions: engine.Sessions,
+    *,
+    providers: payment_providers.Providers,
+    now: datetime.datetime,
+    charged_at: datetime.datetime,
+    actor: str | None,
+    timeout_seconds: float,
+) -> list[bulk.Outcome]:
+    """Generate the due orders in one transaction (`generate_due`), then charge each to its template's saved payment.
+
+    Each charge is a movement of the money engine, in its own short transactions, made at `charged_at`
+    (the clock: `now` may be a due time asked for). A declined charge answers its order's outcome with
+    PROVIDER_DECLINED; the order stays, unpaid.
+    """
+    async with sessions() as session, session.begin():
+        generated = await generate_due(session, now=now, actor=actor)
+        saved = await recurring_charges.saved_payments(session, [o.order for o in generated if o.order is not None])
+    return [
+        await recurring_charges.charge(
+            sessions,
+            providers=providers,
+            generated=outcome,
+            saved_payments=saved,
+            actor=actor,
+            now=charged_at,
+            timeout_seconds=timeout_seconds,
+        )
+        for outcome in generated
+    ]
+
+
+async def generate_due(session: AsyncSession, *, now: datetime.datetime, actor: str | None) -> list[bulk.Outcome]:
     """Generate the orders of every active schedule due at `now`: one outcome per generated order.
 
     A schedule whose occurrence failed answers one outcome with the error, its id as `schedule:<id>`.

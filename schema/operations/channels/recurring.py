@@ -8,14 +8,14 @@ import strawberry
 
 from models.enums import RecurringUnit
 from resolvers.channels import recurring
-from schema.bulk import run_admin_bulk
 from schema.context import Context
-from schema.guards import require_admin
+from schema.guards import admin_errors, require_admin
 from schema.inputs import RecurringInput
-from schema.payloads import BulkOrderPayload, RecurringPayload
+from schema.operations.payments import movements
+from schema.payloads import BulkOrderPayload, OrderResult, RecurringPayload
 from schema.types.recurring import RecurringSchedule
 
-# run_admin_bulk names the requests it refuses; a refused run has no orders, so it answers this one id.
+# A refused run has no orders, so it answers this one id.
 RUN_ID = strawberry.ID("runDueRecurring")
 
 
@@ -62,8 +62,13 @@ class RecurringMutation:
         self, info: strawberry.Info[Context], now: datetime.datetime | None = strawberry.UNSET
     ) -> BulkOrderPayload:
         context = info.context
+        if refusal := admin_errors(context.viewer):
+            return BulkOrderPayload(results=[OrderResult(order_id=RUN_ID, user_errors=refusal)])
         # UNSET: the contract gives `now` no default; left out or null, it is the current time.
         at = now if isinstance(now, datetime.datetime) else context.now
-        return await run_admin_bulk(
-            context, [RUN_ID], lambda: recurring.run_due(context.session, now=at, actor=context.viewer.actor)
+        # Not in the request's session: generating and charging commit their own short transactions.
+        arguments = movements.movement_arguments(context)
+        outcomes = await recurring.run_due(
+            context.db.write_sessions, charged_at=arguments.pop("now"), now=at, **arguments
         )
+        return BulkOrderPayload(results=await movements.results(info, outcomes))
