@@ -96,6 +96,15 @@ class EditOrderInput:
     remove_discount_line_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Order-discount lines to remove."
     )
+    payment_method_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new payment method; the payment and shipping fees are computed again."
+    )
+    shipping_method_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new shipping method; the payment and shipping fees are computed again."
+    )
+    reference: str | None = strawberry.field(
+        default=None, description="The customer's own reference (a purchase-order number); an empty string clears it."
+    )
 
 
 @strawberry.input

@@ -6,15 +6,17 @@ An edit, in the caller's transaction (the order row locked):
    not the order's revision (STALE_REVISION);
 2. snapshots the order as it was into a new `OrderVersion` (number = previous + 1);
 3. applies the changes (`resolvers.edit_lines` for lines and discounts);
-4. recalculates lines and totals, keeping the payment and shipping fees as they were,
-   and refuses a total below zero (NEGATIVE_TOTAL);
+4. recalculates lines and totals, keeping the payment and shipping fees as they were unless
+   the edit gives a payment or shipping method (then both fees are computed again; the
+   negotiated lines stay as they are), and refuses a total below zero (NEGATIVE_TOTAL);
 5. bumps the revision and writes an `edit` event.
 
 Any refusal raises, and the caller's savepoint (`schema.errors.attempt`) undoes everything.
 `preview` runs the same edit in a savepoint of its own, keeps a detached copy of the result
 and rolls the savepoint back: the order as it would be, with nothing written.
 
-Address fields and the comment are patches: None keeps a value, a blank string clears it.
+Address fields, the comment and the reference are patches: None keeps a value, a blank string
+clears it. A completed order's payment method stays once money moved through it (INVALID).
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.catalog import PaymentMethod, ShippingMethod
 from models.custom_fields import CustomFieldValue
-from models.enums import OrderKind, OrderLineType, QuoteStatus
+from models.enums import OrderKind, OrderLineType, QuoteStatus, TransactionStatus
 from models.flows import State
 from models.orders import Order, OrderLine, OrderVersion
+from models.payments import Transaction
 from resolvers.core import events, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.editing import edit_lines, versions
@@ -37,6 +42,7 @@ from resolvers.setup import custom_fields
 from resolvers.storefront import pricing
 
 EVENT_SOURCE = "edit"
+Method = TypeVar("Method", PaymentMethod, ShippingMethod)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -50,6 +56,9 @@ class Changes:
     lines: Sequence[edit_lines.LineChange] = ()
     add_order_discounts: Sequence[edit_lines.OrderDiscount] = ()
     remove_discount_line_ids: Sequence[str] = ()
+    payment_method_id: str | None = None
+    shipping_method_id: str | None = None
+    reference: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -61,7 +70,14 @@ class Changes:
             or self.lines
             or self.add_order_discounts
             or self.remove_discount_line_ids
+            or self.changes_methods
+            or self.reference is not None
         )
+
+    @property
+    def changes_methods(self) -> bool:
+        """A payment or shipping method is given: the fees are computed again."""
+        return self.payment_method_id is not None or self.shipping_method_id is not None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -107,15 +123,19 @@ async def edit(
     held_before = edit_lines.product_quantities(before)
     summary = [
         *_apply_details(order, changes),
+        *await _apply_methods(
+            session, order=order, payment_method_id=changes.payment_method_id,
+            shipping_method_id=changes.shipping_method_id, field=["input"],
+        ),
         *await _apply_custom_fields(session, order, changes),
         *await _apply_lines(session, order, before, changes, now=now),
-    ]
+    ]  # fmt: skip
     await session.flush()
     lines = await orders.lines_of(session, order_id=order.id)
     if not any(line.type is OrderLineType.PRODUCT for line in lines):
         raise invalid("An order keeps at least one product line.", ["input", "lines"])
     await edit_lines.follow_stock(session, order=order, before=held_before, after=lines)
-    await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=False, now=now)
+    await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=changes.changes_methods, now=now)
     version.summary = "; ".join(summary)
     orders.touch(order, now=now)
     events.record(
@@ -198,6 +218,9 @@ def _apply_details(order: Order, changes: Changes) -> list[str]:
     if changes.comment is not None:
         order.comment = validation.text_fits(Order.comment, changes.comment, field=["input", "comment"])
         summary.append("comment")
+    if changes.reference is not None:
+        order.reference = validation.text_fits(Order.reference, changes.reference, field=["input", "reference"])
+        summary.append("reference")
     return summary
 
 
@@ -221,3 +244,50 @@ async def _apply_lines(
     for position, discount in enumerate(changes.add_order_discounts):
         await editor.add_order_discount(discount, field=["input", "addOrderDiscounts", str(position)])
     return editor.summary
+
+
+async def _apply_methods(
+    session: AsyncSession,
+    *,
+    order: Order,
+    payment_method_id: str | None,
+    shipping_method_id: str | None,
+    field: Sequence[str],
+) -> list[str]:
+    """Set the given payment and shipping methods (the caller computes the fees again); a summary phrase each.
+
+    NOT_FOUND for an unknown or inactive method; INVALID for a new payment method on an order whose
+    money already moved through its provider (the ledger belongs to that provider).
+    """
+    summary = []
+    if payment_method_id is not None:
+        payment = await _active_method(session, PaymentMethod, payment_method_id, [*field, "paymentMethodId"])
+        if payment.id != order.payment_method_id and await _has_moved_money(session, order):
+            raise invalid(
+                f"The payment of {order.public_id} went through its payment method already: it stays.",
+                [*field, "paymentMethodId"],
+            )
+        order.payment_method_id = payment.id
+        summary.append(f"payment method {payment.name}")
+    if shipping_method_id is not None:
+        shipping = await _active_method(session, ShippingMethod, shipping_method_id, [*field, "shippingMethodId"])
+        order.shipping_method_id = shipping.id
+        summary.append(f"shipping method {shipping.name}")
+    return summary
+
+
+async def _active_method(session: AsyncSession, model: type[Method], method_id: str, field: Sequence[str]) -> Method:
+    method = await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
+    if method is None or not method.is_active:
+        raise not_found(model.__name__, method_id, field)
+    return method
+
+
+async def _has_moved_money(session: AsyncSession, order: Order) -> bool:
+    """Whether the order has a transaction that is not FAILED (money authorized, moved, or in flight)."""
+    found = await session.scalar(
+        sa.select(Transaction.id)
+        .where(Transaction.order_id == order.id, Transaction.status != TransactionStatus.FAILED)
+        .limit(1)
+    )
+    return found is not None

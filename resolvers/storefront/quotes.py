@@ -10,10 +10,12 @@ savepoint: a refusal there (out of stock, no payment method) leaves the quote as
 declined payment leaves an accepted, uncompleted ORDER, as a declined checkout does; accepting
 again (by either id) or `completeCheckout` retries the payment.
 
-Codes: a quote whose state does not allow ordering is TRANSITION_NOT_ALLOWED; a rejected quote
-is NOT_EDITABLE for everything but a second rejection, which is ALREADY_DONE, as is accepting a
-completed one. Who may act: the quote's customer (CUSTOMER token), whoever holds its secret,
-and admins; anyone else gets NOT_FOUND, as for a missing quote.
+Codes: a quote whose state does not allow ordering is TRANSITION_NOT_ALLOWED; a quote without a
+payment method is INVALID at `paymentMethodId`, naming the quote (the customer sets it with
+`setCartDetails`, an admin with `edit`); a rejected quote is NOT_EDITABLE for everything but a
+second rejection, which is ALREADY_DONE, as is accepting a completed one. Who may act: the quote's
+customer (CUSTOMER token), whoever holds its secret, and admins; anyone else gets NOT_FOUND, as
+for a missing quote.
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ async def _start_checkout(session: AsyncSession, *, order: Order, now: datetime.
             f"{order.public_id} is in {where}, which does not allow ordering yet.",
             ["quoteId"],
         )
+    if order.payment_method_id is None:
+        # Refused before the quote gets its ORDER id, so the error names the record by the id it keeps.
+        raise invalid(f"Choose a payment method for {order.public_id} before accepting it.", ["paymentMethodId"])
     quote_public_id = order.public_id
     await orders.issue_id(session, order=order, kind=OrderKind.ORDER, now=now)
     order.quote_status = QuoteStatus.ACCEPTED

@@ -69,6 +69,9 @@ def changes_of(input: EditOrderInput) -> editing.Changes:
             for d in input.add_order_discounts or ()
         ],
         remove_discount_line_ids=[str(line_id) for line_id in input.remove_discount_line_ids or ()],
+        payment_method_id=inputs.id_text(input.payment_method_id),
+        shipping_method_id=inputs.id_text(input.shipping_method_id),
+        reference=input.reference,
     )
 
 
