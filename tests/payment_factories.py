@@ -35,26 +35,29 @@ async def record(
     provider: str = "test",
     email: str = "buyer@example.com",
     lines: tuple[tuple[str, Decimal], ...] = (("HOODIE-GRY-L", D(2)),),
-    total: Decimal = D("100.00"),
+    total: Decimal | None = D("100.00"),
+    state: str | None = None,
     now: datetime.datetime | None = None,
 ) -> str:
-    """Commit a cart, quote or order (`factories.create_order`, in no flow) totalling `total`; its public id.
+    """Commit a cart, quote or order (`factories.create_order`, in `state`) totalling `total`; its public id.
 
     The total is set apart from the lines: the payment tests move amounts against it, whatever was bought.
+    None keeps the total the lines are priced at (for orders that are edited).
     """
     async with db.write_sessions() as session, session.begin():
         order = await factories.create_order(
             session,
             now=now or datetime.datetime.now(datetime.UTC),
             kind=kind,
-            state=None,
+            state=state,
             lines=[factories.Line(number, quantity) for number, quantity in lines],
             customer_name="Test Buyer",
             customer_email=email,
             payment_method=METHOD_OF_PROVIDER[provider],
             is_complete=is_complete,
         )
-        order.total = money.price_of(total, vat_percent=D(25), includes_vat=True, minor_unit=2)
+        if total is not None:
+            order.total = money.price_of(total, vat_percent=D(25), includes_vat=True, minor_unit=2)
         return order.public_id
 
 
@@ -94,6 +97,34 @@ async def authorized_order(
     public_id = await record(db, provider=provider, email=email, total=amount, now=now, **kwargs)
     await authorize(db, providers, public_id=public_id, amount=amount, now=now)
     return public_id
+
+
+async def editable_order(
+    db: Any,
+    providers: Providers,
+    *,
+    lines: tuple[tuple[str, Decimal], ...] = (("HOODIE-GRY-L", D(1)), ("BOOK-COOK", D(1))),
+    email: str = "buyer@example.com",
+    now: datetime.datetime | None = None,
+) -> str:
+    """A completed order in Received (edits allowed), priced from its lines (78.00 by default), paid by Card:
+    its total authorized by the test provider."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    public_id = await record(db, email=email, lines=lines, total=None, state="Received", now=now)
+    async with db.read_sessions() as session:
+        order = await orders.find(session, public_id)
+        assert order is not None
+        total = order.total.with_vat
+    await authorize(db, providers, public_id=public_id, amount=total, now=now)
+    return public_id
+
+
+async def set_total(db: Any, public_id: str, total: Decimal) -> None:
+    """Give the order a new total, as an edit would (the payment tests move amounts against it)."""
+    async with db.write_sessions() as session, session.begin():
+        order = await orders.find(session, public_id, for_update=True)
+        assert order is not None
+        order.total = money.price_of(total, vat_percent=D(25), includes_vat=True, minor_unit=2)
 
 
 async def ledger_of(db: Any, public_id: str) -> tuple[ledger.Amounts, list[Transaction], Order]:

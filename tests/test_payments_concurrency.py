@@ -62,3 +62,93 @@ async def _assert_books_match(db: Any, references: list[str]) -> None:
             )
         ).all()
     assert sorted(rows) == sorted((reference, True) for reference in references)
+
+
+AUTHORIZE = """mutation($id: ID!) { authorize(orderId: $id) { userErrors { code } } }"""
+RELEASE = """mutation($id: ID!) { releaseAuthorization(orderId: $id) { userErrors { code } } }"""
+STORM = (10, 10, 5)  # authorizations, captures, releases in flight at once on one order
+
+
+async def test_concurrent_authorizations_secure_the_missing_money_once(money: Money) -> None:  # noqa: F811
+    db = money.store.db
+    for _ in range(ROUNDS):
+        public_id = await money.order(amount=D("100.00"))
+        await factories.set_total(db, public_id, D("150.00"))
+
+        answers = await asyncio.gather(*(money.admin.execute(AUTHORIZE, {"id": public_id}) for _ in range(20)))
+        releases = await asyncio.gather(*(money.admin.execute(RELEASE, {"id": public_id}) for _ in range(10)))
+
+        codes = [tuple(e["code"] for e in answer["authorize"]["userErrors"]) for answer in answers]
+        assert (codes.count(()), set(codes)) == (1, {(), ("ALREADY_DONE",)})
+        release_codes = [tuple(e["code"] for e in r["releaseAuthorization"]["userErrors"]) for r in releases]
+        assert (release_codes.count(()), set(release_codes)) == (1, {(), ("NOT_CAPTURABLE",)})
+        amounts, transactions, _ = await factories.ledger_of(db, public_id)
+        factories.assert_invariants(amounts, transactions)
+        authorizations = factories.succeeded(transactions, TransactionKind.AUTHORIZE)
+        assert [t.amount for t in authorizations] == [D(100), D(50)]
+        assert [t.amount for t in factories.succeeded(transactions, TransactionKind.CANCEL)] == [D(150)]
+        await _assert_books_match(db, [t.reference for t in factories.succeeded(transactions)])
+
+
+async def test_concurrent_authorize_capture_and_release_keep_the_ledger_and_the_books_equal(money: Money) -> None:  # noqa: F811
+    db = money.store.db
+    for round_number in range(ROUNDS):
+        public_id = await money.order(amount=D("100.00"))
+        await factories.set_total(db, public_id, D("150.00"))
+        authorizations, captures, releases = STORM
+        requests = (
+            [(AUTHORIZE, "authorize")] * authorizations
+            + [(CAPTURE, "capture")] * captures
+            + [(RELEASE, "releaseAuthorization")] * releases
+        )
+        # Interleaved differently every round, so each kind races every other.
+        requests = requests[round_number::ROUNDS] + [r for i, r in enumerate(requests) if i % ROUNDS != round_number]
+        variables = {"id": public_id, "ids": [public_id]}
+
+        answers = await asyncio.gather(*(money.admin.execute(document, variables) for document, _ in requests))
+
+        seen = {name: set() for _, name in requests}
+        for (_, name), answer in zip(requests, answers, strict=True):
+            payload = answer[name]["results"][0] if name == "capture" else answer[name]
+            seen[name].add(tuple(error["code"] for error in payload["userErrors"]))
+        assert seen["authorize"] <= {(), ("ALREADY_DONE",)}
+        assert seen["capture"] <= {(), ("NOT_CAPTURABLE",)}
+        assert seen["releaseAuthorization"] <= {(), ("NOT_CAPTURABLE",)}
+        amounts, transactions, _ = await factories.ledger_of(db, public_id)
+        factories.assert_invariants(amounts, transactions)
+        assert amounts.captured <= D(150)  # captures without an amount never take more than the order needs
+        assert not [t for t in transactions if t.status is not TransactionStatus.SUCCEEDED]
+        await _assert_books_match(db, [t.reference for t in factories.succeeded(transactions)])
+        await _assert_book_totals_match(db, transactions)
+        await _settle_to_zero(money, public_id)
+
+
+async def _settle_to_zero(money: Money, public_id: str) -> None:  # noqa: F811
+    """Whatever the race left: authorize what is missing, capture, release the rest; the order is then settled."""
+    await money.admin.execute(AUTHORIZE, {"id": public_id})
+    await money.admin.execute(CAPTURE, {"ids": [public_id]})
+    await money.admin.execute(RELEASE, {"id": public_id})
+    order = (await money.admin.execute(
+        "query($id: ID!) { order(id: $id) { paymentDelta captureState capturedAmount } }", {"id": public_id}
+    ))["order"]  # fmt: skip
+    assert order == {"paymentDelta": "0.00", "captureState": "CAPTURED", "capturedAmount": "150.00"}
+
+
+async def _assert_book_totals_match(db: Any, transactions: list[Any]) -> None:
+    """Per operation, the gateway's approved amounts for the order's authorization add up to the ledger's."""
+    numbers = [t.transaction_number for t in factories.succeeded(transactions)]
+    async with db.read_sessions() as session:
+        rows = (
+            await session.execute(
+                sa.select(payment_models.TestProviderOperation.operation, payment_models.TestProviderOperation.amount)
+                .where(payment_models.TestProviderOperation.transaction_number.in_(numbers))
+                .where(payment_models.TestProviderOperation.is_approved)
+            )
+        ).all()
+    books: dict[str, Decimal] = {}
+    for operation, amount in rows:
+        books[operation] = books.get(operation, D(0)) + amount
+    ledger: dict[str, Decimal] = {}
+    for transaction in factories.succeeded(transactions):
+        ledger[transaction.kind.lower()] = ledger.get(transaction.kind.lower(), D(0)) + transaction.amount
+    assert books == ledger

@@ -7,7 +7,18 @@ from typing import Any
 
 from models.enums import Role, TransactionKind, TransactionStatus
 from tests.conftest import GraphQLClient, Store, make_token
-from tests.storefront_helpers import ERRORS, ORDER, ORDER_QUERY, catalogue, filled_cart, mutate, stock_of, succeed
+from tests.storefront_helpers import (
+    ADD,
+    ERRORS,
+    ORDER,
+    ORDER_QUERY,
+    catalogue,
+    create_cart,
+    filled_cart,
+    mutate,
+    stock_of,
+    succeed,
+)
 
 D = Decimal
 QUOTE = f"{ORDER} quoteStatus paymentDelta versions {{ number actor summary }}"
@@ -154,3 +165,60 @@ async def test_submitting_needs_a_cart_with_products(api: GraphQLClient, admin: 
     assert (codes(twice), twice["userErrors"][0]["field"]) == (["NOT_EDITABLE"], ["cartId"])
     assert codes(nothing) == ["INVALID"]
     assert codes(order_edit) == ["FORBIDDEN"]
+
+
+async def test_a_quote_without_a_payment_method_is_refused_naming_it_until_an_admin_sets_one(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await catalogue(api)
+    cart, _ = await create_cart(api)
+    await succeed(
+        api, ADD, {"c": cart.id, "s": cart.secret, "l": [{"productId": ids["TSHIRT-BLK-M"], "quantity": "2"}]}
+    )
+    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+    shirt = quote["lines"][0]["id"]
+    negotiated = {"lines": [{"lineId": shirt, "unitPrice": "15.00"}]}
+    await succeed(admin, EDIT, {"o": quote["id"], "i": negotiated})
+    await _offer(admin, quote["id"])
+    before = (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"]
+
+    refused = await mutate(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
+
+    assert refused["userErrors"] == [
+        {
+            "field": ["paymentMethodId"],
+            "message": f"Choose a payment method for {quote['id']} before accepting it.",
+            "code": "INVALID",
+        }
+    ]
+    assert (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"] == before
+
+    chosen = {"paymentMethodId": ids["Invoice"], "shippingMethodId": ids["Flat rate"], "reference": "PO-4711"}
+    edited = await succeed(admin, EDIT, {"o": quote["id"], "i": chosen})
+    # The negotiated 2 x 15.00 stays; the fees follow the methods: Invoice 2.50, Flat rate 4.95.
+    assert [line["unitPrice"]["withVat"] for line in edited["lines"]] == ["18.75"]
+    assert (edited["paymentFee"]["withVat"], edited["shippingFee"]["withVat"], edited["total"]["withVat"]) == (
+        "2.50", "4.95", "44.95",
+    )  # fmt: skip
+    assert edited["versions"][-1]["summary"] == "reference; payment method Invoice; shipping method Flat rate"
+    accepted = await succeed(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
+    assert (accepted["kind"], accepted["complete"], accepted["paymentMethod"], accepted["total"]["withVat"]) == (
+        "ORDER", True, {"name": "Invoice"}, "44.95",
+    )  # fmt: skip
+
+
+async def test_an_edit_keeps_a_paid_orders_payment_method_and_refuses_unknown_methods(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await catalogue(api)
+    cart = await filled_cart(api, ids)
+    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+    await _offer(admin, quote["id"])
+    order = await succeed(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
+
+    switched = await mutate(admin, EDIT, {"o": order["id"], "i": {"paymentMethodId": ids["Invoice"]}})
+    unknown = await mutate(admin, EDIT, {"o": order["id"], "i": {"shippingMethodId": "424242"}})
+
+    assert [(e["code"], e["field"]) for e in switched["userErrors"]] == [("INVALID", ["input", "paymentMethodId"])]
+    assert [(e["code"], e["field"]) for e in unknown["userErrors"]] == [("NOT_FOUND", ["input", "shippingMethodId"])]
+    assert (await admin.execute(ORDER_QUERY, {"id": order["id"]}))["order"]["revision"] == order["revision"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
+from tests import payment_factories, return_helpers
 from tests.conftest import GraphQLClient, Store
 from tests.storefront_helpers import CREATE_CART, catalogue
+from tests.test_payments_api import CAPTURE
 
 SCHEDULE = "id interval unit nextRunAt endsAt active templateOrder { id } generatedOrders { id }"
 CREATE = f"""mutation($input: RecurringInput!) {{
@@ -27,6 +30,7 @@ LIST = f"query($active: Boolean) {{ recurringSchedules(activeOnly: $active) {{ {
 TEMPLATE_QUERY = "query($id: ID!) { order(id: $id) { recurring { id } generatedBy { id } } }"
 IMPORT = """mutation($o: [ImportOrderInput!]!) { importOrders(orders: $o) { results { orderId } } }"""
 START = "2027-01-31T09:00:00+00:00"
+D = Decimal
 
 
 async def _template(admin: GraphQLClient) -> str:
@@ -173,3 +177,76 @@ async def test_only_admins_manage_schedules(admin: GraphQLClient, storefront: Gr
     response = await storefront.post(LIST, {"active": True})
     assert [error["message"] for error in response.json()["errors"]] == ["Only an admin may read this."]
     assert (await admin.execute(LIST, {"active": False}))["recurringSchedules"] == []
+
+
+CHARGED = """mutation($now: DateTime) { runDueRecurring(now: $now) {
+  ok results { orderId userErrors { code message } order { id total { withVat } } } } }"""
+GENERATED = """query($id: ID!) { order(id: $id) { id complete paymentDelta captureState authorizedAmount
+  transactions { kind status amount transactionNumber } events { source level message } } }"""
+
+
+async def _card_template(api: GraphQLClient, admin: GraphQLClient) -> tuple[str, str]:
+    """An order checked out by Card through the storefront (2 T-shirts, a cookbook, Flat rate: 73.85), and its
+    authorization's number at the gateway: the saved payment its generated orders are charged to."""
+    placed = await return_helpers.placed_order(api, admin, capture=False)
+    order = (await admin.execute(GENERATED, {"id": placed.id}))["order"]
+    return placed.id, order["transactions"][0]["transactionNumber"]
+
+
+async def test_a_generated_order_is_charged_to_the_templates_saved_payment(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    template, saved_payment = await _card_template(api, admin)
+    await _create(admin, template)
+
+    run = (await admin.execute(CHARGED, {"now": START}))["runDueRecurring"]
+
+    [result] = run["results"]
+    assert (run["ok"], result["userErrors"], result["order"]["total"]) == (True, [], {"withVat": "73.85"})
+    order = (await admin.execute(GENERATED, {"id": result["orderId"]}))["order"]
+    assert (order["paymentDelta"], order["captureState"], order["authorizedAmount"]) == (
+        "0.00",
+        "NOT_CAPTURED",
+        "73.85",
+    )
+    [charge] = order["transactions"]
+    assert (charge["kind"], charge["status"], charge["amount"]) == ("AUTHORIZE", "SUCCEEDED", "73.85")
+    assert charge["transactionNumber"] != saved_payment  # a new authorization, charged to the saved one
+    assert {"source": "recurring", "level": "INFO",
+            "message": "Recurring charge: 73.85 EUR authorized on the saved payment."} in order["events"]  # fmt: skip
+    [operation] = [
+        row for row in await payment_factories.provider_books(demo_store.db)
+        if row.transaction_number == charge["transactionNumber"]
+    ]  # fmt: skip
+    assert (operation.operation, operation.amount, operation.is_approved) == ("authorize", D("73.85"), True)
+    captured = (await admin.execute(CAPTURE, {"ids": [result["orderId"]]}))["capture"]
+    assert captured["ok"] is True
+
+
+async def test_a_declined_charge_leaves_the_generated_order_unpaid_with_a_failed_row_and_an_event(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    template, _ = await _card_template(api, admin)
+    edit = """mutation($id: ID!) { edit(orderId: $id, input: {customer: {email: "decline-authorize@example.com"}}) {
+      userErrors { code } } }"""
+    assert (await admin.execute(edit, {"id": template}))["edit"]["userErrors"] == []
+    schedule = (await _create(admin, template))["schedule"]
+
+    run = (await admin.execute(CHARGED, {"now": START}))["runDueRecurring"]
+
+    [result] = run["results"]
+    assert (run["ok"], [e["code"] for e in result["userErrors"]], result["order"]) == (
+        False, ["PROVIDER_DECLINED"], None,
+    )  # fmt: skip
+    [listed] = (await admin.execute(LIST, {"active": True}))["recurringSchedules"]
+    assert (listed["id"], listed["generatedOrders"]) == (schedule["id"], [{"id": result["orderId"]}])
+    order = (await admin.execute(GENERATED, {"id": result["orderId"]}))["order"]
+    assert (order["complete"], order["paymentDelta"], order["captureState"], order["authorizedAmount"]) == (
+        True, "73.85", "NOT_CAPTURED", "0.00",
+    )  # fmt: skip
+    assert [(t["kind"], t["status"]) for t in order["transactions"]] == [("AUTHORIZE", "FAILED")]
+    assert {
+        "source": "recurring", "level": "WARNING",
+        "message": "Recurring charge of 73.85 EUR declined: the order stays unpaid.",
+    } in order["events"]  # fmt: skip
+    assert (await admin.execute(CHARGED, {"now": START}))["runDueRecurring"] == {"ok": True, "results": []}
