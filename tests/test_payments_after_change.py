@@ -69,11 +69,8 @@ def test_a_capture_draws_on_the_authorization_live_when_it_was_made() -> None:
 
 
 def test_captures_draw_oldest_first_and_the_expiry_is_the_earliest_still_open() -> None:
-    rows = [
-        row(AUTHORIZE, "100", day=0, lapses_on=7),
-        row(AUTHORIZE, "50", day=1, lapses_on=8),
-        row(CAPTURE, "120", day=2),
-    ]
+    first, second = row(AUTHORIZE, "100", day=0, lapses_on=7), row(AUTHORIZE, "50", day=1, lapses_on=8)
+    rows = [first, second, row(CAPTURE, "120", day=2)]
 
     amounts = ledger.amounts(rows, now=on(3))
 

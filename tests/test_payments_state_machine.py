@@ -4,8 +4,7 @@ After every step: captured ≤ authorized, refunded ≤ captured, the derived am
 SUCCEEDED rows, nothing is left PENDING, a simple model of what should have happened agrees, and
 the gateway's books hold exactly the order's succeeded references.
 
-Hypothesis drives sync code, so the machine runs in a worker thread with its own event loop and its
-own engine over the test store's URL (async engines must stay on the loop that made them).
+The machine runs in a worker thread with its own event loop and engine (`machines`).
 """
 
 from __future__ import annotations
@@ -13,29 +12,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
-from collections.abc import Coroutine
 from decimal import Decimal
-from typing import Any
 
-import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from models import database
-from models import payments as payment_models
 from models.enums import TransactionStatus
-from models.settings import Settings
 from resolvers.core.bulk import Outcome
 from resolvers.payments import cancellation, capture, refunds
-from resolvers.payments.payment_providers import Providers
+from tests import machines
 from tests import payment_factories as factories
 from tests.conftest import Store
 
@@ -56,13 +41,8 @@ class Model:
     cancelled: bool = False
 
 
-def machine_for(url: str) -> type[RuleBasedStateMachine]:
-    loop = asyncio.new_event_loop()
-    db = database.connect(Settings(pool_size=2), url=url)
-    providers = Providers(db.write_sessions)
-
-    def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return loop.run_until_complete(coroutine)
+def machine_for(harness: machines.Harness) -> type[RuleBasedStateMachine]:
+    db, providers, run = harness.db, harness.providers, harness.run
 
     def now() -> datetime.datetime:
         return datetime.datetime.now(datetime.UTC)
@@ -141,42 +121,13 @@ def machine_for(url: str) -> type[RuleBasedStateMachine]:
                 order.is_cancelled,
             ) == expected
             references = sorted(t.reference for t in factories.succeeded(transactions))
-            assert run(_approved_references(db, self.public_id, transactions)) == references
+            assert run(machines.approved_references(db, transactions)) == references
 
         def teardown(self) -> None:
             pass
 
-    Payments.close = lambda: (run(db.dispose()), loop.close())  # type: ignore[attr-defined]
     return Payments
 
 
-async def _approved_references(db: database.Database, public_id: str, transactions: list[Any]) -> list[str]:
-    async with db.read_sessions() as session:
-        rows = await session.scalars(
-            sa.select(payment_models.TestProviderOperation.reference).where(
-                payment_models.TestProviderOperation.reference.in_([t.reference for t in transactions]),
-                payment_models.TestProviderOperation.is_approved,
-            )
-        )
-        return sorted(rows.all())
-
-
-def _run_machine(url: str) -> None:
-    machine = machine_for(url)
-    try:
-        run_state_machine_as_test(
-            machine,
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=15,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-    finally:
-        machine.close()  # type: ignore[attr-defined]
-
-
 async def test_payments_state_machine(demo_store: Store) -> None:
-    await asyncio.to_thread(_run_machine, demo_store.url)
+    await asyncio.to_thread(machines.run_machine, machine_for, demo_store.url, examples=25, steps=15)

@@ -12,6 +12,7 @@ from tests.storefront_helpers import (
     ERRORS,
     ORDER,
     ORDER_QUERY,
+    Cart,
     catalogue,
     create_cart,
     filled_cart,
@@ -49,6 +50,14 @@ async def _offer(admin: GraphQLClient, quote_id: str) -> None:
     """Move a quote to Offered, where the customer may accept it."""
     offered = await mutate(admin, CHANGE_STATE, {"o": [quote_id], "s": (await quote_states(admin))["Offered"]})
     assert offered["ok"] is True, offered
+
+
+async def _offered_quote(api: GraphQLClient, admin: GraphQLClient) -> tuple[Cart, dict[str, Any]]:
+    """A shopper's filled cart (by its secret) submitted for a quote, and the quote moved to Offered."""
+    cart = await filled_cart(api, await catalogue(api))
+    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
+    await _offer(admin, quote["id"])
+    return cart, quote
 
 
 async def test_the_whole_quote_journey(api: GraphQLClient, admin: GraphQLClient, demo_store: Store) -> None:
@@ -108,10 +117,7 @@ async def test_the_whole_quote_journey(api: GraphQLClient, admin: GraphQLClient,
 async def test_a_rejected_quote_can_be_neither_accepted_nor_edited(
     api: GraphQLClient, admin: GraphQLClient, demo_store: Store
 ) -> None:
-    ids = await catalogue(api)
-    cart = await filled_cart(api, ids)
-    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
-    await _offer(admin, quote["id"])
+    cart, quote = await _offered_quote(api, admin)
 
     wrong_secret = await mutate(api, REJECT, {"q": quote["id"], "s": "not-the-secret", "r": "Too dear"})
     rejected = await succeed(api, REJECT, {"q": quote["id"], "s": cart.secret, "r": "Too dear"})
@@ -211,9 +217,7 @@ async def test_an_edit_keeps_a_paid_orders_payment_method_and_refuses_unknown_me
     api: GraphQLClient, admin: GraphQLClient, demo_store: Store
 ) -> None:
     ids = await catalogue(api)
-    cart = await filled_cart(api, ids)
-    quote = await succeed(api, SUBMIT, {"c": cart.id, "s": cart.secret})
-    await _offer(admin, quote["id"])
+    cart, quote = await _offered_quote(api, admin)
     order = await succeed(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
 
     switched = await mutate(admin, EDIT, {"o": order["id"], "i": {"paymentMethodId": ids["Invoice"]}})

@@ -46,13 +46,9 @@ async def authorize(
     """Authorize `amount` (default: the positive paymentDelta) more of one completed order through its provider."""
     request = {"orderId": order_id, "amount": None if amount is None else str(amount)}
     movement = Movement(
-        purpose=settlement.AUTHORIZE,
-        plan=engine.pure(lambda facts: plan(facts, amount=amount, now=now)),
-        actor=actor,
-        now=now,
-        timeout_seconds=timeout_seconds,
-        keyed=idempotency.keyed(SCOPE, idempotency_key, request),
-    )
+        purpose=settlement.AUTHORIZE, plan=engine.pure(lambda facts: plan(facts, amount=amount, now=now)),
+        actor=actor, now=now, timeout_seconds=timeout_seconds, keyed=idempotency.keyed(SCOPE, idempotency_key, request),
+    )  # fmt: skip
     [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order_id], movement=movement)
     return outcome
 

@@ -26,24 +26,15 @@ SCOPE = "releaseAuthorization"
 
 
 async def release(
-    sessions: Sessions,
-    *,
-    providers: payment_providers.Providers,
-    order_id: str,
-    idempotency_key: str | None,
-    actor: str | None,
-    now: datetime.datetime,
-    timeout_seconds: float,
-) -> Outcome:
+    sessions: Sessions, *, providers: payment_providers.Providers, order_id: str, idempotency_key: str | None,
+    actor: str | None, now: datetime.datetime, timeout_seconds: float,
+) -> Outcome:  # fmt: skip
     """Void everything authorized and not captured of one order, as one CANCEL through its provider."""
+    keyed = idempotency.keyed(SCOPE, idempotency_key, {"orderId": order_id})
     movement = Movement(
-        purpose=settlement.RELEASE,
-        plan=engine.pure(plan),
-        actor=actor,
-        now=now,
-        timeout_seconds=timeout_seconds,
-        keyed=idempotency.keyed(SCOPE, idempotency_key, {"orderId": order_id}),
-    )
+        purpose=settlement.RELEASE, plan=engine.pure(plan), actor=actor, now=now, timeout_seconds=timeout_seconds,
+        keyed=keyed,
+    )  # fmt: skip
     [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order_id], movement=movement)
     return outcome
 

@@ -8,7 +8,7 @@ SQLite it would hold the write lock the movements need). Delete is one plain tra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -62,13 +62,26 @@ async def results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -
     ]
 
 
-async def _payload(info: strawberry.Info[Context], outcome: Outcome) -> OrderPayload:
+async def _one_order(
+    info: strawberry.Info[Context], operation: Callable[..., Awaitable[Outcome]], **arguments: Any
+) -> OrderPayload:
+    """An admin's movement of one order: its arguments (left out: None), with who, when and the providers added."""
+    context = info.context
+    if not context.viewer.is_admin:
+        return OrderPayload(user_errors=user_errors(_forbidden()))
+    values = {name: given(value) for name, value in arguments.items()}
+    outcome = await operation(context.db.write_sessions, **values, **movement_arguments(context))
     [result] = await results(info, [outcome])
     return OrderPayload(order=result.order, user_errors=result.user_errors)
 
 
 def _refused(order_ids: list[strawberry.ID]) -> BulkOrderPayload:
     return BulkOrderPayload(results=[OrderResult(order_id=i, user_errors=user_errors(_forbidden())) for i in order_ids])
+
+
+AUTHORIZE_DESCRIPTION = (
+    "Authorizes more money on a completed order through its provider: by default what paymentDelta says is missing."
+)
 
 
 @strawberry.type
@@ -107,41 +120,18 @@ class PaymentsMutation:
         idempotency_key: str | None = strawberry.UNSET,
         reason: str | None = strawberry.UNSET,
     ) -> OrderPayload:
-        context = info.context
-        if not context.viewer.is_admin:
-            return OrderPayload(user_errors=user_errors(_forbidden()))
-        outcome = await refunds.refund(
-            context.db.write_sessions,
-            order_id=str(order_id),
-            amount=given(amount),
-            reason=given(reason),
-            idempotency_key=given(idempotency_key),
-            **movement_arguments(context),
+        return await _one_order(
+            info, refunds.refund, order_id=str(order_id), amount=amount, reason=reason, idempotency_key=idempotency_key
         )
-        return await _payload(info, outcome)
 
-    @strawberry.mutation(
-        description="Authorizes more money on a completed order through its provider: "
-        "by default what paymentDelta says is missing."
-    )
+    @strawberry.mutation(description=AUTHORIZE_DESCRIPTION)
     async def authorize(
-        self,
-        info: strawberry.Info[Context],
-        order_id: strawberry.ID,
-        amount: Decimal | None = strawberry.UNSET,
+        self, info: strawberry.Info[Context], order_id: strawberry.ID, amount: Decimal | None = strawberry.UNSET,
         idempotency_key: str | None = strawberry.UNSET,
-    ) -> OrderPayload:
-        context = info.context
-        if not context.viewer.is_admin:
-            return OrderPayload(user_errors=user_errors(_forbidden()))
-        outcome = await authorization.authorize(
-            context.db.write_sessions,
-            order_id=str(order_id),
-            amount=given(amount),
-            idempotency_key=given(idempotency_key),
-            **movement_arguments(context),
+    ) -> OrderPayload:  # fmt: skip
+        return await _one_order(
+            info, authorization.authorize, order_id=str(order_id), amount=amount, idempotency_key=idempotency_key
         )
-        return await _payload(info, outcome)
 
     @strawberry.mutation(
         description="Voids what is authorized and not captured "
@@ -150,16 +140,7 @@ class PaymentsMutation:
     async def release_authorization(
         self, info: strawberry.Info[Context], order_id: strawberry.ID, idempotency_key: str | None = strawberry.UNSET
     ) -> OrderPayload:
-        context = info.context
-        if not context.viewer.is_admin:
-            return OrderPayload(user_errors=user_errors(_forbidden()))
-        outcome = await release.release(
-            context.db.write_sessions,
-            order_id=str(order_id),
-            idempotency_key=given(idempotency_key),
-            **movement_arguments(context),
-        )
-        return await _payload(info, outcome)
+        return await _one_order(info, release.release, order_id=str(order_id), idempotency_key=idempotency_key)
 
     @strawberry.mutation(
         description="Cancels orders with nothing captured: voids the authorization and returns the stock."
