@@ -134,6 +134,30 @@ async def test_a_provider_that_sent_nothing_fails_the_row_and_the_bulk_goes_on(
     assert (second["capturedAmount"], second["revision"]) == ("0.00", second_before["revision"])
 
 
+class UnconfiguredGateway(payment_providers.TestProvider):
+    """A gateway module whose configuration is missing: it cannot even be built."""
+
+    def __init__(self, sessions: Any) -> None:
+        raise RuntimeError("ORDERGRAPH_GATEWAY_API_KEY is not set")
+
+
+async def test_a_provider_that_cannot_start_is_unsupported_and_releases_the_reservation(
+    money: Money,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [public_id] = await _orders(money, 1)
+    monkeypatch.setitem(payment_providers._FACTORIES, "test", UnconfiguredGateway)
+    money.providers._instances.clear()
+
+    result = (await money.admin.execute(CAPTURE, {"ids": [public_id]}))["capture"]
+
+    assert [(e["code"], e["message"]) for e in result["results"][0]["userErrors"]] == [
+        ("PROVIDER_UNSUPPORTED", "The payment provider 'test' is not available.")
+    ]
+    order = await money.read(public_id)
+    assert (order["captureState"], _transactions(order)[-1]) == ("NOT_CAPTURED", ("CAPTURE", "FAILED", D(100)))
+
+
 async def test_a_provider_raising_mid_bulk_cancel_cancels_the_others(
     money: Money,  # noqa: F811
     faulty: FaultyGateway,
