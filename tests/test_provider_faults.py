@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from resolvers.payments import payment_providers, reconciliation, transaction_rows
+from schema import worker
 from tests.conftest import GraphQLClient, Store
 from tests.payment_factories import ledger_of
 from tests.storefront_helpers import (
@@ -206,6 +207,9 @@ async def test_reconciliation_settles_the_rows_after_one_whose_lookup_raises(
     report = await _reconcile(money)
 
     assert (report.succeeded, report.failed, report.unknown, report.errors) == (3, 0, 0, 1)
+    assert worker.describe_reconciliation(report) == (
+        "3 succeeded, 0 failed, 0 still pending, 1 could not be settled (see the log); purged 0 idempotency keys"
+    )
     states = [(await money.read(public_id))["captureState"] for public_id in ids]
     assert states == ["CAPTURED", "NOT_CAPTURED", "CAPTURED", "CAPTURED"]
     assert _transactions(await money.read(ids[1]))[-1] == ("CAPTURE", "PENDING", D(100))

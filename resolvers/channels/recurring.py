@@ -59,7 +59,6 @@ EVENT_SOURCE = "recurring"
 MAX_CATCH_UP = 100
 MAX_INTERVAL = 1000
 MONTHS_IN = {RecurringUnit.MONTH: 1, RecurringUnit.YEAR: 12}
-log = structlog.get_logger("ordergraph.recurring")
 COPIED_COLUMNS = (
     "shop_id",
     "customer_id",
@@ -67,6 +66,8 @@ COPIED_COLUMNS = (
     "shipping_method_id",
     *(f"{prefix}_{name}" for prefix in ("customer", "delivery") for name in ADDRESS_FIELDS),
 )
+
+log = structlog.get_logger("ordergraph.recurring")
 
 
 def next_occurrence(
@@ -213,6 +214,7 @@ async def _generated_already(session: AsyncSession, *, schedule: RecurringSchedu
 
 
 def _refused_by_store(schedule: RecurringSchedule, due: datetime.datetime, error: sa.exc.DBAPIError) -> DomainError:
+    """Log the store's refusal in full for the operator; the schedule's error for the caller."""
     log.error(
         "the store refused a recurring order; the schedule stays due",
         schedule_id=schedule.id,

@@ -47,6 +47,10 @@ ACTOR = "reconciliation"
 log = structlog.get_logger("ordergraph.reconciliation")
 
 
+class _RowFault(Exception):
+    """Asking about or settling one row failed in a way that needs the operator (logged where it happened)."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Report:
     succeeded: int = 0
@@ -56,10 +60,6 @@ class Report:
     # Still PENDING: something went wrong with the row (logged); the operator should look.
     errors: int = 0
     purged_keys: int = 0
-
-
-class _RowFault(Exception):
-    """Asking about or settling one row failed in a way that needs the operator (logged where it happened)."""
 
 
 async def run(
