@@ -159,10 +159,7 @@ async def test_a_provider_that_cannot_start_is_unsupported_and_releases_the_rese
     assert (order["captureState"], _transactions(order)[-1]) == ("NOT_CAPTURED", ("CAPTURE", "FAILED", D(100)))
 
 
-async def test_a_provider_raising_mid_bulk_cancel_cancels_the_others(
-    money: Money,  # noqa: F811
-    faulty: FaultyGateway,
-) -> None:
+async def test_a_fault_mid_bulk_cancel_cancels_the_others(money: Money, faulty: FaultyGateway) -> None:  # noqa: F811
     ids = await _orders(money, 3)
     faulty.fails_after[ids[1]] = ConnectionResetError("connection reset by peer")
 
@@ -223,12 +220,12 @@ async def test_reconciliation_settles_the_rows_after_one_whose_lookup_raises(
 async def test_a_provider_raising_at_checkout_leaves_the_authorization_pending_until_reconciled(
     api: GraphQLClient, demo_store: Store
 ) -> None:
+    faulty = FaultyGateway(demo_store.db.write_sessions)
+    providers_of(api)._instances["test"] = faulty
     ids = await catalogue(api)
     cart = await filled_cart(api, ids)
     order = await checkout(api, cart)
-    faulty = FaultyGateway(demo_store.db.write_sessions)
     faulty.fails_after[order["id"]] = ConnectionResetError("connection reset by peer")
-    providers_of(api)._instances["test"] = faulty
     stock_before = await stock_of(demo_store, "TSHIRT-BLK-M")
 
     completed = await mutate(api, COMPLETE, {"o": order["id"], "s": cart.secret})
