@@ -97,7 +97,7 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
 
     async def reconcile(started: datetime.datetime) -> str:
         done = await reconcile_once(db, settings, providers=providers, older_than_seconds=None, now=started)
-        if not (done.succeeded or done.failed or done.unknown or done.purged_keys):
+        if not (done.succeeded or done.failed or done.unknown or done.errors or done.purged_keys):
             return ""
         return describe_reconciliation(done)
 
@@ -137,7 +137,8 @@ async def reconcile_once(
 
 
 def describe_reconciliation(report: reconciliation.Report) -> str:
+    errors = f", {report.errors} could not be settled (see the log)" if report.errors else ""
     return (
-        f"{report.succeeded} succeeded, {report.failed} failed, {report.unknown} still pending; "
+        f"{report.succeeded} succeeded, {report.failed} failed, {report.unknown} still pending{errors}; "
         f"purged {report.purged_keys} idempotency keys"
     )

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime
 
 from models.enums import OrderKind
+from resolvers.core import bulk
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import engine, ledger, payment_providers, settlement
@@ -47,7 +48,8 @@ async def cancel(
     now: datetime.datetime,
     timeout_seconds: float,
 ) -> list[Outcome]:
-    """Cancel each order; one Outcome per id, in order."""
+    """Cancel each order; one Outcome per id, in order. Raises INVALID for an empty or oversized id list."""
+    bulk.check_ids(order_ids)
     movement = Movement(
         purpose=settlement.CANCEL,
         plan=engine.pure(plan),

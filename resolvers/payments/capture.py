@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from models import money
 from models.enums import OrderKind
+from resolvers.core import bulk
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 from resolvers.payments import engine, idempotency, ledger, payment_providers, settlement
@@ -41,7 +42,11 @@ async def capture(
     now: datetime.datetime,
     timeout_seconds: float,
 ) -> list[Outcome]:
-    """Capture each order (the rest of its authorization, or `amount` of a single order); one Outcome per id."""
+    """Capture each order (the rest of its authorization, or `amount` of a single order); one Outcome per id.
+
+    Raises INVALID for an empty or oversized id list (the whole request is refused).
+    """
+    bulk.check_ids(order_ids)
     if amount is not None and len(order_ids) != 1:
         error = invalid("A capture with an amount is for exactly one order.", ["amount"])
         return [Outcome(public_id, error=error) for public_id in order_ids]

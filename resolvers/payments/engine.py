@@ -7,7 +7,8 @@ reserves and what settling that row means, `purposes`), its own `plan` step, and
     claim    its own transaction           claim the idempotency key once per request (`idempotency`)
     phase 1  transaction 1, order locked   find the order, replay the key's entry for it if there is one,
                                            plan (counting PENDING rows), reserve a PENDING row; COMMIT
-    phase 2  no transaction                call the provider once, with the row's reference, under a timeout
+    phase 2  no transaction                call the provider once, with the row's reference, under a timeout;
+                                           what it raises is mapped to a coded outcome (`payment_providers`)
     phase 3  transaction 2, order locked   `settlement.settle`: SUCCEEDED or FAILED and the purpose's
                                            effects; COMMIT
 
@@ -20,8 +21,10 @@ what is available, none can overspend while another waits for its provider.
 
 The plan runs in a savepoint: a refusal keeps nothing the plan did (checkout's plan takes the
 stock, accepting a quote first turns it into a checkout). A provider that does not answer in
-time leaves the row PENDING: the caller gets ALREADY_DONE and `reconciliation.run` asks the
-provider later. Nothing is ever guessed.
+time, or fails after the call may have left, leaves the row PENDING: the caller gets ALREADY_DONE
+and `reconciliation.run` asks the provider later. Nothing is ever guessed. Each order of a bulk
+movement is judged alone: a provider failing on one order answers that order with its code, and
+the next orders still run.
 
 A keyed request answers each order from its entry (SUCCEEDED: the order; FAILED:
 PROVIDER_DECLINED; PENDING: ALREADY_DONE; a refusal: the refusal) without calling the
@@ -210,16 +213,16 @@ async def _call_and_settle(
     refusal = None
     try:
         answer = await transaction_rows.call_provider(
-            providers.get(reserved.transaction.provider),
+            transaction_rows.provider_of(providers, reserved.transaction.provider),
             transaction=reserved.transaction,
             order=reserved.order,
             authorization_number=reserved.authorization_number,
             timeout_seconds=movement.timeout_seconds,
             now=movement.now,
         )
-    except DomainError as unsupported:
-        # The provider refused before doing anything: the reservation is released as FAILED.
-        refusal, answer = unsupported, ProviderOutcome(approved=False, message=unsupported.message)
+    except DomainError as unsent:
+        # Refused or not sent (`payment_providers`): nothing moved, the reservation is released as FAILED.
+        refusal, answer = unsent, ProviderOutcome(approved=False, message=unsent.message)
     else:
         testing_hooks.crash_point("provider")
     if answer is None:

@@ -4,6 +4,7 @@ Capture, refund and cancel run in their own short transactions (`resolvers.payme
 over `db.write_sessions`) because they commit before and after the provider call; the
 request's session only reads the results afterwards, and must not be touched before (on
 SQLite it would hold the write lock the movements need). Delete is one plain transaction.
+The bulk ones refuse a caller who is not an admin and an empty id list as a whole (`schema.bulk`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any, TypeVar
 import strawberry
 
 from resolvers.core.bulk import Outcome
-from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import deletion
 from resolvers.payments import cancellation, capture, refunds
+from schema.bulk import refused_as_a_whole
 from schema.context import Context
 from schema.errors import attempt, user_errors
+from schema.guards import admin_errors
 from schema.payloads import BulkOrderPayload, OrderPayload, OrderResult
 
 Value = TypeVar("Value")
@@ -41,10 +43,6 @@ def movement_arguments(context: Context) -> dict[str, Any]:
     }
 
 
-def _forbidden() -> DomainError:
-    return DomainError(ErrorCode.FORBIDDEN, "Only an admin may do this.")
-
-
 async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
     """One OrderResult per outcome, the order read (after the movements committed) by the request's session."""
     wanted = [o.order.id for o in outcomes if o.error is None and o.order is not None]
@@ -62,10 +60,6 @@ async def _results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) 
     ]
 
 
-def _refused(order_ids: list[strawberry.ID]) -> BulkOrderPayload:
-    return BulkOrderPayload(results=[OrderResult(order_id=i, user_errors=user_errors(_forbidden())) for i in order_ids])
-
-
 @strawberry.type
 class PaymentsMutation:
     @strawberry.mutation(
@@ -79,8 +73,8 @@ class PaymentsMutation:
         idempotency_key: str | None = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return _refused(order_ids)
+        if refused := refused_as_a_whole(context, order_ids):
+            return refused
         outcomes = await capture.capture(
             context.db.write_sessions,
             order_ids=[str(i) for i in order_ids],
@@ -102,8 +96,8 @@ class PaymentsMutation:
         reason: str | None = strawberry.UNSET,
     ) -> OrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return OrderPayload(user_errors=user_errors(_forbidden()))
+        if errors := admin_errors(context.viewer):
+            return OrderPayload(user_errors=errors)
         outcome = await refunds.refund(
             context.db.write_sessions,
             order_id=str(order_id),
@@ -122,8 +116,8 @@ class PaymentsMutation:
         self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], reason: str | None = strawberry.UNSET
     ) -> BulkOrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return _refused(order_ids)
+        if refused := refused_as_a_whole(context, order_ids):
+            return refused
         outcomes = await cancellation.cancel(
             context.db.write_sessions,
             order_ids=[str(i) for i in order_ids],
@@ -135,8 +129,8 @@ class PaymentsMutation:
     @strawberry.mutation(description="Soft-deletes carts, unfinished checkouts, quotes and cancelled orders.")
     async def delete(self, info: strawberry.Info[Context], order_ids: list[strawberry.ID]) -> BulkOrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return _refused(order_ids)
+        if refused := refused_as_a_whole(context, order_ids):
+            return refused
         results = []
         for order_id in order_ids:
             order, errors = await attempt(
