@@ -124,6 +124,7 @@ class StateMailInput:
     send_to_delivery_email: bool | None = False
     other_recipients: list[str] | None = strawberry.field(default_factory=list)
     other_template: str | None = None
+    recipient_field: str | None = None
 
 
 @strawberry.input
