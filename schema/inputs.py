@@ -60,6 +60,14 @@ class CartDetailsInput:
     voucher_code: str | None = None
     currency_code: str | None = None
     custom_fields: list[CustomFieldValueInput] | None = None
+    reference: str | None = strawberry.field(
+        default=None, description="The customer's own reference for the order (a purchase-order number)."
+    )
+    language_id: str | None = strawberry.field(
+        default=None,
+        description="The language the customer shops in, e.g. da-DK; the Accept-Language header when left out at "
+        "cart creation.",
+    )
 
 
 @strawberry.input
@@ -116,6 +124,7 @@ class StateMailInput:
     send_to_delivery_email: bool | None = False
     other_recipients: list[str] | None = strawberry.field(default_factory=list)
     other_template: str | None = None
+    recipient_field: str | None = None
 
 
 @strawberry.input

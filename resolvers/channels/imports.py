@@ -21,6 +21,7 @@ Decisions a caller should know:
   Money paid outside is refunded outside: the provider never saw it.
 - Inactive products and methods are accepted (the channel sold them); unknown ones are NOT_FOUND.
 - No state mail is queued for an imported order: the channel's customer has their receipt.
+- The channel's id is the order's `externalId` and also its `integrationOrderId` (DynamicWeb's name).
 
 Field paths name the mutation argument: `["orders", "0", "lines", "1", "productId"]`.
 """
@@ -153,6 +154,8 @@ async def _create(
         shop_id=shop.id,
         import_channel=key[0],
         external_id=key[1],
+        # DynamicWeb's OrderIntegrationOrderId: the id the order has in the system it came from.
+        integration_order_id=key[1],
         payment_method_id=flows.parse_id(given.payment_method_id) if given.payment_method_id else None,
         shipping_method_id=flows.parse_id(given.shipping_method_id) if given.shipping_method_id else None,
         **_addresses(given, field),

@@ -44,6 +44,7 @@ class StateMail:
     send_to_delivery_email: bool = False
     other_recipients: Sequence[str] = ()
     other_template: str | None = None
+    recipient_field: str | None = None
 
 
 # ---------------------------------------------------------------- flows
@@ -265,7 +266,7 @@ def _name(name: object) -> str:
 def _set_mail(state: State, mail: StateMail | None) -> None:
     """Set (or with None clear) the state's mail; INVALID with the path of a malformed part."""
     if mail is None:
-        state.mail_template = state.mail_subject = state.mail_other_template = None
+        state.mail_template = state.mail_subject = state.mail_other_template = state.mail_recipient_field = None
         state.mail_sender_email = state.mail_sender_name = None
         state.mail_send_to_customer, state.mail_send_to_delivery_email = True, False
         state.mail_other_recipients = []
@@ -288,6 +289,9 @@ def _set_mail(state: State, mail: StateMail | None) -> None:
         for position, address in enumerate(mail.other_recipients)
     ]
     state.mail_other_template = (mail.other_template or "").strip() or None
+    state.mail_recipient_field = state_mail.check_recipient_field(
+        mail.recipient_field, field=[*field, "recipientField"]
+    )
 
 
 async def _default_flow_id(session: AsyncSession, *, kind: FlowKind) -> int | None:

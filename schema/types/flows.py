@@ -37,6 +37,9 @@ class StateMail:
     send_to_delivery_email: bool
     other_recipients: list[str]
     other_template: str | None
+    recipient_field: str | None = strawberry.field(
+        description="System name of an order custom field whose value is one more recipient address."
+    )
 
 
 @strawberry.type
@@ -77,4 +80,5 @@ class State:
             send_to_delivery_email=root.mail_send_to_delivery_email,
             other_recipients=list(root.mail_other_recipients or []),
             other_template=root.mail_other_template,
+            recipient_field=root.mail_recipient_field,
         )

@@ -128,6 +128,14 @@ class Order:
     is_exported: bool
     integration_order_id: str | None
     price_calculated_at: datetime.datetime | None
+    external_id: str | None = strawberry.field(description="The external channel's order id for an imported order.")
+    reference: str | None = strawberry.field(description="The customer's own reference (a purchase-order number).")
+    shipping_fee_rule_name: str | None = strawberry.field(
+        description="The shipping fee rule that set the shipping fee, if a rule did."
+    )
+    standard_vat_percent: Decimal | None = strawberry.field(
+        description="The shop's standard VAT rate as it was when the order was priced."
+    )
 
     @strawberry.field(description="CART…, QUOTE… or ORDER…: a cart gets a new ORDER id at checkout.")
     def id(self, root: strawberry.Parent[order_models.Order]) -> strawberry.ID:
@@ -159,6 +167,10 @@ class Order:
     @strawberry.field
     def deleted(self, root: strawberry.Parent[order_models.Order]) -> bool:
         return root.is_deleted
+
+    @strawberry.field(description="The channel an imported order came from.")
+    def channel(self, root: strawberry.Parent[order_models.Order]) -> str | None:
+        return root.import_channel
 
     @strawberry.field
     def flow(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Flow | None:

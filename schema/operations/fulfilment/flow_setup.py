@@ -108,4 +108,5 @@ def _mail(mail: StateMailInput | None) -> flow_setup.StateMail | None:
         send_to_delivery_email=bool(mail.send_to_delivery_email),
         other_recipients=tuple(mail.other_recipients or ()),
         other_template=mail.other_template,
+        recipient_field=mail.recipient_field,
     )

@@ -24,11 +24,13 @@ class StorefrontMutation:
     @strawberry.mutation
     async def create_cart(self, info: strawberry.Info[Context], details: CartDetailsInput | None = None) -> CartPayload:
         context = info.context
+        headers = context.request.headers if context.request is not None else {}
         created, problems = await errors.attempt(
             context.session,
             lambda: carts.create(
                 context.session, viewer=context.viewer, details=_details(details) if details else None,
-                ip=context.ip, now=context.now, actor=context.viewer.actor,
+                ip=context.ip, referrer=headers.get("referer"), accept_language=headers.get("accept-language"),
+                now=context.now, actor=context.viewer.actor,
             ),
         )  # fmt: skip
         cart, secret = created if created is not None else (None, None)
@@ -140,4 +142,6 @@ def _details(details: CartDetailsInput) -> carts.DetailsInput:
         voucher_code=details.voucher_code,
         currency_code=details.currency_code,
         custom_fields=inputs.field_values(details.custom_fields),
+        reference=details.reference,
+        language_id=details.language_id,
     )
