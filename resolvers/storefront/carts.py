@@ -106,7 +106,7 @@ async def add_lines(
     """Add products; a product already in the cart with the same unit gets the quantity added to its line."""
     if not lines:
         raise invalid("Give at least one line to add.", ["lines"])
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     products = await catalog.products_by_id(session, [line.product_id for line in lines], only_active=True)
     for index, line in enumerate(lines):
         field = ["lines", str(index)]
@@ -147,7 +147,7 @@ async def update_line(
         return await remove_line(
             session, cart_id=cart_id, secret=secret, viewer=viewer, line_id=line_id, now=now, actor=actor
         )
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     line = _product_line(cart.lines, line_id)
     validation.positive_quantity(quantity, field=["quantity"])
     message = f"Line {line_id} ({line.product_number}): quantity {line.quantity} → {quantity}."
@@ -167,7 +167,7 @@ async def remove_line(
     actor: str | None,
 ) -> Order:
     """Remove a product line with its line discounts."""
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     line = _product_line(cart.lines, line_id)
     for child in [child for child in cart.lines if child.parent_line_id == line.id]:
         await session.delete(child)
@@ -191,7 +191,7 @@ async def set_details(
 
     A signed-in customer who sets the details of a cart without a customer adopts it.
     """
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     changed = await _apply_details(session, order=cart.order, lines=cart.lines, details=details, viewer=viewer)
     message = f"Details set: {', '.join(changed)}." if changed else "Details set: nothing changed."
     return await _finish(session, cart, message=message, now=now, actor=actor)
@@ -216,9 +216,13 @@ class _OpenCart:
     before: dict[str, object]
 
 
-async def _open(session: AsyncSession, *, cart_id: str, secret: str | None, viewer: access.Viewer) -> _OpenCart:
+async def _open(
+    session: AsyncSession, *, cart_id: str, secret: str | None, viewer: access.Viewer, now: datetime.datetime
+) -> _OpenCart:
     """Lock the cart the caller may see and refuse one that is not editable as a cart."""
-    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
+    order = await orders.get_visible(
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
+    )
     refuse_unless_editable(order)
     lines = await orders.lines_of(session, order_id=order.id)
     return _OpenCart(order, lines, checkout.snapshot(order, lines))
