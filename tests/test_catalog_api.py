@@ -31,7 +31,8 @@ async def test_catalogue_lists_the_demo_setup(api: GraphQLClient, admin: GraphQL
         }"""
     )
     data |= await admin.execute(
-        "query { flows(kind: ORDER) { name kind isDefault states { name isDefault allowedNext { name } mail { template } } } }"
+        "query { flows(kind: ORDER) "
+        "{ name kind isDefault states { name isDefault allowedNext { name } mail { template } } } }"
     )
 
     assert len(data["products"]) == 22
