@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.access_world import ROOT_TYPES, TRACKING_URL, World, operation_of, unique_name
+from tests.access_world import ROOT_TYPES, TRACKING_URL, Record, World, operation_of, unique_name
 
 Arguments = dict[str, Any]
 ARGUMENTS: dict[str, Callable[[World], Awaitable[Arguments]]] = {}
@@ -44,10 +44,14 @@ async def _with_a_cart_of_ann(world: World) -> Arguments:
     return {}
 
 
+def _by_secret(argument: str, record: Record) -> Arguments:
+    """The record by its id in `argument`, with its secret (the caller's own replaces it)."""
+    return {argument: record.id, "secret": record.secret}
+
+
 @arguments_of("order")
 async def _ann_cart(world: World) -> Arguments:
-    cart = await world.cart()
-    return {"id": cart.id, "secret": cart.secret}
+    return _by_secret("id", await world.cart())
 
 
 @arguments_of("flow")
@@ -68,7 +72,7 @@ async def _this_year(_: World) -> Arguments:
 @arguments_of("addToCart", "updateCartLine", "removeCartLine", "setCartDetails", "startCheckout", "submitQuote")
 async def _cart_change(world: World) -> Arguments:
     cart = await world.cart()
-    return {"cartId": cart.id, "secret": cart.secret} | await _cart_change_details(world, cart.line_id)
+    return _by_secret("cartId", cart) | await _cart_change_details(world, cart.line_id)
 
 
 async def _cart_change_details(world: World, line_id: str) -> Arguments:
@@ -83,20 +87,17 @@ async def _cart_change_details(world: World, line_id: str) -> Arguments:
 
 @arguments_of("completeCheckout")
 async def _started_checkout(world: World) -> Arguments:
-    checkout = await world.checkout()
-    return {"orderId": checkout.id, "secret": checkout.secret}
+    return _by_secret("orderId", await world.checkout())
 
 
 @arguments_of("acceptQuote")
 async def _offered_quote(world: World) -> Arguments:
-    quote = await world.offered_quote()
-    return {"quoteId": quote.id, "secret": quote.secret}
+    return _by_secret("quoteId", await world.offered_quote())
 
 
 @arguments_of("rejectQuote")
 async def _open_quote(world: World) -> Arguments:
-    quote = await world.quote()
-    return {"quoteId": quote.id, "secret": quote.secret, "reason": "Too dear"}
+    return _by_secret("quoteId", await world.quote()) | {"reason": "Too dear"}
 
 
 @arguments_of("edit")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import itertools
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import graphql
 import sqlalchemy as sa
@@ -99,21 +100,33 @@ async def call(client: GraphQLClient, field: str, arguments: dict[str, Any], sel
     return result
 
 
+Made = TypeVar("Made")
+
+
+def made_once(method: Callable[..., Awaitable[Made]]) -> Callable[..., Awaitable[Made]]:
+    """A World method whose record is made on the first call and answered again after."""
+
+    @functools.wraps(method)
+    async def once(world: World, *arguments: Any) -> Made:
+        key = (method.__name__, *arguments)
+        if key not in world.made:
+            world.made[key] = await method(world, *arguments)
+        return world.made[key]  # type: ignore[no-any-return]
+
+    return once
+
+
 class World:
     """Ann's records and the shop's spare setup, each made once, on first use."""
 
     def __init__(self, clients: Clients) -> None:
         self.clients = clients
-        self._made: dict[str, Any] = {}
+        self.made: dict[tuple[Any, ...], Any] = {}
 
-    async def _once(self, name: str, make: Callable[[], Awaitable[Any]]) -> Any:
-        if name not in self._made:
-            self._made[name] = await make()
-        return self._made[name]
-
+    @made_once
     async def ids(self) -> dict[str, str]:
         """Product numbers and method names to their ids."""
-        return await self._once("ids", lambda: catalogue(self.clients.anonymous))  # type: ignore[no-any-return]
+        return await catalogue(self.clients.anonymous)
 
     async def new_cart(self, client: GraphQLClient | None = None) -> Record:
         """A fresh cart (Ann's unless another client makes it) with two shirts, Card payment and Flat rate."""
@@ -130,131 +143,101 @@ class World:
         await call(client, "setCartDetails", {"cartId": cart_id, "secret": secret, "details": details}, ERRORS)
         return Record(cart_id, secret, filled["cart"]["lines"][0]["id"])
 
+    @made_once
     async def cart(self) -> Record:
-        return await self._once("cart", self.new_cart)  # type: ignore[no-any-return]
+        return await self.new_cart()
 
+    @made_once
     async def other_cart_secret(self) -> str:
         """The secret of an anonymous shopper's cart, not Ann's."""
-        return await self._once(  # type: ignore[no-any-return]
-            "other cart", lambda: self._secret_of(self.new_cart(self.clients.anonymous))
-        )
+        return (await self.new_cart(self.clients.anonymous)).secret
 
+    async def turned_cart(self, mutation: str) -> Record:
+        """A fresh cart of Ann's that `mutation` (startCheckout, submitQuote) gave a new id."""
+        cart = await self.new_cart()
+        turned = await call(self.clients.customer, mutation, {"cartId": cart.id}, ORDER_ID)
+        return dataclasses.replace(cart, id=turned["order"]["id"])
+
+    @made_once
     async def checkout(self) -> Record:
-        async def make() -> Record:
-            cart = await self.new_cart()
-            started = await call(self.clients.customer, "startCheckout", {"cartId": cart.id}, ORDER_ID)
-            return dataclasses.replace(cart, id=started["order"]["id"])
+        return await self.turned_cart("startCheckout")
 
-        return await self._once("checkout", make)  # type: ignore[no-any-return]
+    @made_once
+    async def quote(self) -> Record:
+        return await self.turned_cart("submitQuote")
 
+    @made_once
     async def order(self) -> Record:
         """Ann's completed order, authorized by the test gateway, in Received."""
+        started = await self.checkout()
+        await call(self.clients.customer, "completeCheckout", {"orderId": started.id}, ORDER_ID)
+        return started
 
-        async def make() -> Record:
-            started = await self.checkout()
-            await call(self.clients.customer, "completeCheckout", {"orderId": started.id}, ORDER_ID)
-            return started
-
-        return await self._once("order", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def captured_order(self) -> Record:
-        async def make() -> Record:
-            order = await self.order()
-            await call(self.clients.admin, "capture", {"orderIds": [order.id]}, "{ ok }")
-            return order
+        order = await self.order()
+        await call(self.clients.admin, "capture", {"orderIds": [order.id]}, "{ ok }")
+        return order
 
-        return await self._once("captured order", make)  # type: ignore[no-any-return]
-
-    async def quote(self) -> Record:
-        async def make() -> Record:
-            cart = await self.new_cart()
-            quote = await call(self.clients.customer, "submitQuote", {"cartId": cart.id}, ORDER_ID)
-            return dataclasses.replace(cart, id=quote["order"]["id"])
-
-        return await self._once("quote", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def offered_quote(self) -> Record:
         """Ann's quote in Offered, where she may accept it."""
+        quote = await self.quote()
+        offered = await self.state_id("QUOTE", "Offered")
+        await call(self.clients.admin, "changeState", {"orderIds": [quote.id], "stateId": offered}, "{ ok }")
+        return quote
 
-        async def make() -> Record:
-            quote = await self.quote()
-            offered = await self.state_id("QUOTE", "Offered")
-            await call(self.clients.admin, "changeState", {"orderIds": [quote.id], "stateId": offered}, "{ ok }")
-            return quote
-
-        return await self._once("offered quote", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def requested_return(self) -> str:
-        async def make() -> str:
-            order = await self.captured_order()
-            lines = [{"orderLineId": order.line_id, "quantity": "1"}]
-            created = await call(self.clients.admin, "createReturn", {"orderId": order.id, "lines": lines}, RETURN_ID)
-            return created["return"]["id"]  # type: ignore[no-any-return]
+        order = await self.captured_order()
+        lines = [{"orderLineId": order.line_id, "quantity": "1"}]
+        created = await call(self.clients.admin, "createReturn", {"orderId": order.id, "lines": lines}, RETURN_ID)
+        return created["return"]["id"]  # type: ignore[no-any-return]
 
-        return await self._once("requested return", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def received_return(self) -> str:
-        async def make() -> str:
-            return_id = await self.requested_return()
-            await call(self.clients.admin, "receiveReturn", {"returnId": return_id}, RETURN_ID)
-            return return_id
+        return_id = await self.requested_return()
+        await call(self.clients.admin, "receiveReturn", {"returnId": return_id}, RETURN_ID)
+        return return_id
 
-        return await self._once("received return", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def schedule(self) -> str:
-        async def make() -> str:
-            given = {"templateOrderId": (await self.order()).id, "interval": 1, "unit": "MONTH"}
-            created = await call(self.clients.admin, "createRecurring", {"input": given}, "{ schedule { id } }")
-            return created["schedule"]["id"]  # type: ignore[no-any-return]
+        given = {"templateOrderId": (await self.order()).id, "interval": 1, "unit": "MONTH"}
+        created = await call(self.clients.admin, "createRecurring", {"input": given}, "{ schedule { id } }")
+        return created["schedule"]["id"]  # type: ignore[no-any-return]
 
-        return await self._once("schedule", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def state_id(self, kind: str, name: str) -> str:
         """A state of the default flow of a kind, by name."""
-        states = await self._once(
-            f"{kind} states",
-            lambda: call(self.clients.admin, "flows", {"kind": kind}, "{ isDefault states { id name } }"),
-        )
-        [flow] = [flow for flow in states if flow["isDefault"]]
+        flows = await call(self.clients.admin, "flows", {"kind": kind}, "{ isDefault states { id name } }")
+        [flow] = [flow for flow in flows if flow["isDefault"]]
         return next(state["id"] for state in flow["states"] if state["name"] == name)  # type: ignore[no-any-return]
 
+    @made_once
     async def spare_flow(self) -> tuple[str, str, str]:
         """A flow no order is in: its id, its default state and another state."""
+        admin = self.clients.admin
+        flow = await call(admin, "createFlow", {"input": {"name": unique_name("Spare"), "kind": "ORDER"}}, FLOW_ID)
+        flow_id = flow["flow"]["id"]
+        states = [
+            await call(admin, "createState", {"input": {"flowId": flow_id, "name": name}}, STATE_ID)
+            for name in ("First", "Second")
+        ]
+        return flow_id, states[0]["state"]["id"], states[1]["state"]["id"]
 
-        async def make() -> tuple[str, str, str]:
-            admin = self.clients.admin
-            flow = await call(admin, "createFlow", {"input": {"name": unique_name("Spare"), "kind": "ORDER"}}, FLOW_ID)
-            flow_id = flow["flow"]["id"]
-            states = [
-                await call(admin, "createState", {"input": {"flowId": flow_id, "name": name}}, STATE_ID)
-                for name in ("First", "Second")
-            ]
-            return flow_id, states[0]["state"]["id"], states[1]["state"]["id"]
-
-        return await self._once("spare flow", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def track_and_trace(self) -> str:
-        async def make() -> str:
-            given = {"name": unique_name("Carrier"), "urlTemplate": TRACKING_URL}
-            created = await call(self.clients.admin, "createTrackAndTrace", {"input": given}, TRACK_AND_TRACE_ID)
-            return created["trackAndTrace"]["id"]  # type: ignore[no-any-return]
+        given = {"name": unique_name("Carrier"), "urlTemplate": TRACKING_URL}
+        created = await call(self.clients.admin, "createTrackAndTrace", {"input": given}, TRACK_AND_TRACE_ID)
+        return created["trackAndTrace"]["id"]  # type: ignore[no-any-return]
 
-        return await self._once("track and trace", make)  # type: ignore[no-any-return]
-
+    @made_once
     async def custom_field(self) -> str:
         """The system name of an ORDER text field."""
-
-        async def make() -> str:
-            name = unique_name("Note")
-            given = {"systemName": name, "name": name, "target": "ORDER", "type": "TEXT"}
-            await call(self.clients.admin, "createCustomFieldDefinition", {"input": given}, ERRORS)
-            return name
-
-        return await self._once("custom field", make)  # type: ignore[no-any-return]
-
-    @staticmethod
-    async def _secret_of(record: Awaitable[Record]) -> str:
-        return (await record).secret
+        name = unique_name("Note")
+        given = {"systemName": name, "name": name, "target": "ORDER", "type": "TEXT"}
+        await call(self.clients.admin, "createCustomFieldDefinition", {"input": given}, ERRORS)
+        return name
 
 
 ERRORS = "{ userErrors { code } }"

@@ -31,12 +31,12 @@ from tests.conftest import GraphQLClient, Store
 
 
 class Secret(enum.Enum):
-    """Which secret a caller passes where a field takes one."""
+    """Which secret a caller passes where a field takes one: none, the record's own, a wrong one, another cart's."""
 
-    NONE = "none"
-    OWN = "the record's own"
-    WRONG = "a wrong one"
-    OTHER = "another cart's"
+    NONE = enum.auto()
+    OWN = enum.auto()
+    WRONG = enum.auto()
+    OTHER = enum.auto()
 
 
 @dataclasses.dataclass(frozen=True)
