@@ -43,6 +43,8 @@ class Settings(pydantic_settings.BaseSettings):
     provider_timeout_seconds: float = 10.0
     reconcile_after_seconds: int = 300
     idempotency_keep_hours: int = 48
+    # Access: how many days after completion an order's cart secret still reads it.
+    secret_read_days: int = 30
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
             Route("/graphql", Authenticated(view, db), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
+        middleware=[Middleware(logs.RequestIds)],
         lifespan=lifespan,
     )
     app.state.db = db

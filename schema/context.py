@@ -29,6 +29,12 @@ class Context:
     _session: AsyncSession | None = None
     _loaders: loaders.Loaders | None = None
 
+    def __post_init__(self) -> None:
+        # The shop's settings decide how long a completed order's secret still reads it.
+        window = datetime.timedelta(days=self.settings.secret_read_days)
+        if self.viewer.secret_read_window != window:
+            self.viewer = dataclasses.replace(self.viewer, secret_read_window=window)
+
     @property
     def now(self) -> datetime.datetime:
         """The clock, read at the call site and passed into the domain."""

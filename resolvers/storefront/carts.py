@@ -120,7 +120,7 @@ async def add_lines(
     """Add products; a product already in the cart with the same unit gets the quantity added to its line."""
     if not lines:
         raise invalid("Give at least one line to add.", ["lines"])
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     products = await catalog.products_by_id(session, [line.product_id for line in lines], only_active=True)
     for index, line in enumerate(lines):
         field = ["lines", str(index)]
@@ -161,7 +161,7 @@ async def update_line(
         return await remove_line(
             session, cart_id=cart_id, secret=secret, viewer=viewer, line_id=line_id, now=now, actor=actor
         )
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     line = _product_line(cart.lines, line_id)
     validation.positive_quantity(quantity, field=["quantity"])
     message = f"Line {line_id} ({line.product_number}): quantity {line.quantity} → {quantity}."
@@ -181,7 +181,7 @@ async def remove_line(
     actor: str | None,
 ) -> Order:
     """Remove a product line with its line discounts."""
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     line = _product_line(cart.lines, line_id)
     for child in [child for child in cart.lines if child.parent_line_id == line.id]:
         await session.delete(child)
@@ -206,7 +206,7 @@ async def set_details(
     A signed-in customer who sets the details of a cart without a customer adopts it. An OPEN quote takes
     every detail but a currency or voucher (INVALID): its negotiated lines stay, its fees are computed again.
     """
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, open_quote_allowed=True)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, open_quote_allowed=True)
     if cart.order.kind is OrderKind.QUOTE:
         _refuse_repricing(cart.order, details)
     changed = await _apply_details(session, order=cart.order, lines=cart.lines, details=details, viewer=viewer)
@@ -241,10 +241,13 @@ async def _open(
     cart_id: str,
     secret: str | None,
     viewer: access.Viewer,
+    now: datetime.datetime,
     open_quote_allowed: bool = False,
 ) -> _OpenCart:
     """Lock the cart the caller may see and refuse one that is not editable as a cart."""
-    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
+    order = await orders.get_visible(
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
+    )
     refuse_unless_editable(order, open_quote_allowed=open_quote_allowed)
     lines = await orders.lines_of(session, order_id=order.id)
     return _OpenCart(order, lines, checkout.snapshot(order, lines))

@@ -49,7 +49,9 @@ async def submit(
 
     Raises NOT_FOUND, NOT_EDITABLE (not a cart, or its checkout is under way), INVALID (no products).
     """
-    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
+    order = await orders.get_visible(
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
+    )
     if order.kind is not OrderKind.CART or order.is_complete or order.is_cancelled or order.is_deleted:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a cart.", ["cartId"])
     lines = await orders.lines_of(session, order_id=order.id)
@@ -117,7 +119,7 @@ async def reject(
     Raises NOT_FOUND, ALREADY_DONE (rejected before), NOT_EDITABLE (not an open quote), INVALID.
     """
     order = await orders.get_visible(
-        session, quote_id, viewer=viewer, secret=secret, for_update=True, field=["quoteId"]
+        session, quote_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["quoteId"]
     )
     if order.quote_status is QuoteStatus.REJECTED:
         raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is rejected already.", ["quoteId"])

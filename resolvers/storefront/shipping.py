@@ -74,6 +74,6 @@ async def fee_for_order(
 ) -> money.Price | None:
     """The fee for a cart the caller may see without a secret (an admin's, a customer's own), else None."""
     order = await orders.find(session, order_public_id)
-    if order is None or not orders.may_see(order, viewer=viewer, secret=None):
+    if order is None or not orders.is_own(order, viewer=viewer):
         return None
     return (await fee_for(session, method_id=method_id, order=order)).price

@@ -3,6 +3,9 @@
 A state's mail settings are columns of its row; `State.mail` gathers them into one `StateMail`, or
 None when the state sends no mail (no template). `allowedNext` reads the state's rules; none means
 any state of a flow of the same kind.
+
+A flow's states, a state's rules and its mail settings are staff data (design.md, Access): a customer or
+secret holder reaches a Flow and a State only through their own record, and reads them as empty.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Flow:
 
     @strawberry.field(description="States in sort order.")
     async def states(self, root: strawberry.Parent[flows.Flow], info: strawberry.Info[Context]) -> list[State]:
+        if not info.context.viewer.is_admin:
+            return []
         return await info.context.loaders.states_by_flow_id.load(root.id)
 
 
@@ -63,13 +68,15 @@ class State:
 
     @strawberry.field(description="States this one may move to. Empty means any state of the same kind.")
     async def allowed_next(self, root: strawberry.Parent[flows.State], info: strawberry.Info[Context]) -> list[State]:
+        if not info.context.viewer.is_admin:
+            return []
         rules = await info.context.loaders.state_rules_by_from_state_id.load(root.id)
         states = await info.context.loaders.state_by_id.load_many([rule.to_state_id for rule in rules])
         return [state for state in states if state is not None]
 
     @strawberry.field
-    def mail(self, root: strawberry.Parent[flows.State]) -> StateMail | None:
-        if not root.mail_template:
+    def mail(self, root: strawberry.Parent[flows.State], info: strawberry.Info[Context]) -> StateMail | None:
+        if not info.context.viewer.is_admin or not root.mail_template:
             return None
         return StateMail(
             template=root.mail_template,

@@ -5,6 +5,10 @@ loaders; the money an order derives from its transactions (captureState, authori
 `resolvers.payments.ledger`. Its lines are `order_lines.OrderLine`, its payment records
 `transactions.Transaction`; versions, returns and schedules are `strawberry.lazy` references, as their
 modules refer back to Order.
+
+Staff data (design.md, Access): `comment`, `ip`, `events`, `versions`, `version` and `compare` answer
+admins only; every other caller, the record's customer and its secret's holder included, reads them as
+null, an empty list or a comparison without changes, never as an error, so one fragment serves every client.
 """
 
 from __future__ import annotations
@@ -94,6 +98,15 @@ async def _load_if_set(loader: DataLoader[Any, Any], key: int | None) -> Any:
     return None if key is None else await loader.load(key)
 
 
+def _staff_only(column: str) -> Callable[..., Any]:
+    """A resolver of an order column that is staff data: its value for admins, null for everyone else."""
+
+    def resolve(root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> str | None:
+        return getattr(root, column) if info.context.viewer.is_admin else None  # type: ignore[no-any-return]
+
+    return resolve
+
+
 def _in_minor_units(order: order_models.Order, amount: Decimal) -> Decimal:
     # The ledger keeps the store's scale (4 places); money is served at the order currency's minor unit.
     return money.round_money(amount, minor_unit=order.currency_minor_unit)
@@ -109,7 +122,7 @@ class Order:
         description="Bumped by every change of the order; pass it back as expectedRevision to guard a change."
     )
     customer_id: strawberry.ID | None
-    comment: str | None
+    comment: str | None = strawberry.field(resolver=_staff_only("comment"))
     customer_comment: str | None
     payment_fee: Price
     shipping_fee: Price
@@ -122,7 +135,7 @@ class Order:
     volume: Decimal
     tracking_number: str | None
     tracking_parameters: JSON | None
-    ip: str | None
+    ip: str | None = strawberry.field(resolver=_staff_only("ip"))
     referrer: str | None
     language_id: str | None
     is_exported: bool
@@ -289,18 +302,24 @@ class Order:
 
     @strawberry.field
     def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
+        if not info.context.viewer.is_admin:
+            return []
         return loaded.value(info.context.loaders.events_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
     @strawberry.field
     async def versions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[Annotated[Version, strawberry.lazy("schema.types.versions")]]:
+        if not info.context.viewer.is_admin:
+            return []
         return await info.context.loaders.versions_by_order_id.load(root.id)
 
     @strawberry.field
     async def version(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context], number: int
     ) -> Annotated[Version, strawberry.lazy("schema.types.versions")] | None:
+        if not info.context.viewer.is_admin:
+            return None
         versions = await info.context.loaders.versions_by_order_id.load(root.id)
         return next((version for version in versions if version.number == number), None)
 
@@ -314,6 +333,8 @@ class Order:
     ) -> Annotated[VersionComparison, strawberry.lazy("schema.types.versions")]:
         from schema.types import versions
 
+        if not info.context.viewer.is_admin:
+            return versions.VersionComparison(from_=from_, to=to, changes=[])
         return await versions.compare(info, root, from_number=from_, to_number=to)
 
     @strawberry.field
