@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from models import money
+from models.enums import TransactionKind
 from models.enums import WebhookEvent as WebhookEventName
 from models.orders import Order
+from models.payments import Transaction
+from models.returns import Return
 
 PENDING = "pending_notifications"
+_PAYMENT_EVENTS = {
+    TransactionKind.AUTHORIZE: WebhookEventName.PAYMENT_AUTHORIZED,
+    TransactionKind.CAPTURE: WebhookEventName.PAYMENT_CAPTURED,
+    TransactionKind.REFUND: WebhookEventName.PAYMENT_REFUNDED,
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,6 +56,35 @@ def notify(
     transaction = sync_session.get_nested_transaction() or sync_session.get_transaction()
     notice = Notice(event=event, order=order, at=now, data=dict(data or {}), transaction=transaction)
     sync_session.info.setdefault(PENDING, []).append(notice)
+
+
+def notify_all(
+    session: AsyncSession, *, event: WebhookEventName, orders: Iterable[Order], now: datetime.datetime
+) -> None:
+    """Note that `event` happened to each of `orders` (a bulk operation)."""
+    for order in orders:
+        notify(session, event=event, order=order, now=now)
+
+
+def notify_settled(
+    session: AsyncSession, *, order: Order, transaction: Transaction, approved: bool, now: datetime.datetime
+) -> None:
+    """Note a settled payment row: authorized, captured or refunded when approved, else failed (a CANCEL is not)."""
+    event = _PAYMENT_EVENTS.get(transaction.kind) if approved else WebhookEventName.PAYMENT_FAILED
+    if event is None or (not approved and transaction.kind is TransactionKind.CANCEL):
+        return
+    shown = money.round_money(transaction.amount, minor_unit=order.currency_minor_unit)
+    amount = {"amount": str(shown), "currency": transaction.currency}
+    data = {"transaction": {"id": str(transaction.id), "kind": transaction.kind.value, **amount}}
+    notify(session, event=event, order=order, now=now, data=data)
+
+
+def notify_return(
+    session: AsyncSession, *, event: WebhookEventName, order: Order, returned: Return, now: datetime.datetime
+) -> None:
+    """Note what happened to a return of `order`; the body names the return beside the order."""
+    data = {"return": {"id": str(returned.id), "status": returned.status.value}}
+    notify(session, event=event, order=order, now=now, data=data)
 
 
 def take_pending(session: Session) -> list[Notice]:
