@@ -13,7 +13,7 @@ from models.access import Role
 from resolvers.fulfilment import tracking
 from tests import webhook_helpers as hooks
 from tests.conftest import GraphQLClient, Store, make_token
-from tests.return_helpers import CAPTURE, RECEIVE, REFUND, REJECT, act, created, line, placed_order
+from tests.return_helpers import RECEIVE, REFUND, REJECT, act, created, line, placed_order
 from tests.storefront_helpers import COMPLETE, SET_DETAILS, catalogue, checkout, filled_cart, mutate, succeed
 from tests.test_quotes_api import ACCEPT, SUBMIT, _offer
 from tests.test_quotes_api import REJECT as REJECT_QUOTE
