@@ -101,10 +101,9 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
 
     async def deliver_webhooks(_: datetime.datetime) -> str:
         done = await webhook_delivery.deliver_due(db.write_sessions, options=webhook_options, clock=now, stop=stop)
-        if not (done.delivered or done.retrying or done.failed or done.released):
+        if not (done.sent or done.retrying or done.failed or done.released):
             return ""
-        retried = f"{done.retrying} to retry, {done.failed} failed, {done.released} handed back"
-        return f"{done.delivered} delivered, {retried}"
+        return f"{done.sent} delivered, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
 
     async def reconcile(started: datetime.datetime) -> str:
         done = await reconcile_once(db, settings, providers=providers, older_than_seconds=None, now=started)

@@ -80,7 +80,7 @@ async def test_500s_and_timeouts_are_retried_with_the_same_id_then_failed_then_r
     assert (redelivered["userErrors"], redelivered["secret"], redelivered["webhook"]) == ([], None, {"id": webhook_id})
     assert [(d["id"], d["attempts"]) for d in queued] == [(delivery["id"], 0)]
     assert len(receiver.received) == 4
-    assert last.delivered == 1
+    assert last.sent == 1
     assert receiver.received[3].headers["webhook-id"] == delivery["id"]
     [done] = (await admin.execute(hooks.READ, {"id": webhook_id}))["webhook"]["deliveries"]
     assert (done["status"], done["attempts"], done["lastResponseStatus"], done["lastError"]) == (
@@ -115,7 +115,7 @@ async def test_a_redirect_is_not_followed(
     report = await hooks.deliver(demo_store)
 
     [delivery] = await hooks.deliveries_of(demo_store)
-    assert (report.delivered, report.retrying, len(receiver.received)) == (0, 1, 1)
+    assert (report.sent, report.retrying, len(receiver.received)) == (0, 1, 1)
     assert (delivery.last_response_status, delivery.status) == (301, DeliveryStatus.PENDING)
 
 
@@ -131,8 +131,8 @@ async def test_deliveries_of_one_order_wait_for_the_earlier_one(
     clock.advance(minutes=1)
     resumed = await hooks.deliver(demo_store, clock)
 
-    assert (blocked.retrying, blocked.delivered) == (1, 0)
-    assert resumed.delivered == 3
+    assert (blocked.retrying, blocked.sent) == (1, 0)
+    assert resumed.sent == 3
     assert receiver.types() == ["order.created", "order.created", "payment.authorized", "payment.captured"]
 
 
@@ -157,7 +157,7 @@ async def test_two_workers_racing_one_backlog_post_each_delivery_once(
     ids = collections.Counter(received.headers["webhook-id"] for received in receiver.received)
     assert len(ids) == 9
     assert set(ids.values()) == {1}
-    assert sum(report.delivered for report in reports) == 9
+    assert sum(report.sent for report in reports) == 9
     assert {delivery.status for delivery in await hooks.deliveries_of(demo_store)} == {DeliveryStatus.DELIVERED}
 
 

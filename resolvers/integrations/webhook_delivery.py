@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.enums import DeliveryStatus
 from models.settings import Settings
 from models.webhooks import Webhook, WebhookDelivery
+from resolvers.fulfilment import mail_delivery
 
 RESPONSE_LIMIT = 4096
 _MAX_BACKOFF = datetime.timedelta(days=1)
@@ -66,13 +67,8 @@ class Options:
         )
 
 
-@dataclasses.dataclass(slots=True)
-class Report:
-    delivered: int = 0
-    retrying: int = 0
-    failed: int = 0
-    # Claimed but handed back unsent: the lease had no room left for them.
-    released: int = 0
+# The mail outbox's tally: `sent` counts deliveries the receiver accepted (2xx).
+Report = mail_delivery.Report
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -265,7 +261,7 @@ async def _record(
         return
     outcome = values.get("status", DeliveryStatus.PENDING)
     if outcome is DeliveryStatus.DELIVERED:
-        report.delivered += 1
+        report.sent += 1
     elif outcome is DeliveryStatus.FAILED:
         report.failed += 1
         log.error("webhook failed", id=delivery.id, attempts=delivery.attempts, error=error)
