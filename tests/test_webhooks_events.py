@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import datetime
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from models.access import Role
 from resolvers.fulfilment import tracking
+from tests import test_recurring_api as recurring_api
 from tests import webhook_helpers as hooks
 from tests.conftest import GraphQLClient, Store, make_token
 from tests.return_helpers import RECEIVE, REFUND, REJECT, act, created, line, placed_order
@@ -195,3 +197,20 @@ async def test_a_failed_second_field_delivers_only_what_committed(
     assert read["order"]["trackingNumber"] is None
     # The first field's change is delivered exactly when it committed; the failed field's never.
     assert receiver.types() == (["order.state_changed"] if read["order"]["state"]["name"] == "Picked" else [])
+
+
+async def test_a_generated_recurring_order_is_created_once(
+    admin: GraphQLClient, demo_store: Store, receiver: hooks.Receiver
+) -> None:
+    template = await recurring_api._template(admin)
+    assert (await recurring_api._create(admin, template))["userErrors"] == []
+    await hooks.subscribe(admin, receiver.url, ["ORDER_CREATED"])
+
+    run = await recurring_api._run(admin, recurring_api.START)
+    clock = hooks.Clock()
+    clock.now = datetime.datetime.fromisoformat(recurring_api.START)  # the run's own time
+    await hooks.deliver(demo_store, clock)
+
+    [generated] = [result["orderId"] for result in run["results"]]
+    assert receiver.types() == ["order.created"]
+    assert json.loads(receiver.received[0].body)["data"]["order"]["id"] == generated
