@@ -102,7 +102,7 @@ async def deliver_due(
                 if delivery.lease_until - clock() < datetime.timedelta(seconds=options.timeout_seconds):
                     report.released += await _release(sessions, claimed[position:])
                     break
-                status, error = await _post(client, delivery, now=clock())
+                status, error = await _post(client, delivery, timeout_seconds=options.timeout_seconds, now=clock())
                 await _record(
                     sessions, delivery, status=status, error=error, options=options, now=clock(), report=report
                 )
@@ -152,8 +152,10 @@ async def _claim(
 
 
 def _claimable(now: datetime.datetime) -> sa.ColumnElement[bool]:
+    """Due, held by nobody, and for an active endpoint (a paused one's deliveries wait for it)."""
     return sa.and_(
         WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.webhook_id.in_(sa.select(Webhook.id).where(Webhook.is_active.is_(True))),
         WebhookDelivery.next_attempt_at <= now,
         sa.or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until <= now),
     )
@@ -196,7 +198,7 @@ async def _fail_abandoned(
 
 
 async def _post(
-    client: httpx.AsyncClient, delivery: _Claimed, *, now: datetime.datetime
+    client: httpx.AsyncClient, delivery: _Claimed, *, timeout_seconds: float, now: datetime.datetime
 ) -> tuple[int | None, str | None]:
     """The receiver's status (None on a network error or timeout) and, unless it was 2xx, why it failed."""
     headers = {
@@ -206,10 +208,16 @@ async def _post(
         "webhook-signature": standardwebhooks.Webhook(delivery.secret).sign(str(delivery.id), now, delivery.body),
     }
     try:
-        async with client.stream("POST", delivery.url, content=delivery.body.encode(), headers=headers) as response:
+        # httpx's timeout bounds each read; this bounds the whole exchange, so a trickling answer ends too.
+        async with (
+            asyncio.timeout(timeout_seconds),
+            client.stream("POST", delivery.url, content=delivery.body.encode(), headers=headers) as response,
+        ):
             answer = await _read_limited(response)
+    except (TimeoutError, httpx.TimeoutException):
+        return None, f"Timeout: no whole answer within {timeout_seconds:g} seconds."
     except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:_ERROR_LENGTH] or type(error).__name__
+        return None, f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
     if response.is_success:
         return response.status_code, None
     return response.status_code, f"HTTP {response.status_code}: {answer}"[:_ERROR_LENGTH]
