@@ -36,6 +36,12 @@ class Settings(pydantic_settings.BaseSettings):
     mail_retry_after_seconds: int = 60
     mail_lease_seconds: int = 300
     mail_batch_size: int = 20
+    # Webhooks: the request timeout, attempts before FAILED, the first retry delay (doubled each time), the lease.
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    webhook_retry_after_seconds: int = 30
+    webhook_lease_seconds: int = 120
+    webhook_batch_size: int = 20
     # The worker's round: mail every round, reconciliation at most this often.
     worker_interval_seconds: float = 10.0
     reconcile_every_seconds: int = 60

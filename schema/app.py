@@ -21,6 +21,7 @@ from models import database
 from models.settings import Settings, get_settings
 from resolvers.core import access
 from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
 from schema import logs, root
 from schema.context import Context
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
     settings = settings or get_settings()
     logs.configure_structlog()
     db = db or database.connect(settings)
+    webhook_outbox.install()
     view = GraphQLView(root.build(settings), db, settings)
 
     async def healthz(_: Request) -> Response:

@@ -44,3 +44,12 @@ class ChangeKind(enum.Enum):
     ADDED = "ADDED"
     REMOVED = "REMOVED"
     CHANGED = "CHANGED"
+
+
+WebhookEvent = strawberry.enum(
+    enums.WebhookEvent,
+    name="WebhookEvent",
+    description="What happened to an order. On the wire the type is dotted and lower case: order.created, "
+    "payment.captured…",
+)
+DeliveryStatus = strawberry.enum(enums.DeliveryStatus, name="DeliveryStatus")

@@ -30,6 +30,7 @@ from schema.operations.fulfilment.flow_setup import FlowSetupMutation
 from schema.operations.fulfilment.flows import FlowsQuery
 from schema.operations.fulfilment.state_changes import StateChangeMutation
 from schema.operations.fulfilment.tracking import TrackingMutation
+from schema.operations.integrations.webhooks import WebhookMutation, WebhookQuery
 from schema.operations.payments.movements import PaymentsMutation
 from schema.operations.reporting.order_list import OrderListQuery
 from schema.operations.reporting.statistics import ExportMutation, StatisticsQuery
@@ -47,6 +48,7 @@ QUERY_CLASSES: tuple[type, ...] = (
     FlowsQuery,
     StatisticsQuery,
     RecurringQuery,
+    WebhookQuery,
 )
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
@@ -61,6 +63,7 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutation,
     RecurringMutation,
     TrackingMutation,
+    WebhookMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)

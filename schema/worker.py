@@ -23,6 +23,7 @@ from models.database import Database
 from models.settings import Settings
 from resolvers.channels import recurring
 from resolvers.fulfilment import mail_delivery
+from resolvers.integrations import webhook_delivery, webhook_outbox
 from resolvers.payments import payment_providers, reconciliation
 from resolvers.returns import return_refunds
 from resolvers.storefront import checkout
@@ -87,6 +88,9 @@ async def run(
 def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> list[PeriodicJob]:
     """The mail outbox and due recurring orders every round; reconciliation every `reconcile_every_seconds`."""
     options = mail_delivery.Options.from_settings(settings)
+    webhook_options = webhook_delivery.Options.from_settings(settings)
+    # Recurring generation and reconciliation write webhook deliveries with their changes.
+    webhook_outbox.install()
     providers = payment_providers.Providers(db.write_sessions)
 
     async def deliver_mail(_: datetime.datetime) -> str:
@@ -94,6 +98,12 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
         if not (done.sent or done.retrying or done.failed or done.released):
             return ""
         return f"{done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
+
+    async def deliver_webhooks(_: datetime.datetime) -> str:
+        done = await webhook_delivery.deliver_due(db.write_sessions, options=webhook_options, clock=now, stop=stop)
+        if not (done.sent or done.retrying or done.failed or done.released):
+            return ""
+        return f"{done.sent} delivered, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
 
     async def reconcile(started: datetime.datetime) -> str:
         done = await reconcile_once(db, settings, providers=providers, older_than_seconds=None, now=started)
@@ -112,6 +122,7 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
     return [
         PeriodicJob("mail", deliver_mail),
         PeriodicJob("recurring", generate_recurring),
+        PeriodicJob("webhooks", deliver_webhooks),
         PeriodicJob("reconcile", reconcile, every=datetime.timedelta(seconds=settings.reconcile_every_seconds)),
     ]
 

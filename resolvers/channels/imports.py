@@ -39,12 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.catalog import PaymentMethod, Product, ShippingMethod
-from models.enums import FlowKind, TransactionKind, TransactionStatus
+from models.enums import FlowKind, TransactionKind, TransactionStatus, WebhookEvent
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
 from resolvers.channels import completed
-from resolvers.core import bulk, events, validation
+from resolvers.core import bulk, events, notifications, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.setup import catalog, custom_fields, stock
@@ -290,6 +290,7 @@ def _record_events(
     total = _shown(order.total.with_vat, order)
     lines = f"{len(given.lines)} line{'s' if len(given.lines) != 1 else ''}"
     message = f"Imported from {order.import_channel} as {order.external_id}: {lines}, total {total}."
+    notifications.notify(session, event=WebhookEvent.ORDER_CREATED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     if given.is_paid and order.total.with_vat > 0:
         message = f"Paid outside ordergraph: {total} captured."

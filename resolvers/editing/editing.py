@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.custom_fields import CustomFieldValue
-from models.enums import OrderKind, OrderLineType, QuoteStatus
+from models.enums import OrderKind, OrderLineType, QuoteStatus, WebhookEvent
 from models.flows import State
 from models.orders import Order, OrderLine, OrderVersion
-from resolvers.core import events, orders, validation
+from resolvers.core import events, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.editing import edit_lines, versions
 from resolvers.setup import custom_fields
@@ -121,6 +121,7 @@ async def edit(
     events.record(
         session, order_id=order.id, source=EVENT_SOURCE, message=f"Edited: {version.summary}.", actor=actor, now=now
     )
+    notifications.notify(session, event=WebhookEvent.ORDER_EDITED, order=order, now=now)
     await session.flush()
     values = (await session.scalars(sa.select(CustomFieldValue).where(CustomFieldValue.order_id == order.id))).all()
     return Edited(order, lines, sorted(values, key=lambda value: value.id), previous_revision, previous_modified_at)

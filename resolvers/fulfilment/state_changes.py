@@ -16,11 +16,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.enums import FlowKind
+from models.enums import FlowKind, WebhookEvent
 from models.flows import Flow, State, StateRule
 from models.orders import Order
 from models.settings import get_settings
-from resolvers.core import bulk
+from resolvers.core import bulk, notifications
 from resolvers.core.errors import DomainError, ErrorCode, not_found
 from resolvers.fulfilment import mail
 from resolvers.fulfilment.flows import parse_id
@@ -62,6 +62,7 @@ async def change_state(
         session, moving.values(), values={"state_id": target.id, "flow_id": target.flow_id}, now=now
     )
     await bulk.record_events(session, messages, source=EVENT_SOURCE, actor=actor, now=now)
+    notifications.notify_all(session, event=WebhookEvent.ORDER_STATE_CHANGED, orders=moving.values(), now=now)
     await on_state_changed(session, state=target, orders=list(moving.values()), now=now, composer=composer)
     return outcomes
 

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import TrackAndTrace
-from models.enums import OrderKind
+from models.enums import OrderKind, WebhookEvent
 from models.orders import Order
-from resolvers.core import events, orders, validation
+from resolvers.core import events, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment.flows import parse_id
 
@@ -166,6 +166,7 @@ async def set_tracking(
     order.tracking_parameters = stored
     message = f"Tracking set: {configuration.name} {number}, {url_for(order, configuration)}"
     orders.touch(order, now=now)
+    notifications.notify(session, event=WebhookEvent.TRACKING_SET, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
     return order

@@ -36,10 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.database import lock_rows
-from models.enums import FlowKind, OrderKind, OrderLineType, ReturnStatus
+from models.enums import FlowKind, OrderKind, OrderLineType, ReturnStatus, WebhookEvent
 from models.orders import Order, OrderLine
 from models.returns import Return, ReturnLine
-from resolvers.core import orders, validation
+from resolvers.core import notifications, orders, validation
 from resolvers.core.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.returns import return_states
@@ -93,6 +93,7 @@ async def create(
     what = ", ".join(f"{money.plain_quantity(line.quantity)} x {_name(order_lines[i])}" for i, line in enumerate(lines))
     message = f"Return {returned.id} requested: {what}."
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_CREATED, order=order, returned=returned, now=now)
     await session.flush()
     return returned
 
@@ -121,6 +122,7 @@ async def receive(session: AsyncSession, *, return_id: str, now: datetime.dateti
     what = ", ".join(f"{money.plain_quantity(line.quantity)} x {_name(order_line)}" for line, order_line in restocked)
     message = f"Return {returned.id} received; restocked {what or 'nothing'}."
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_RECEIVED, order=order, returned=returned, now=now)
     await session.flush()
     return returned
 
@@ -141,6 +143,7 @@ async def reject(
     state = await return_states.move(session, returned, to_last=True)
     message = f"Return {returned.id} rejected." + (f" Reason: {reason}" if reason else "")
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_REJECTED, order=order, returned=returned, now=now)
     await session.flush()
     return returned
 

@@ -28,10 +28,18 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import money
-from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
+from models.enums import (
+    EventLevel,
+    FlowKind,
+    OrderKind,
+    OrderLineType,
+    TransactionKind,
+    TransactionStatus,
+    WebhookEvent,
+)
 from models.orders import Order, OrderLine
 from models.payments import Transaction
-from resolvers.core import access, events, orders
+from resolvers.core import access, events, notifications, orders
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 from resolvers.fulfilment import flows, state_changes
 from resolvers.payments import engine, idempotency, payment_providers, purposes
@@ -225,6 +233,7 @@ class _Authorization:
         message = f"Checkout completed: {_shown(settled.transaction.amount, order)} authorized."
         events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=settled.actor, now=now)
         # Entering the default state is a state change like any other: its mails go out too.
+        notifications.notify(session, event=WebhookEvent.ORDER_CREATED, order=order, now=now)
         await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
         await session.flush()
 

@@ -22,10 +22,10 @@ import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus
+from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus, WebhookEvent
 from models.flows import State
 from models.orders import Order
-from resolvers.core import access, events, orders, validation
+from resolvers.core import access, events, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 from resolvers.fulfilment import flows
 from resolvers.payments import payment_providers
@@ -68,6 +68,7 @@ async def submit(
         order.customer_comment = customer_comment
     orders.touch(order, now=now)
     message = f"Quote requested: cart {cart_public_id} became {order.public_id}."
+    notifications.notify(session, event=WebhookEvent.QUOTE_SUBMITTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
     return order
@@ -131,6 +132,7 @@ async def reject(
     order.quote_rejection_reason = reason or None
     orders.touch(order, now=now)
     message = f"Quote rejected: {reason}" if reason else "Quote rejected."
+    notifications.notify(session, event=WebhookEvent.QUOTE_REJECTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
     return order
@@ -160,6 +162,7 @@ async def _start_checkout(session: AsyncSession, *, order: Order, now: datetime.
     order.checkout_started_at = now
     orders.touch(order, now=now)
     message = f"Quote accepted: {quote_public_id} became {order.public_id}."
+    notifications.notify(session, event=WebhookEvent.QUOTE_ACCEPTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
 
