@@ -210,6 +210,26 @@ async def _carrier(world: World) -> Arguments:
     return {"id": await world.track_and_trace(), "input": {"name": unique_name("DAO"), "urlTemplate": TRACKING_URL}}
 
 
+@arguments_of("webhooks")
+async def _no_webhook_arguments(_: World) -> Arguments:
+    return {}
+
+
+@arguments_of("createWebhook")
+async def _new_webhook(_: World) -> Arguments:
+    return {"input": {"url": "https://erp.example.com/hooks", "events": ["ORDER_CREATED"]}}
+
+
+@arguments_of("webhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret")
+async def _webhook(world: World) -> Arguments:
+    return {"id": await world.webhook(), "input": {"url": "https://wms.example.com/hooks", "events": ["ORDER_EDITED"]}}
+
+
+@arguments_of("redeliverWebhook")
+async def _delivery(world: World) -> Arguments:
+    return {"deliveryId": await world.webhook_delivery()}
+
+
 async def declared_arguments(field: str, world: World) -> Arguments:
     """The builder's arguments that the field declares."""
     root_type = ROOT_TYPES[operation_of(field)]

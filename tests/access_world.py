@@ -232,6 +232,25 @@ class World:
         return created["trackAndTrace"]["id"]  # type: ignore[no-any-return]
 
     @made_once
+    async def webhook(self) -> str:
+        """An endpoint for every event (nothing delivers it: the worker does not run here)."""
+        given = {"url": "http://127.0.0.1:9/hook", "events": ["TRACKING_SET"]}
+        created = await call(self.clients.admin, "createWebhook", {"input": given}, WEBHOOK_ID)
+        return created["webhook"]["id"]  # type: ignore[no-any-return]
+
+    @made_once
+    async def webhook_delivery(self) -> str:
+        """A delivery of the endpoint above, queued by setting tracking on Ann's order."""
+        webhook_id = await self.webhook()
+        order_id, carrier = (await self.order()).id, await self.track_and_trace()
+        tracking = {"orderId": order_id, "trackAndTraceId": carrier, "trackingNumber": "00370799999"}
+        await call(self.clients.admin, "setTracking", tracking, ORDER_ID)
+        read = await self.clients.admin.execute(
+            "query($id: ID!) { webhook(id: $id) { deliveries { id } } }", {"id": webhook_id}
+        )
+        return read["webhook"]["deliveries"][0]["id"]  # type: ignore[no-any-return]
+
+    @made_once
     async def custom_field(self) -> str:
         """The system name of an ORDER text field."""
         name = unique_name("Note")
@@ -246,6 +265,7 @@ RETURN_ID = "{ return { id } userErrors { code } }"
 FLOW_ID = "{ flow { id } userErrors { code } }"
 STATE_ID = "{ state { id } userErrors { code } }"
 TRACK_AND_TRACE_ID = "{ trackAndTrace { id } userErrors { code } }"
+WEBHOOK_ID = "{ webhook { id } userErrors { code } }"
 TRACKING_URL = "https://track.example/?code={TrackingNumber}"
 
 

@@ -102,6 +102,10 @@ EXPECTATIONS: dict[str, Expectation] = {
     **dict.fromkeys(["createReturn", "receiveReturn", "refundReturn", "rejectReturn"], STAFF_MUTATION),
     **dict.fromkeys(["importOrders", "createRecurring", "cancelRecurring", "runDueRecurring"], STAFF_MUTATION),
     **dict.fromkeys(["createTrackAndTrace", "updateTrackAndTrace", "deleteTrackAndTrace"], STAFF_MUTATION),
+    **dict.fromkeys(["webhooks", "webhook"], STAFF_QUERY),
+    **dict.fromkeys(
+        ["createWebhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret", "redeliverWebhook"], STAFF_MUTATION
+    ),
 }
 
 ROOT_FIELDS = sorted(name for type_ in ROOT_TYPES.values() if type_ is not None for name in type_.fields)
