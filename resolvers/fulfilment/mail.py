@@ -107,6 +107,17 @@ def check_subject(subject: str, *, field: list[str]) -> str:
     return subject
 
 
+def check_template(name: str, *, composer: Composer, field: list[str]) -> str:
+    """The template's name, or INVALID when the composer finds no template of that name or it does not compile."""
+    try:
+        composer.environment.get_template(name)
+    except jinja2.TemplateNotFound as error:
+        raise invalid(f"There is no mail template {name}.", field) from error
+    except jinja2.TemplateSyntaxError as error:
+        raise invalid(f"The mail template {name} is not valid: {_fault(error)}", field) from error
+    return name
+
+
 def check_address(address: str, *, field: list[str]) -> str:
     """The address stripped, or INVALID."""
     checked = _address(address)

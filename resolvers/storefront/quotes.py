@@ -27,7 +27,7 @@ from models.flows import State
 from models.orders import Order
 from resolvers.core import access, events, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid
-from resolvers.fulfilment import flows
+from resolvers.fulfilment import flows, state_changes
 from resolvers.payments import payment_providers
 from resolvers.storefront import checkout, pricing
 
@@ -67,6 +67,7 @@ async def submit(
     orders.touch(order, now=now)
     message = f"Quote requested: cart {cart_public_id} became {order.public_id}."
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     await session.flush()
     return order
 
