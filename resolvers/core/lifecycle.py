@@ -139,7 +139,10 @@ def unmet_requirements(
             unmet.extend(_not_captured(order, fulfilment))
         elif requirement is StateRequirement.NO_OPEN_RETURN and fulfilment is not None and fulfilment.open_return_ids:
             listed = ", ".join(str(return_id) for return_id in fulfilment.open_return_ids)
-            unmet.append(f"NO_OPEN_RETURN (return {listed} is open)")
+            several = len(fulfilment.open_return_ids) > 1
+            unmet.append(
+                f"NO_OPEN_RETURN ({'returns' if several else 'return'} {listed} {'are' if several else 'is'} open)"
+            )
     return unmet
 
 

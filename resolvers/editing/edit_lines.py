@@ -209,9 +209,11 @@ class LineEditor:
         self, line: OrderLine, change: LineChange, *, field: list[str], is_new: bool = False
     ) -> None:
         if change.quantity is not None:
-            line.quantity = validation.positive_quantity(change.quantity, field=[*field, "quantity"])
+            quantity = validation.positive_quantity(change.quantity, field=[*field, "quantity"])
             if not is_new:
-                self._refuse_against_returns(line, quantity_after=line.quantity, field=[*field, "quantity"])
+                self._refuse_against_returns(line, quantity_after=quantity, field=[*field, "quantity"])
+            line.quantity = quantity
+            if not is_new:
                 self.summary.append(f"line {line.id} quantity {money.plain_quantity(line.quantity)}")
         if change.unit_price is not None:
             line.unit_amount = _amount(change.unit_price, field=[*field, "unitPrice"])
