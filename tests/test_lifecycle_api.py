@@ -17,7 +17,7 @@ from tests import factories
 from tests.conftest import GraphQLClient, Store, make_token
 from tests.lifecycle_helpers import ERRORS, UPDATE_STATE, change, codes, state_ids, stored
 from tests.return_helpers import placed_order
-from tests.storefront_helpers import START, catalogue, create_cart, filled_cart, succeed
+from tests.storefront_helpers import START, Cart, catalogue, create_cart, filled_cart, succeed
 
 D = Decimal
 CANCEL = "mutation($ids: [ID!]!) { cancel(orderIds: $ids) { ok } }"
@@ -37,14 +37,27 @@ async def _committed(store: Store, **kwargs: Any) -> str:
 async def _with_return(
     store: Store, *, ordered: Decimal, returned: Decimal, status: ReturnStatus, state: str = "Received"
 ) -> tuple[str, str]:
-    """A committed order of `ordered` T-shirts with one return of `returned` of them; its id and the line's id."""
+    """A committed order of `ordered` T-shirts and a cookbook, with one return of `returned` T-shirts; its id and
+    the T-shirt line's id."""
+    lines = (factories.Line("TSHIRT-BLK-M", ordered), factories.Line("BOOK-COOK"))
     async with store.db.write_sessions() as session, session.begin():
-        order = await factories.create_order(
-            session, now=NOW, state=state, lines=(factories.Line("TSHIRT-BLK-M", ordered),)
-        )
+        order = await factories.create_order(session, now=NOW, state=state, lines=lines)
         await factories.add_return(session, order, quantity=returned, status=status)
-        line_id = await session.scalar(sa.select(OrderLine.id).where(OrderLine.order_id == order.id))
+        line_id = await session.scalar(
+            sa.select(OrderLine.id).where(OrderLine.order_id == order.id).order_by(OrderLine.sort_order)
+        )
         return order.public_id, str(line_id)
+
+
+async def _from_a_cart(api: GraphQLClient, document: str) -> tuple[Cart, dict[str, Any]]:
+    """A filled cart turned into a record by `document` (startCheckout, submitQuote): the cart and the record."""
+    cart = await filled_cart(api, await catalogue(api))
+    return cart, await succeed(api, document, {"c": cart.id, "s": cart.secret})
+
+
+async def _edit_line(admin: GraphQLClient, public_id: str, line_id: str, **change: Any) -> dict[str, Any]:
+    data = await admin.execute(EDIT, {"o": public_id, "i": {"lines": [{"lineId": line_id, **change}]}})
+    return data["edit"]  # type: ignore[no-any-return]
 
 
 async def _lines_and_versions(store: Store, public_id: str) -> tuple[Any, ...]:
@@ -122,9 +135,7 @@ async def test_every_operation_on_a_cancelled_order_is_closed_but_deleting_it(
 async def test_an_unfinished_unpaid_checkout_cannot_enter_an_order_state(
     api: GraphQLClient, admin: GraphQLClient, demo_store: Store
 ) -> None:
-    ids = await catalogue(api)
-    cart = await filled_cart(api, ids)
-    started = await succeed(api, START, {"c": cart.id, "s": cart.secret})
+    _, started = await _from_a_cart(api, START)
     states = await state_ids(admin)
     before = await stored(demo_store, started["id"])
 
@@ -144,9 +155,7 @@ async def test_an_unfinished_unpaid_checkout_cannot_enter_an_order_state(
 async def test_a_rejected_quote_cannot_be_moved_back_into_offered(
     api: GraphQLClient, admin: GraphQLClient, demo_store: Store
 ) -> None:
-    ids = await catalogue(api)
-    cart = await filled_cart(api, ids)
-    quote = await succeed(api, SUBMIT_QUOTE, {"c": cart.id, "s": cart.secret})
+    cart, quote = await _from_a_cart(api, SUBMIT_QUOTE)
     states = await state_ids(admin)
     assert codes(await change(admin, [quote["id"]], states["QUOTE", "Offered"])) == [[]]
     assert codes(await change(admin, [quote["id"]], states["QUOTE", "Requested"])) == [[]]
@@ -188,15 +197,9 @@ async def test_removing_a_line_with_a_return_is_refused_not_an_internal_error(
     admin: GraphQLClient, demo_store: Store
 ) -> None:
     public_id, line_id = await _with_return(demo_store, ordered=D(2), returned=D(1), status=ReturnStatus.REQUESTED)
-    async with demo_store.db.write_sessions() as session, session.begin():
-        order = await orders.find(session, public_id)
-        assert order is not None
-        session.add(await _second_line(session, order.id))
     before = await _lines_and_versions(demo_store, public_id)
 
-    payload = (await admin.execute(EDIT, {"o": public_id, "i": {"lines": [{"lineId": line_id, "remove": True}]}}))[
-        "edit"
-    ]
+    payload = await _edit_line(admin, public_id, line_id, remove=True)
 
     assert payload == {
         "order": None,
@@ -215,13 +218,9 @@ async def test_a_line_cannot_be_reduced_below_its_returned_quantity(admin: Graph
     public_id, line_id = await _with_return(demo_store, ordered=D(3), returned=D(2), status=ReturnStatus.RECEIVED)
     before = await _lines_and_versions(demo_store, public_id)
 
-    below = (await admin.execute(EDIT, {"o": public_id, "i": {"lines": [{"lineId": line_id, "quantity": "1"}]}}))[
-        "edit"
-    ]
+    below = await _edit_line(admin, public_id, line_id, quantity="1")
     unchanged = await _lines_and_versions(demo_store, public_id)
-    down_to_it = (await admin.execute(EDIT, {"o": public_id, "i": {"lines": [{"lineId": line_id, "quantity": "2"}]}}))[
-        "edit"
-    ]
+    down_to_it = await _edit_line(admin, public_id, line_id, quantity="2")
 
     assert below["userErrors"] == [
         {
@@ -232,39 +231,19 @@ async def test_a_line_cannot_be_reduced_below_its_returned_quantity(admin: Graph
     ]
     assert unchanged == before
     assert down_to_it["userErrors"] == []
-    assert down_to_it["order"]["lines"] == [{"id": line_id, "quantity": "2.00"}]
+    assert down_to_it["order"]["lines"][0] == {"id": line_id, "quantity": "2.00"}
 
 
 async def test_a_rejected_return_does_not_hold_a_quantity_but_keeps_its_line(
     admin: GraphQLClient, demo_store: Store
 ) -> None:
     public_id, line_id = await _with_return(demo_store, ordered=D(2), returned=D(2), status=ReturnStatus.REJECTED)
-    async with demo_store.db.write_sessions() as session, session.begin():
-        order = await orders.find(session, public_id)
-        assert order is not None
-        session.add(await _second_line(session, order.id))
 
-    reduced = (await admin.execute(EDIT, {"o": public_id, "i": {"lines": [{"lineId": line_id, "quantity": "1"}]}}))[
-        "edit"
-    ]
-    removed = (await admin.execute(EDIT, {"o": public_id, "i": {"lines": [{"lineId": line_id, "remove": True}]}}))[
-        "edit"
-    ]
+    reduced = await _edit_line(admin, public_id, line_id, quantity="1")
+    removed = await _edit_line(admin, public_id, line_id, remove=True)
 
     assert reduced["userErrors"] == []
     assert [(e["code"], e["field"]) for e in removed["userErrors"]] == [("INVALID", ["input", "lines", "0", "remove"])]
-
-
-async def _second_line(session: Any, order_id: int) -> OrderLine:
-    """A copy of the order's first line for another product, so the first may be removed."""
-    first = (await session.scalars(sa.select(OrderLine).where(OrderLine.order_id == order_id))).first()
-    book = await factories.product_numbered(session, "BOOK-COOK")
-    return OrderLine(
-        order_id=order_id, type=first.type, sort_order=first.sort_order + 1, product_id=book.id,
-        product_number=book.number, product_name=book.name, quantity=D(1), unit_amount=first.unit_amount,
-        vat_percent=first.vat_percent, unit_price=first.unit_price, price=first.price,
-        discount_total=first.discount_total, created_at=NOW, modified_at=NOW,
-    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- state mails and requirements on save

@@ -12,9 +12,11 @@ the state change fail. All of it is set-based: one SELECT of lines, one of track
 configurations, one multi-row INSERT into the outbox and one of events, however many orders moved.
 
 Templates are file names looked up in the configured folder (ORDERGRAPH_MAIL_TEMPLATE_FOLDER) first,
-then among the defaults shipped in `resolvers/fulfilment/mail_templates/`. They render in Jinja2's sandbox (a
-subject is written through the API), with HTML autoescaped in .html/.htm/.xml templates. The subject is
-a template too, rendered without escaping (it is not HTML) onto one line. Variables:
+then among the defaults shipped in `resolvers/fulfilment/mail_templates/`; saving a state's mail checks
+that its templates are found and compile (`check_template`), so a missing one is refused then, not at
+sending. They render in Jinja2's sandbox (a subject is written through the API), with HTML autoescaped
+in .html/.htm/.xml templates. The subject is a template too, rendered without escaping (it is not
+HTML) onto one line. Variables:
 
     order         id, created_at, completed_at, state, customer and delivery (address fields: name,
                   email, address, zip, city, country, …), comment, customer_comment, currency_code,
