@@ -22,6 +22,7 @@ from schema.enums import (
     OrderSortField,
     RecurringUnit,
     SortDirection,
+    StateRequirement,
 )
 
 # One optional string per stored address field, in the store's order: the input cannot drift from the columns.
@@ -139,6 +140,9 @@ class StateInput:
     allow_order: bool | None = False
     exclude_from_statistics: bool | None = False
     mail: StateMailInput | None = None
+    requirements: list[StateRequirement] | None = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="What an order must meet to enter the state (ORDER flows only)."
+    )
 
 
 @strawberry.input
@@ -153,6 +157,9 @@ class StateUpdateInput:
     exclude_from_statistics: bool | None = None
     mail: StateMailInput | None = None
     clear_mail: bool | None = False
+    requirements: list[StateRequirement] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Replaces the state's requirements; left out, they stay as they are."
+    )
 
 
 @strawberry.input

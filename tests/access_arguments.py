@@ -105,7 +105,7 @@ async def _edit(world: World) -> Arguments:
     return {"orderId": (await world.order()).id, "input": {"comment": "Leave it at the door"}}
 
 
-@arguments_of("changeState")
+@arguments_of("changeState", "previewStateChange")
 async def _to_picked(world: World) -> Arguments:
     return {"orderIds": [(await world.order()).id], "stateId": await world.state_id("ORDER", "Picked")}
 

@@ -91,7 +91,17 @@ EXPECTATIONS: dict[str, Expectation] = {
     ),
     **dict.fromkeys(["submitQuote", "acceptQuote", "rejectQuote"], SHOPPING),
     **dict.fromkeys(
-        ["edit", "changeState", "capture", "refund", "cancel", "delete", "markExported", "setTracking"],
+        [
+            "edit",
+            "changeState",
+            "previewStateChange",
+            "capture",
+            "refund",
+            "cancel",
+            "delete",
+            "markExported",
+            "setTracking",
+        ],
         STAFF_MUTATION,
     ),
     **dict.fromkeys(

@@ -133,7 +133,7 @@ async def test_states_mail_defaults_and_soft_delete(admin: GraphQLClient) -> Non
     flow = (await _create_flow(admin, "Marketplace"))["flow"]
     create = f"mutation($i: StateInput!) {{ createState(input: $i) {{ {STATE_FIELDS} }} }}"
     first = (await admin.execute(create, {"i": {"flowId": flow["id"], "name": "New"}}))["createState"]["state"]
-    mail = {"template": "packed.html", "subject": "Packed", "otherRecipients": ["ops@example.com"]}
+    mail = {"template": "order-state.html", "subject": "Packed", "otherRecipients": ["ops@example.com"]}
     second = (await admin.execute(create, {"i": {"flowId": flow["id"], "name": "Packed", "mail": mail}}))["createState"]
 
     made_default = (
@@ -152,7 +152,7 @@ async def test_states_mail_defaults_and_soft_delete(admin: GraphQLClient) -> Non
     assert first["sortOrder"] == 10
     assert second["state"]["sortOrder"] == 20
     assert second["state"]["mail"] == {
-        "template": "packed.html",
+        "template": "order-state.html",
         "subject": "Packed",
         "senderEmail": None,
         "sendToCustomer": True,

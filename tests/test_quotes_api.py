@@ -114,7 +114,7 @@ async def test_a_rejected_quote_can_be_neither_accepted_nor_edited(
     accept = await mutate(api, ACCEPT, {"q": quote["id"], "s": cart.secret})
     reject_again = await mutate(api, REJECT, {"q": quote["id"], "s": cart.secret})
     edit = await mutate(admin, EDIT, {"o": quote["id"], "i": {"comment": "Please reconsider"}})
-    assert (codes(accept), codes(reject_again), codes(edit)) == (["NOT_EDITABLE"], ["ALREADY_DONE"], ["NOT_EDITABLE"])
+    assert (codes(accept), codes(reject_again), codes(edit)) == (["NOT_EDITABLE"], ["ALREADY_DONE"], ["CLOSED"])
     after = (await admin.execute(ORDER_QUERY, {"id": quote["id"]}))["order"]
     assert (after["kind"], after["revision"], after["transactions"]) == ("QUOTE", rejected["revision"], [])
     assert await stock_of(demo_store, "TSHIRT-BLK-M") == D(120)

@@ -16,6 +16,8 @@
     ├── PROVIDER_UNSUPPORTED     the payment method's provider cannot do the operation
     ├── OUT_OF_STOCK             a line asks for more than the product has in stock
     ├── ALREADY_DONE             the operation was done before (a completed checkout, a cancelled order)
+    ├── CLOSED                   the record is closed for this operation: cancelled, deleted, a rejected quote,
+    │                            or an unfinished checkout moved into an ORDER state (`lifecycle`)
     └── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
 
 The GraphQL `ErrorCode` enum is derived from `ErrorCode`; `schema/errors.py`
@@ -43,6 +45,7 @@ class ErrorCode(enum.StrEnum):
     OUT_OF_STOCK = "OUT_OF_STOCK"
     ALREADY_DONE = "ALREADY_DONE"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    CLOSED = "CLOSED"
 
 
 class DomainError(Exception):

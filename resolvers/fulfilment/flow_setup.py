@@ -8,6 +8,8 @@ become the default, and a default can only be moved, never removed.
 A flow that holds records (orders in it or in one of its states, returns in one of its
 states) cannot be deleted or change kind: INVALID naming what holds it, nothing changed.
 States are only ever marked deleted, so the records in them keep their state.
+A state's requirements (`lifecycle.StateRequirement`) are for ORDER flows: only orders are captured,
+tracked and returned. A state's mail templates must exist when its mail is saved (INVALID otherwise).
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from models.enums import FlowKind
 from models.flows import Flow, State, StateRule
 from models.orders import Order
 from models.returns import Return
+from models.settings import get_settings
+from resolvers.core import lifecycle
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import mail as state_mail
 from resolvers.fulfilment.flows import parse_id
 
 SetupRow = TypeVar("SetupRow", Flow, State)
 log = structlog.get_logger("ordergraph.flow_setup")
+REQUIREMENTS_FIELD = ["input", "requirements"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,7 +73,8 @@ async def update_flow(
 ) -> Flow:
     """Rename or re-describe a flow, or make it the default; `is_default` false never unsets the default.
 
-    Raises NOT_FOUND, and INVALID for a kind change of a flow that is a default or holds records.
+    Raises NOT_FOUND, and INVALID for a kind change of a flow that is a default, holds records, or has
+    states with requirements (they are for ORDER flows).
     """
     flow = await get_flow(session, flow_id=flow_id, field=["id"])
     if kind != flow.kind:
@@ -78,6 +84,8 @@ async def update_flow(
             )
         if held := await _held_by(session, flow_id=flow.id):
             raise invalid(f"Flow {flow.id} holds {held}: it cannot change kind.", ["input", "kind"])
+        if kind is not FlowKind.ORDER and await _has_requirements(session, flow_id=flow.id):
+            raise invalid("A flow whose states have requirements stays an ORDER flow.", ["input", "kind"])
         flow.kind = kind
     flow.name = _name(name)
     flow.description = description
@@ -135,8 +143,13 @@ async def create_state(
     allow_order: bool = False,
     exclude_from_statistics: bool = False,
     mail: StateMail | None = None,
+    requirements: Sequence[lifecycle.StateRequirement] = (),
+    composer: state_mail.Composer | None = None,
 ) -> State:
-    """Add a state to a flow, last in sort order unless told; the first state of a flow is its default."""
+    """Add a state to a flow, last in sort order unless told; the first state of a flow is its default.
+
+    `composer` is where the mail's templates are looked up (by default the process settings' folder).
+    """
     flow = await get_flow(session, flow_id=flow_id, field=["input", "flowId"])
     has_default = (
         await session.scalar(sa.select(State.id).where(State.flow_id == flow.id, State.is_default)) is not None
@@ -157,8 +170,9 @@ async def create_state(
         allow_order=allow_order,
         exclude_from_statistics=exclude_from_statistics,
         is_deleted=False,
+        requirements=_requirements(requirements, kind=flow.kind),
     )
-    _set_mail(state, mail)
+    _set_mail(state, mail, composer=composer)
     session.add(state)
     await session.flush()
     return state
@@ -183,11 +197,14 @@ async def update_state(
     changes: dict[str, object],
     mail: StateMail | None = None,
     clear_mail: bool = False,
+    requirements: Sequence[lifecycle.StateRequirement] | None = None,
+    composer: state_mail.Composer | None = None,
 ) -> State:
     """Change the given attributes of a state (`changes` holds only what the caller set).
 
-    Raises NOT_FOUND, and INVALID for an empty name, mail and clearMail together,
-    unsetting the default (make another state the default instead) or making a deleted state the default.
+    Raises NOT_FOUND, and INVALID for an empty name, mail and clearMail together, unsetting the default
+    (make another state the default instead), making a deleted state the default, a mail template that
+    does not exist, or requirements on a state of a flow that is not an ORDER flow.
     """
     state = await get_state(session, state_id=state_id, field=["id"])
     if mail is not None and clear_mail:
@@ -205,9 +222,12 @@ async def update_state(
     for attribute, value in changes.items():
         setattr(state, attribute, _name(value) if attribute == "name" else value)  # type: ignore[arg-type]
     if mail is not None:
-        _set_mail(state, mail)
+        _set_mail(state, mail, composer=composer)
     if clear_mail:
         _set_mail(state, None)
+    if requirements is not None:
+        flow = await session.get_one(Flow, state.flow_id)
+        state.requirements = _requirements(requirements, kind=flow.kind)
     await session.flush()
     return state
 
@@ -263,8 +283,15 @@ def _name(name: object) -> str:
     return text
 
 
-def _set_mail(state: State, mail: StateMail | None) -> None:
-    """Set (or with None clear) the state's mail; INVALID with the path of a malformed part."""
+def _requirements(requirements: Sequence[lifecycle.StateRequirement], *, kind: FlowKind) -> list[str]:
+    """The requirement names to store, each once in the order given; INVALID on a state of another kind of flow."""
+    if requirements and kind is not FlowKind.ORDER:
+        raise invalid(f"Requirements are for states of ORDER flows, not of a {kind.value} flow.", REQUIREMENTS_FIELD)
+    return [str(lifecycle.StateRequirement(requirement)) for requirement in dict.fromkeys(requirements)]
+
+
+def _set_mail(state: State, mail: StateMail | None, *, composer: state_mail.Composer | None = None) -> None:
+    """Set (or with None clear) the state's mail; INVALID with the path of a malformed part or a missing template."""
     if mail is None:
         state.mail_template = state.mail_subject = state.mail_other_template = state.mail_recipient_field = None
         state.mail_sender_email = state.mail_sender_name = None
@@ -275,6 +302,8 @@ def _set_mail(state: State, mail: StateMail | None) -> None:
     state.mail_template = mail.template.strip() or None
     if state.mail_template is None:
         raise invalid("A state mail needs a template.", [*field, "template"])
+    composer = composer or state_mail.composer_from(get_settings())
+    state_mail.check_template(state.mail_template, composer=composer, field=[*field, "template"])
     state.mail_subject = state_mail.check_subject(mail.subject, field=[*field, "subject"])
     state.mail_sender_email = (
         state_mail.check_address(mail.sender_email, field=[*field, "senderEmail"]) if mail.sender_email else None
@@ -292,6 +321,8 @@ def _set_mail(state: State, mail: StateMail | None) -> None:
     state.mail_recipient_field = state_mail.check_recipient_field(
         mail.recipient_field, field=[*field, "recipientField"]
     )
+    if state.mail_other_template is not None:
+        state_mail.check_template(state.mail_other_template, composer=composer, field=[*field, "otherTemplate"])
 
 
 async def _default_flow_id(session: AsyncSession, *, kind: FlowKind) -> int | None:
@@ -334,3 +365,8 @@ async def _held_by(session: AsyncSession, *, flow_id: int) -> str:
         if count
     ]
     return " and ".join(held)
+
+
+async def _has_requirements(session: AsyncSession, *, flow_id: int) -> bool:
+    states = await session.scalars(sa.select(State.requirements).where(State.flow_id == flow_id))
+    return any(states.all())

@@ -16,9 +16,11 @@ configurations (one more of the recipient field's values when the state names on
 INSERT into the outbox and one of events, however many orders moved.
 
 Templates are file names looked up in the configured folder (ORDERGRAPH_MAIL_TEMPLATE_FOLDER) first,
-then among the defaults shipped in `resolvers/fulfilment/mail_templates/`. They render in Jinja2's sandbox (a
-subject is written through the API), with HTML autoescaped in .html/.htm/.xml templates. The subject is
-a template too, rendered without escaping (it is not HTML) onto one line. Variables:
+then among the defaults shipped in `resolvers/fulfilment/mail_templates/`; saving a state's mail checks
+that its templates are found and compile (`check_template`), so a missing one is refused then, not at
+sending. They render in Jinja2's sandbox (a subject is written through the API), with HTML autoescaped
+in .html/.htm/.xml templates. The subject is a template too, rendered without escaping (it is not
+HTML) onto one line. Variables:
 
     order         id, created_at, completed_at, state, customer and delivery (address fields: name,
                   email, address, zip, city, country, …), comment, customer_comment, currency_code,
@@ -119,6 +121,17 @@ def check_recipient_field(system_name: str | None, *, field: list[str]) -> str |
     if len(name) > MAX_FIELD_NAME_LENGTH or not name.isprintable():
         raise invalid(f"A field's system name is one line of at most {MAX_FIELD_NAME_LENGTH} characters.", field)
     return name or None
+
+
+def check_template(name: str, *, composer: Composer, field: list[str]) -> str:
+    """The template's name, or INVALID when the composer finds no template of that name or it does not compile."""
+    try:
+        composer.environment.get_template(name)
+    except jinja2.TemplateNotFound as error:
+        raise invalid(f"There is no mail template {name}.", field) from error
+    except jinja2.TemplateSyntaxError as error:
+        raise invalid(f"The mail template {name} is not valid: {_fault(error)}", field) from error
+    return name
 
 
 def check_address(address: str, *, field: list[str]) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.catalog import TrackAndTrace
 from models.enums import OrderKind, WebhookEvent
 from models.orders import Order
-from resolvers.core import events, notifications, orders, validation
+from resolvers.core import events, lifecycle, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment.flows import parse_id
 
@@ -140,8 +140,8 @@ async def set_tracking(
 ) -> Order:
     """Give a completed order its carrier, tracking number and parameters; bumps the revision, writes an event.
 
-    Raises NOT_FOUND (order, or a missing or deleted configuration), NOT_EDITABLE (not a completed
-    order, or cancelled or deleted), INVALID (an empty tracking number, parameters that are not an
+    Raises NOT_FOUND (order, or a missing or deleted configuration), CLOSED (cancelled, deleted, a
+    rejected quote), NOT_EDITABLE (not a completed order), INVALID (an empty tracking number, parameters that are not an
     object of strings, a parameter the template lacks or a template parameter left out) and
     ALREADY_DONE (the order has exactly this tracking already).
     """
@@ -197,12 +197,9 @@ def _name(name: str) -> str:
 
 def _check_trackable(order: Order) -> None:
     field = ["orderId"]
+    lifecycle.refuse_if_closed(order, field=field)
     if order.kind is not OrderKind.ORDER or not order.is_complete:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a completed order.", field)
-    if order.is_cancelled:
-        raise DomainError(ErrorCode.NOT_EDITABLE, f"Order {order.public_id} is cancelled.", field)
-    if order.is_deleted:
-        raise DomainError(ErrorCode.NOT_EDITABLE, f"Order {order.public_id} is deleted.", field)
 
 
 def _check_parameters(parameters: object, *, template_parameters: list[str]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 Only capturable orders are captured: a completed ORDER, not cancelled, whose capture state
 is NOT_CAPTURED or SPLIT_CAPTURED. Each order is judged alone (`engine.run`):
 
-    NOT_CAPTURABLE           not a completed order, cancelled, nothing authorized, fully captured
+    CLOSED                   cancelled or deleted (`lifecycle.refuse_if_closed`)
+    NOT_CAPTURABLE           not a completed order, nothing authorized, fully captured
                              (or the rest already reserved by captures in flight), a cancel in flight,
                              or the authorization has lapsed
     PROVIDER_UNSUPPORTED     the provider cannot capture online (`manual`), or a split capture with a
@@ -22,7 +23,7 @@ from decimal import Decimal
 
 from models import money
 from models.enums import OrderKind
-from resolvers.core import bulk
+from resolvers.core import bulk, lifecycle
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 from resolvers.payments import engine, idempotency, ledger, payment_providers, settlement
@@ -65,6 +66,7 @@ async def capture(
 def plan(facts: Facts, *, amount: Decimal | None, now: datetime.datetime) -> Plan:
     """How much to capture of this order, or the coded reason it cannot be captured."""
     order = facts.order
+    lifecycle.refuse_if_closed(order)
     if order.kind is not OrderKind.ORDER or not order.is_complete or order.is_cancelled or order.is_deleted:
         raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{order.public_id} is not a completed, uncancelled order.")
     capabilities = payment_providers.capabilities(facts.provider_name or "")

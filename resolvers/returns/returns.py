@@ -2,7 +2,8 @@
 
 Refunding a received return is `return_refunds`; the statuses and states are `return_states`.
 
-    INVALID                  the order is not a completed, uncancelled ORDER (field orderId); no lines
+    CLOSED                   the order is cancelled or deleted (field orderId)
+    INVALID                  the order is not a completed ORDER (field orderId); no lines
                              (field lines); a quantity `validation.positive_quantity` refuses: not above
                              0, above a million or finer than 4 decimals (field lines.<i>.quantity)
     NOT_FOUND                an unknown order (orderId) or return (returnId); a line id that is not a PRODUCT
@@ -39,7 +40,7 @@ from models.database import lock_rows
 from models.enums import FlowKind, OrderKind, OrderLineType, ReturnStatus, WebhookEvent
 from models.orders import Order, OrderLine
 from models.returns import Return, ReturnLine
-from resolvers.core import notifications, orders, validation
+from resolvers.core import lifecycle, notifications, orders, validation
 from resolvers.core.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.returns import return_states
@@ -69,8 +70,9 @@ async def create(
     order = await orders.find(session, order_id, for_update=True)
     if order is None:
         raise not_found("Order", order_id, ["orderId"])
-    if order.kind is not OrderKind.ORDER or not order.is_complete or order.is_cancelled or order.is_deleted:
-        raise invalid(f"{order.public_id} is not a completed, uncancelled order: nothing to return.", ["orderId"])
+    lifecycle.refuse_if_closed(order, field=["orderId"])
+    if order.kind is not OrderKind.ORDER or not order.is_complete:
+        raise invalid(f"{order.public_id} is not a completed order: nothing to return.", ["orderId"])
     if not lines:
         raise invalid("A return needs at least one line.", ["lines"])
     order_lines = await _check_lines(session, order=order, lines=lines)

@@ -24,10 +24,11 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import PaymentMethod, ShippingMethod
-from models.enums import OrderKind, OrderLineType, QuoteStatus, Role
+from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus, Role
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from resolvers.core import access, events, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.fulfilment import flows, state_changes
 from resolvers.setup import catalog, custom_fields
 from resolvers.storefront import checkout, pricing, visits
 
@@ -71,11 +72,13 @@ async def create(
     now: datetime.datetime,
     actor: str | None,
 ) -> tuple[Order, str]:
-    """Create a cart (a CUSTOMER's belongs to them); returns it with its secret, which is shown only this once.
+    """Create a cart (a CUSTOMER's belongs to them) in the default state of the default CART flow; returns it
+    with its secret, which is shown only this once. Raises NOT_FOUND when no CART flow is set up.
 
     `referrer` and `accept_language` are the request's Referer and Accept-Language headers, as sent.
     """
     shop = await catalog.default_shop(session)
+    state = await flows.default_state(session, kind=FlowKind.CART)
     code = (details.currency_code if details else None) or shop.default_currency_code
     currency = await catalog.currency(session, code, field=["details", "currencyCode"])
     issued = await orders.new_number(session, kind=OrderKind.CART, now=now)
@@ -92,6 +95,8 @@ async def create(
         ip=ip,
         referrer=visits.referrer_of(referrer),
         language_id=visits.language_of(accept_language),
+        flow_id=state.flow_id,
+        state_id=state.id,
         **catalog.currency_values(currency),
     )
     session.add(order)
@@ -103,6 +108,7 @@ async def create(
     events.record(
         session, order_id=order.id, source="cart", message=f"Cart {order.public_id} created.", actor=actor, now=now
     )
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     await session.flush()
     return order, secret
 

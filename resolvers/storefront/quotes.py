@@ -27,7 +27,7 @@ from models.flows import State
 from models.orders import Order
 from resolvers.core import access, events, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid
-from resolvers.fulfilment import flows
+from resolvers.fulfilment import flows, state_changes
 from resolvers.payments import payment_providers
 from resolvers.storefront import checkout, pricing
 
@@ -70,6 +70,7 @@ async def submit(
     message = f"Quote requested: cart {cart_public_id} became {order.public_id}."
     notifications.notify(session, event=WebhookEvent.QUOTE_SUBMITTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     await session.flush()
     return order
 

@@ -1,4 +1,4 @@
-"""Flow, State and StateMail: how admins see the order flows they configure and orders move through.
+"""Flow, State, StateMail and Transition: how admins see the order flows they configure and orders move through.
 
 A state's mail settings are columns of its row; `State.mail` gathers them into one `StateMail`, or
 None when the state sends no mail (no template). `allowedNext` reads the state's rules; none means
@@ -6,6 +6,8 @@ any state of a flow of the same kind.
 
 A flow's states, a state's rules and its mail settings are staff data (design.md, Access): a customer or
 secret holder reaches a Flow and a State only through their own record, and reads them as empty.
+any state of a flow of the same kind. `requirements` are staff data like the rules (empty for others).
+A `Transition` is one entry of `Order.transitions`, from `resolvers.fulfilment.transitions`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from __future__ import annotations
 import strawberry
 
 from models import flows
+from resolvers.core import lifecycle
+from resolvers.fulfilment import transitions
 from schema.context import Context
-from schema.enums import FlowKind
+from schema.enums import FlowKind, StateRequirement
+from schema.errors import ErrorCode
 
 
 @strawberry.type
@@ -62,6 +67,14 @@ class State:
     exclude_from_statistics: bool
     is_deleted: bool
 
+    @strawberry.field(description="What an order must meet to enter this state.")
+    def requirements(
+        self, root: strawberry.Parent[flows.State], info: strawberry.Info[Context]
+    ) -> list[StateRequirement]:  # type: ignore[valid-type]
+        if not info.context.viewer.is_admin:
+            return []
+        return list(lifecycle.requirements_of(root.requirements))
+
     @strawberry.field
     async def flow(self, root: strawberry.Parent[flows.State], info: strawberry.Info[Context]) -> Flow:
         return await info.context.loaders.flow_by_id.load(root.flow_id)
@@ -88,4 +101,24 @@ class State:
             other_recipients=list(root.mail_other_recipients or []),
             other_template=root.mail_other_template,
             recipient_field=root.mail_recipient_field,
+        )
+
+
+@strawberry.type(description="A state an order could move to, and whether changeState would allow it now.")
+class Transition:
+    state: State
+    allowed: bool
+    reason: str | None = strawberry.field(description="Why changeState would refuse the move; null when allowed.")
+    code: ErrorCode | None = strawberry.field(  # type: ignore[valid-type]
+        description="The code changeState would answer with; null when allowed."
+    )
+
+    @classmethod
+    def of(cls, transition: transitions.Transition) -> Transition:
+        refusal = transition.refusal
+        return cls(
+            state=transition.state,  # type: ignore[arg-type]
+            allowed=refusal is None,
+            reason=refusal.message if refusal is not None else None,
+            code=refusal.code if refusal is not None else None,
         )

@@ -27,7 +27,7 @@ from models import orders as order_models
 from models import payments as payment_models
 from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
-from resolvers.fulfilment import tracking
+from resolvers.fulfilment import tracking, transitions
 from resolvers.payments import ledger
 from schema import loaded
 from schema.context import Context
@@ -35,7 +35,7 @@ from schema.enums import CaptureState, EventLevel, OrderKind, QuoteStatus
 from schema.types import custom_fields
 from schema.types.catalog import Currency, PaymentMethod, Price, ShippingMethod, Shop, TrackAndTrace
 from schema.types.custom_fields import CustomFieldValue
-from schema.types.flows import Flow, State
+from schema.types.flows import Flow, State, Transition
 from schema.types.order_lines import OrderLine
 from schema.types.transactions import Transaction
 
@@ -299,6 +299,18 @@ class Order:
     @strawberry.field
     def quote_status(self, root: strawberry.Parent[order_models.Order]) -> QuoteStatus | None:  # type: ignore[valid-type]
         return root.quote_status
+
+    @strawberry.field(
+        description="Every state of the flows of this record's kind (except its current state), with whether it "
+        "may move there now and why not."
+    )
+    def transitions(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[Transition]:
+        if not info.context.viewer.is_admin:
+            return []
+        found = info.context.loaders.orders_batch(transitions.transitions_of).load(root)
+        return loaded.then([found], lambda rows: [Transition.of(row) for row in rows])  # type: ignore[no-any-return]
 
     @strawberry.field
     def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
