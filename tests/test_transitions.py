@@ -151,7 +151,9 @@ async def test_capture_and_returns_ask_the_closed_rule(
 async def test_a_new_cart_enters_the_default_cart_state(seeded: AsyncSession, now: datetime.datetime) -> None:
     new = await factories.state_named(seeded, "New", kind=FlowKind.CART)
 
-    cart, _ = await carts.create(seeded, viewer=access.ANONYMOUS, details=None, ip=None, now=now, actor=None)
+    cart, _ = await carts.create(
+        seeded, viewer=access.ANONYMOUS, details=None, ip=None, referrer=None, accept_language=None, now=now, actor=None
+    )
 
     assert (cart.kind, cart.flow_id, cart.state_id) == (OrderKind.CART, new.flow_id, new.id)
 
