@@ -19,4 +19,4 @@ def admin_errors(viewer: access.Viewer) -> list[errors.UserError]:
 def require_admin(viewer: access.Viewer) -> None:
     """Refuse an admin-only query with a top-level error."""
     if not viewer.is_admin:
-        raise errors.ClientError("Only an admin may read this.")
+        raise errors.ClientError("Only an admin may read this.", code=errors.TopLevelCode.FORBIDDEN)

@@ -16,7 +16,9 @@
     ├── PROVIDER_UNSUPPORTED     the payment method's provider cannot do the operation
     ├── OUT_OF_STOCK             a line asks for more than the product has in stock
     ├── ALREADY_DONE             the operation was done before (a completed checkout, a cancelled order)
-    └── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
+    ├── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
+    └── LIMIT_EXCEEDED           the request is over a limit (body size, cost, depth, page size…); nothing ran.
+                                 Raised as a top-level error by the API layer, never by an operation
 
 The GraphQL `ErrorCode` enum is derived from `ErrorCode`; `schema/errors.py`
 turns a `DomainError` into a `UserError`.
@@ -43,6 +45,7 @@ class ErrorCode(enum.StrEnum):
     OUT_OF_STOCK = "OUT_OF_STOCK"
     ALREADY_DONE = "ALREADY_DONE"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 
 
 class DomainError(Exception):
