@@ -1,4 +1,4 @@
-"""Input checks shared by every capability: text that fits its column, product line quantities."""
+"""Input checks shared by every capability: ids, text that fits its column, product line quantities."""
 
 from __future__ import annotations
 
@@ -16,6 +16,21 @@ from resolvers.core.errors import DomainError, DomainErrors, invalid
 # million units keeps every line price inside the 20 integer digits of the money columns.
 MAX_QUANTITY = Decimal(1_000_000)
 QUANTITY_STEP = Decimal(1).scaleb(-money.QUANTITY_SCALE)
+
+# Keys are INTEGER columns: a larger number matches nothing (and PostgreSQL would refuse it as a parameter).
+MAX_KEY = 2**31 - 1
+
+
+def integer_id(value: object) -> int | None:
+    """A key the client sent as ASCII digits; None for anything else, which matches nothing.
+
+    Not `str.isdigit` alone: it accepts "²" (which int() refuses) and Arabic-Indic digits (which int() reads).
+    """
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_KEY)):
+        return None
+    number = int(text)
+    return number if number <= MAX_KEY else None
 
 
 def text_fits(column: InstrumentedAttribute[Any], value: str | None, *, field: Sequence[str]) -> str | None:

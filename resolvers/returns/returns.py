@@ -162,8 +162,7 @@ async def locked(session: AsyncSession, return_id: str) -> tuple[Return, Order]:
 
 def parse_id(value: str) -> int | None:
     """Return ids are integers; anything else matches nothing."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return validation.integer_id(value)
 
 
 async def _check_lines(session: AsyncSession, *, order: Order, lines: Sequence[LineRequest]) -> list[OrderLine]:

@@ -255,11 +255,11 @@ async def _apply_details(
         if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
             changed.append(name)
     if details.payment_method_id is not None:
-        await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
-        changed += _set_if_different(order, "payment_method_id", int(details.payment_method_id))
+        key = await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
+        changed += _set_if_different(order, "payment_method_id", key)
     if details.shipping_method_id is not None:
-        await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
-        changed += _set_if_different(order, "shipping_method_id", int(details.shipping_method_id))
+        key = await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
+        changed += _set_if_different(order, "shipping_method_id", key)
     if details.currency_code is not None and details.currency_code.upper() != order.currency_code:
         await _change_currency(session, order=order, lines=lines, code=details.currency_code)
         changed.append("currency")
@@ -313,12 +313,13 @@ async def _change_currency(session: AsyncSession, *, order: Order, lines: list[O
 
 async def _method(
     session: AsyncSession, model: type[PaymentMethod] | type[ShippingMethod], method_id: str, field: list[str]
-) -> None:
-    method: PaymentMethod | ShippingMethod | None = (
-        await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
-    )
+) -> int:
+    """The key of an active method, or NOT_FOUND at `field`."""
+    key = validation.integer_id(method_id)
+    method: PaymentMethod | ShippingMethod | None = await session.get(model, key) if key is not None else None
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
+    return method.id
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:
