@@ -113,6 +113,7 @@ async def add_lines(
         product = products.get(line.product_id)
         if product is None:
             raise not_found("Product", line.product_id, [*field, "productId"])
+        validation.text_fits(OrderLine.unit_id, line.unit_id, field=[*field, "unitId"])
         validation.positive_quantity(line.quantity, field=[*field, "quantity"])
         target = _merge_target(cart.lines, product_id=product.id, unit_id=line.unit_id)
         if target is None:
@@ -282,10 +283,8 @@ def _set_address(order: Order, prefix: str, address: Mapping[str, str | None]) -
 
 def _set_text(order: Order, column: str, value: str, field: list[str]) -> bool:
     """Set a text column ('' clears it), refusing what the column cannot hold; whether it changed."""
-    length = getattr(Order.__table__.c[column].type, "length", None)
-    if length is not None and len(value) > length:
-        raise invalid(f"At most {length} characters.", field)
-    return bool(_set_if_different(order, column, value.strip() or None))
+    checked = validation.text_fits(getattr(Order, column), value, field=field)
+    return bool(_set_if_different(order, column, checked))
 
 
 def _set_if_different(order: Order, column: str, value: object) -> list[str]:
