@@ -77,7 +77,8 @@ class BodySizeLimit:
         if declared is not None:
             if not declared.isdigit():
                 raise RefusedRequest("The Content-Length header is not a number.")
-            if int(declared) > self.max_bytes:
+            # Compared as text first: int() of thousands of digits would be a Python error.
+            if len(declared) > len(str(self.max_bytes)) or int(declared) > self.max_bytes:
                 raise self._too_large()
         chunks: list[bytes] = []
         size = 0

@@ -405,3 +405,30 @@ async def test_a_long_value_stored_before_the_limit_does_not_block_other_changes
     await seeded.flush()
 
     assert (order.display_name, len(order.customer_comment or "")) == ("Renamed", 20_000)
+
+
+@pytest.mark.parametrize(("declared", "status"), [(b"9" * 5000, 413), (b"12x", 400)])
+async def test_a_content_length_that_is_no_size_is_refused_unread(
+    demo_store: Store, declared: bytes, status: int
+) -> None:
+    app = create_app(Settings(database_url=demo_store.url), db=demo_store.db)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", declared)],
+        "query_string": b"",
+    }
+    await app(scope, receive, send)
+
+    assert sent[0]["status"] == status
+    code = "LIMIT_EXCEEDED" if status == 413 else "BAD_REQUEST"
+    assert json.loads(sent[1]["body"])["errors"][0]["extensions"] == {"code": code}
