@@ -59,6 +59,8 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive))
         except HTTPException as error:
             response = request_body.refusal(error)
+        except Exception as fault:
+            response = _unexpected(fault)
         await response(scope, receive, send)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
@@ -128,6 +130,9 @@ class Authenticated:
             )
             await response(scope, receive, send)
             return
+        except Exception as fault:
+            await _unexpected(fault)(scope, receive, send)
+            return
         scope.setdefault("state", {})["viewer"] = viewer
         await self.view(scope, receive, send)
 
@@ -139,6 +144,12 @@ class Authenticated:
             raise DomainError(ErrorCode.FORBIDDEN, "Authorization must be `Bearer <token>`.")
         async with self.db.read_sessions() as session:
             return await access.authenticate(session, token=token.strip())
+
+
+def _unexpected(fault: Exception) -> JSONResponse:
+    """A fault outside GraphQL's own masking (the token lookup, the view): logged in full, masked for the client."""
+    log.error("unexpected fault", error=repr(fault), exc_info=fault)
+    return JSONResponse(errors.body(errors.MASKED_MESSAGE, TopLevelCode.INTERNAL_SERVER_ERROR), status_code=500)
 
 
 def create_app(settings: Settings | None = None, *, db: database.Database | None = None) -> Starlette:

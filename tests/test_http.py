@@ -145,3 +145,22 @@ async def test_tokens_of_a_document_are_bounded(api: GraphQLClient) -> None:
     assert body["data"] is None
     assert "token" in body["errors"][0]["message"].lower()
     assert body["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED"}
+
+
+async def test_a_fault_while_reading_the_token_is_masked_coded_and_logged(
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("SELECT token_hash FROM api_tokens")
+
+    monkeypatch.setattr(access, "authenticate", broken)
+
+    with caplog.at_level(logging.ERROR):
+        response = await api.post("{ products { id } }", token="og_some-token")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [{"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+    }
+    [record] = [record for record in caplog.records if record.name == "ordergraph.http"]
+    assert "api_tokens" in logs.formatter(json=True).format(record)
