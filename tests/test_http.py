@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -120,10 +121,7 @@ async def test_batches_are_bounded(api: GraphQLClient) -> None:
 async def test_unexpected_faults_are_masked_for_clients_and_logged_in_full(
     api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(*_: object, **__: object) -> None:
-        raise RuntimeError("SELECT secret_column FROM hidden_table")
-
-    monkeypatch.setattr(catalog, "products", broken)
+    monkeypatch.setattr(catalog, "products", _raising("SELECT secret_column FROM hidden_table"))
 
     with caplog.at_level(logging.ERROR):
         body = (await api.post("{ products { id } }")).json()
@@ -150,10 +148,7 @@ async def test_tokens_of_a_document_are_bounded(api: GraphQLClient) -> None:
 async def test_a_fault_while_reading_the_token_is_masked_coded_and_logged(
     api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(*_: object, **__: object) -> None:
-        raise RuntimeError("SELECT token_hash FROM api_tokens")
-
-    monkeypatch.setattr(access, "authenticate", broken)
+    monkeypatch.setattr(access, "authenticate", _raising("SELECT token_hash FROM api_tokens"))
 
     with caplog.at_level(logging.ERROR):
         response = await api.post("{ products { id } }", token="og_some-token")
@@ -164,3 +159,12 @@ async def test_a_fault_while_reading_the_token_is_masked_coded_and_logged(
     }
     [record] = [record for record in caplog.records if record.name == "ordergraph.http"]
     assert "api_tokens" in logs.formatter(json=True).format(record)
+
+
+def _raising(message: str) -> Callable[..., Awaitable[None]]:
+    """A stand-in for an operation that fails unexpectedly, with internals in its message."""
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError(message)
+
+    return broken
