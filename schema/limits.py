@@ -21,6 +21,7 @@ from graphql import (
     IntValueNode,
     ListValueNode,
     ObjectValueNode,
+    OperationDefinitionNode,
     StringValueNode,
     ValidationContext,
     ValueNode,
@@ -98,9 +99,11 @@ class RequestLimits(SchemaExtension):
                 context.result = ExecutionResult(data=None, errors=[refusal])
         yield
 
-    def _first_refusal(self, document: DocumentNode, variables: dict[str, Any]) -> ClientError | None:
+    def _first_refusal(self, document: DocumentNode, given: dict[str, Any]) -> ClientError | None:
         refusals: list[ClientError] = []
         check = self._check
+        # A variable's default is as much the request's as a value given for it.
+        variables = {**_variable_defaults(document), **given}
 
         class _ArgumentVisitor(Visitor):
             def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
@@ -145,6 +148,16 @@ def _resolve(node: ValueNode, variables: dict[str, Any]) -> Any:
     if isinstance(node, ObjectValueNode):
         return {field.name.value: _resolve(field.value, variables) for field in node.fields}
     return None
+
+
+def _variable_defaults(document: DocumentNode) -> dict[str, Any]:
+    return {
+        definition.variable.name.value: _resolve(definition.default_value, {})
+        for operation in document.definitions
+        if isinstance(operation, OperationDefinitionNode)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
 
 
 def _parts(name: str, value: Any) -> Iterator[tuple[str, Any]]:

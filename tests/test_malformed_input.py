@@ -308,6 +308,7 @@ async def test_a_nul_character_is_refused_before_anything_is_written(
     ("document", "variables"),
     [
         ('{ products(search: "a\\u0000b") { id } }', None),
+        ('query($s: String = "a\\u0000b") { products(search: $s) { id } }', None),
         ("query($s: String) { orders(filter: {search: $s}) { totalCount } }", {"s": "\x00"}),
         (
             'mutation($v: JSON) { createCart(details: {customFields: [{systemName: "Note", value: $v}]}) '

@@ -152,9 +152,16 @@ async def test_page_sizes_in_variables_count(demo_store: Store) -> None:
     assert refused.json()["errors"][0]["extensions"] == LIMIT_EXCEEDED
 
 
-async def test_a_page_size_in_a_fragment_is_bounded_too(api: GraphQLClient, count_statements: StatementCounter) -> None:
-    query = "{ ...Page } fragment Page on Query { products(first: 100000) { id } }"
-
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ ...Page } fragment Page on Query { products(first: 100000) { id } }",
+        "query($n: Int = 100000) { products(first: $n) { id } }",
+    ],
+)
+async def test_a_page_size_in_a_fragment_or_a_variable_default_is_bounded_too(
+    api: GraphQLClient, count_statements: StatementCounter, query: str
+) -> None:
     body = (await api.post(query)).json()
 
     assert body == {"data": None, "errors": [{"message": "`first` may be at most 250.", "extensions": LIMIT_EXCEEDED}]}
