@@ -5,6 +5,7 @@ Each case also asserts that nothing was logged as a fault: a hostile client must
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Iterator
@@ -367,3 +368,39 @@ async def test_a_search_of_a_column_length_runs(admin: GraphQLClient) -> None:
     )
 
     assert data == {"products": [], "orders": {"totalCount": 0}}
+
+
+def _cursor(*parts: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "cursor"),
+    [
+        ("ID", _cursor("ID", 1, 10**30)),
+        ("ID", _cursor("ID", 10**30, 1)),
+        ("CREATED_AT", _cursor("CREATED_AT", "2026-01-31T12:00:00+00:00", int(TOO_LARGE))),
+        ("TOTAL", _cursor("TOTAL", "1e999999", 1)),
+        ("TOTAL", _cursor("TOTAL", "1e25", 1)),
+        ("TOTAL", _cursor("TOTAL", "0.00001", 1)),
+    ],
+)
+async def test_a_forged_cursor_is_refused_as_not_a_cursor(
+    admin: GraphQLClient, faults: pytest.LogCaptureFixture, sort: str, cursor: str
+) -> None:
+    query = "query($c: String, $f: OrderSortField!) { orders(after: $c, sort: {field: $f}) { totalCount } }"
+
+    response = await admin.post(query, {"c": cursor, "f": sort})
+
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": "`after` is not a cursor of this list and sort.",
+                "locations": [{"line": 1, "column": 42}],
+                "path": ["orders"],
+                "extensions": VALIDATION_FAILED,
+            }
+        ],
+    }
+    _assert_clean(response.text, faults)
