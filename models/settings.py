@@ -18,6 +18,9 @@ class Settings(pydantic_settings.BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     # Request limits.
+    max_body_bytes: int = 1024 * 1024
+    # Points of `schema.cost` summed over a batch, as Saleor's limit.
+    max_query_cost: int = 50_000
     max_query_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 5000

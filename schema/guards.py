@@ -31,4 +31,4 @@ def require_customer(viewer: access.Viewer, *, field: str) -> str:
 
 
 def _forbidden(message: str) -> errors.ClientError:
-    return errors.ClientError(message, extensions={"code": ErrorCode.FORBIDDEN.value})
+    return errors.ClientError(message, code=errors.TopLevelCode.FORBIDDEN)

@@ -18,7 +18,9 @@
     ├── ALREADY_DONE             the operation was done before (a completed checkout, a cancelled order)
     ├── CLOSED                   the record is closed for this operation: cancelled, deleted, a rejected quote,
     │                            or an unfinished checkout moved into an ORDER state (`lifecycle`)
-    └── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
+    ├── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
+    └── LIMIT_EXCEEDED           the request is over a limit (body size, cost, depth, page size…); nothing ran.
+                                 Raised as a top-level error by the API layer, never by an operation
 
 The GraphQL `ErrorCode` enum is derived from `ErrorCode`; `schema/errors.py`
 turns a `DomainError` into a `UserError`.
@@ -46,6 +48,7 @@ class ErrorCode(enum.StrEnum):
     ALREADY_DONE = "ALREADY_DONE"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     CLOSED = "CLOSED"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 
 
 class DomainError(Exception):

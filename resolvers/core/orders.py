@@ -15,17 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.database import lock_rows
 from models.enums import OrderKind
 from models.orders import Order, OrderLine, OrderNumber
-from resolvers.core import access
+from resolvers.core import access, validation
 from resolvers.core.errors import not_found
 
-PUBLIC_ID = re.compile(r"^(CART|QUOTE|ORDER)(\d{1,18})$")
+# ASCII digits only: `\d` also matches Arabic-Indic digits, which int() reads as numbers.
+PUBLIC_ID = re.compile(r"^(CART|QUOTE|ORDER)([0-9]{1,10})$")
 
 
 def parse_public_id(public_id: str) -> tuple[OrderKind, int] | None:
+    """The kind and number of `CART17`, `ORDER19`…; None for anything else, which matches nothing."""
     match = PUBLIC_ID.match(public_id.strip().upper())
-    if match is None:
+    number = validation.integer_id(match.group(2)) if match else None
+    if match is None or number is None:
         return None
-    return OrderKind(match.group(1)), int(match.group(2))
+    return OrderKind(match.group(1)), number
 
 
 async def issue_id(session: AsyncSession, *, order: Order, kind: OrderKind, now: datetime.datetime) -> str:

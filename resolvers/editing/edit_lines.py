@@ -174,8 +174,8 @@ class LineEditor:
             raise invalid("Give the product of the new line.", [*field, "productId"])
         if change.remove:
             raise invalid("A new line cannot be removed.", [*field, "remove"])
-        key = str(change.product_id).strip()
-        product = await self.session.get(Product, int(key)) if key.isdigit() and len(key) < 19 else None
+        key = validation.integer_id(change.product_id)
+        product = await self.session.get(Product, key) if key is not None else None
         if product is None:
             raise not_found("Product", change.product_id, [*field, "productId"])
         line = OrderLine(
@@ -272,8 +272,8 @@ class LineEditor:
             raise refusal
 
     def _line(self, line_id: str, *, field: list[str]) -> OrderLine:
-        key = str(line_id).strip()
-        line = self.by_id.get(int(key)) if key.isdigit() and len(key) < 19 else None
+        key = validation.integer_id(line_id)
+        line = self.by_id.get(key) if key is not None else None
         if line is None:
             raise not_found("Line", line_id, field)
         return line

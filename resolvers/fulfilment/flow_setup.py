@@ -27,7 +27,7 @@ from models.flows import Flow, State, StateRule
 from models.orders import Order
 from models.returns import Return
 from models.settings import get_settings
-from resolvers.core import lifecycle
+from resolvers.core import lifecycle, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import mail as state_mail
 from resolvers.fulfilment.flows import parse_id
@@ -62,7 +62,12 @@ async def create_flow(
     has_default = await _default_flow_id(session, kind=kind) is not None
     if is_default or not has_default:
         await _unset_default_flow(session, kind=kind)
-    flow = Flow(name=_name(name), description=description, kind=kind, is_default=is_default or not has_default)
+    flow = Flow(
+        name=_name(name),
+        description=_description(Flow, description),
+        kind=kind,
+        is_default=is_default or not has_default,
+    )
     session.add(flow)
     await session.flush()
     return flow
@@ -88,7 +93,7 @@ async def update_flow(
             raise invalid("A flow whose states have requirements stays an ORDER flow.", ["input", "kind"])
         flow.kind = kind
     flow.name = _name(name)
-    flow.description = description
+    flow.description = _description(Flow, description)
     if is_default and not flow.is_default:
         await _unset_default_flow(session, kind=flow.kind)
         flow.is_default = True
@@ -162,8 +167,8 @@ async def create_state(
     state = State(
         flow_id=flow.id,
         name=_name(name),
-        description=description,
-        color=color,
+        description=_description(State, description),
+        color=validation.text_fits(State.color, color, field=["input", "color"]),
         sort_order=sort_order,
         is_default=is_default or not has_default,
         allow_edit=allow_edit,
@@ -220,7 +225,7 @@ async def update_state(
         await _unset_default_state(session, flow_id=state.flow_id)
         state.is_default = True
     for attribute, value in changes.items():
-        setattr(state, attribute, _name(value) if attribute == "name" else value)  # type: ignore[arg-type]
+        setattr(state, attribute, _state_attribute(attribute, value))
     if mail is not None:
         _set_mail(state, mail, composer=composer)
     if clear_mail:
@@ -277,10 +282,24 @@ async def _setup_row(session: AsyncSession, model: type[SetupRow], given_id: str
 
 
 def _name(name: object) -> str:
-    text = str(name or "").strip()
+    # Flows and states alike: both names are String(255).
+    text = validation.text_fits(State.name, str(name or ""), field=["input", "name"])
     if not text:
         raise invalid("A name may not be empty.", ["input", "name"])
     return text
+
+
+def _description(model: type[Flow] | type[State], description: str | None) -> str | None:
+    return validation.text_fits(model.description, description, field=["input", "description"])
+
+
+def _state_attribute(attribute: str, value: object) -> object:
+    """A state attribute as `update_state` sets it: texts checked against their columns."""
+    if attribute == "name":
+        return _name(value)
+    if attribute in ("description", "color") and isinstance(value, str):
+        return validation.text_fits(getattr(State, attribute), value, field=["input", attribute])
+    return value
 
 
 def _requirements(requirements: Sequence[lifecycle.StateRequirement], *, kind: FlowKind) -> list[str]:
@@ -299,6 +318,7 @@ def _set_mail(state: State, mail: StateMail | None, *, composer: state_mail.Comp
         state.mail_other_recipients = []
         return
     field = ["input", "mail"]
+    _mail_texts_fit(mail, field=field)
     state.mail_template = mail.template.strip() or None
     if state.mail_template is None:
         raise invalid("A state mail needs a template.", [*field, "template"])
@@ -323,6 +343,24 @@ def _set_mail(state: State, mail: StateMail | None, *, composer: state_mail.Comp
     )
     if state.mail_other_template is not None:
         state_mail.check_template(state.mail_other_template, composer=composer, field=[*field, "otherTemplate"])
+
+
+def _mail_texts_fit(mail: StateMail, *, field: list[str]) -> None:
+    # Every other recipient is an address, as the sender's is.
+    recipients = [
+        (State.mail_sender_email, address, [*field, "otherRecipients", str(position)])
+        for position, address in enumerate(mail.other_recipients)
+    ]
+    validation.all_texts_fit(
+        [
+            (State.mail_template, mail.template, [*field, "template"]),
+            (State.mail_subject, mail.subject, [*field, "subject"]),
+            (State.mail_sender_email, mail.sender_email, [*field, "senderEmail"]),
+            (State.mail_sender_name, mail.sender_name, [*field, "senderName"]),
+            (State.mail_other_template, mail.other_template, [*field, "otherTemplate"]),
+            *recipients,
+        ]
+    )
 
 
 async def _default_flow_id(session: AsyncSession, *, kind: FlowKind) -> int | None:

@@ -32,7 +32,6 @@ EVENT_SOURCE = "setTracking"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # The parameters an order supplies itself; TrackingNumber is `setTracking`'s own argument.
 ORDER_PARAMETERS = ("TrackingNumber", "OrderId", "Zip", "CountryCode")
-MAX_TEMPLATE_LENGTH = 2000
 MAX_PARAMETER_LENGTH = 255
 _SAMPLE_VALUE = "x"
 
@@ -87,11 +86,9 @@ async def get(session: AsyncSession, *, track_and_trace_id: str, field: list[str
 def check_url_template(url_template: str, *, field: list[str]) -> str:
     """The template stripped, or INVALID: braces must pair around a parameter name, and the
     template must be an http or https URL whose scheme and host are written out (no placeholder)."""
-    template = url_template.strip()
+    template = validation.text_fits(TrackAndTrace.url_template, url_template, field=field)
     if not template:
         raise invalid("A URL template may not be empty.", field)
-    if len(template) > MAX_TEMPLATE_LENGTH:
-        raise invalid(f"At most {MAX_TEMPLATE_LENGTH} characters.", field)
     if any(character.isspace() or not character.isprintable() for character in template):
         raise invalid("A URL template may not contain spaces or control characters.", field)
     leftover = PLACEHOLDER.sub("", template)

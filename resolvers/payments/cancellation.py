@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 
 from models.enums import OrderKind
-from resolvers.core import bulk
+from resolvers.core import bulk, validation
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import engine, ledger, payment_providers, settlement
@@ -50,6 +50,10 @@ async def cancel(
 ) -> list[Outcome]:
     """Cancel each order; one Outcome per id, in order. Raises INVALID for an empty or oversized id list."""
     bulk.check_ids(order_ids)
+    try:
+        validation.note_fits(reason, field=["reason"])
+    except DomainError as error:
+        return [Outcome(public_id, error=error) for public_id in order_ids]
     movement = Movement(
         purpose=settlement.CANCEL,
         plan=engine.pure(plan),

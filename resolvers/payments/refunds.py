@@ -17,6 +17,7 @@ import datetime
 from decimal import Decimal
 
 from models.enums import OrderKind
+from resolvers.core import validation
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import capture, engine, idempotency, ledger, payment_providers, settlement
@@ -38,6 +39,10 @@ async def refund(
     timeout_seconds: float,
 ) -> Outcome:
     """Refund `amount` (default: all that is refundable) of one order through its provider."""
+    try:
+        validation.note_fits(reason, field=["reason"])
+    except DomainError as error:
+        return Outcome(order_id, error=error)
     request = {"orderId": order_id, "amount": None if amount is None else str(amount), "reason": reason}
     movement = Movement(
         purpose=settlement.REFUND,

@@ -75,6 +75,8 @@ async def create(
         raise invalid(f"{order.public_id} is not a completed order: nothing to return.", ["orderId"])
     if not lines:
         raise invalid("A return needs at least one line.", ["lines"])
+    reasons = [(ReturnLine.reason, line.reason, ["lines", str(index), "reason"]) for index, line in enumerate(lines)]
+    comment, *checked_reasons = validation.all_texts_fit([(Return.comment, comment, ["comment"]), *reasons])
     order_lines = await _check_lines(session, order=order, lines=lines)
     state = await flows.default_state(session, kind=FlowKind.RETURN)
     returned = Return(
@@ -87,7 +89,7 @@ async def create(
             return_id=returned.id,
             order_line_id=order_lines[index].id,
             quantity=line.quantity,
-            reason=line.reason,
+            reason=checked_reasons[index],
             restock=line.restock,
         )
         for index, line in enumerate(lines)
@@ -140,6 +142,7 @@ async def reject(
         raise DomainError(ErrorCode.TRANSITION_NOT_ALLOWED, f"Return {returned.id} is refunded: it cannot be rejected.")
     if returned.refund_transaction_id is not None:
         raise DomainError(ErrorCode.ALREADY_DONE, f"The refund of return {returned.id} is pending at the provider.")
+    reason = validation.text_fits(Return.rejection_reason, reason, field=["reason"])
     returned.status = ReturnStatus.REJECTED
     returned.rejection_reason = reason
     state = await return_states.move(session, returned, to_last=True)
@@ -167,8 +170,7 @@ async def locked(session: AsyncSession, return_id: str) -> tuple[Return, Order]:
 
 def parse_id(value: str) -> int | None:
     """Return ids are integers; anything else matches nothing."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return validation.integer_id(value)
 
 
 async def _check_lines(session: AsyncSession, *, order: Order, lines: Sequence[LineRequest]) -> list[OrderLine]:

@@ -133,6 +133,7 @@ async def add_lines(
         product = products.get(line.product_id)
         if product is None:
             raise not_found("Product", line.product_id, [*field, "productId"])
+        validation.text_fits(OrderLine.unit_id, line.unit_id, field=[*field, "unitId"])
         validation.positive_quantity(line.quantity, field=[*field, "quantity"])
         target = _merge_target(cart.lines, product_id=product.id, unit_id=line.unit_id)
         if target is None:
@@ -291,11 +292,11 @@ async def _apply_details(
         if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
             changed.append(name)
     if details.payment_method_id is not None:
-        await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
-        changed += _set_if_different(order, "payment_method_id", int(details.payment_method_id))
+        key = await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
+        changed += _set_if_different(order, "payment_method_id", key)
     if details.shipping_method_id is not None:
-        await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
-        changed += _set_if_different(order, "shipping_method_id", int(details.shipping_method_id))
+        key = await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
+        changed += _set_if_different(order, "shipping_method_id", key)
     if details.currency_code is not None and details.currency_code.upper() != order.currency_code:
         await _change_currency(session, order=order, lines=lines, code=details.currency_code)
         changed.append("currency")
@@ -330,10 +331,8 @@ def _set_address(order: Order, prefix: str, address: Mapping[str, str | None]) -
 
 def _set_text(order: Order, column: str, value: str, field: list[str]) -> bool:
     """Set a text column ('' clears it), refusing what the column cannot hold; whether it changed."""
-    length = getattr(Order.__table__.c[column].type, "length", None)
-    if length is not None and len(value) > length:
-        raise invalid(f"At most {length} characters.", field)
-    return bool(_set_if_different(order, column, value.strip() or None))
+    checked = validation.text_fits(getattr(Order, column), value, field=field)
+    return bool(_set_if_different(order, column, checked))
 
 
 def _set_if_different(order: Order, column: str, value: object) -> list[str]:
@@ -361,12 +360,13 @@ async def _change_currency(session: AsyncSession, *, order: Order, lines: list[O
 
 async def _method(
     session: AsyncSession, model: type[PaymentMethod] | type[ShippingMethod], method_id: str, field: list[str]
-) -> None:
-    method: PaymentMethod | ShippingMethod | None = (
-        await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
-    )
+) -> int:
+    """The key of an active method, or NOT_FOUND at `field`."""
+    key = validation.integer_id(method_id)
+    method: PaymentMethod | ShippingMethod | None = await session.get(model, key) if key is not None else None
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
+    return method.id
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:

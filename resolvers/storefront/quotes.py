@@ -32,7 +32,6 @@ from resolvers.payments import payment_providers
 from resolvers.storefront import checkout, pricing
 
 EVENT_SOURCE = "quote"
-MAX_REASON_LENGTH = 2000
 
 
 async def submit(
@@ -126,11 +125,9 @@ async def reject(
     if order.quote_status is QuoteStatus.REJECTED:
         raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is rejected already.", ["quoteId"])
     _refuse_unless_open_quote(order)
-    reason = reason.strip() if reason is not None else None
-    if reason is not None and len(reason) > MAX_REASON_LENGTH:
-        raise invalid(f"At most {MAX_REASON_LENGTH} characters.", ["reason"])
+    reason = validation.text_fits(Order.quote_rejection_reason, reason, field=["reason"])
     order.quote_status = QuoteStatus.REJECTED
-    order.quote_rejection_reason = reason or None
+    order.quote_rejection_reason = reason
     orders.touch(order, now=now)
     message = f"Quote rejected: {reason}" if reason else "Quote rejected."
     notifications.notify(session, event=WebhookEvent.QUOTE_REJECTED, order=order, now=now)
