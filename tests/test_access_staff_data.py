@@ -21,9 +21,9 @@ from tests.access_world import SERVED, Clients, World, call, compose, days_ago, 
 from tests.conftest import GraphQLClient, Store
 
 STAFF_FIELDS = {
-    "Order": {"comment", "ip", "events", "versions", "version", "compare"},
+    "Order": {"comment", "ip", "events", "versions", "version", "compare", "transitions"},
     "Flow": {"states"},
-    "State": {"allowedNext", "mail"},
+    "State": {"allowedNext", "mail", "requirements"},
 }
 EDIT_COMMENT = "Wrap it as a gift"
 

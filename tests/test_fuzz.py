@@ -1,7 +1,7 @@
 """Documents generated from the served schema (hypothesis-graphql), sent by each kind of caller.
 
 Whatever a document asks, the service answers it without a 5xx, shows no internals (a traceback, SQL, a
-module path), has no internal error but those of `_owned_elsewhere` (a commented, temporary allow-list)
+module path), has no internal error
 and logs each with the request id it answered in X-Request-ID. The documents are drawn derandomized, so
 every run sends the same ones and CI is stable; a new root field or argument of the schema is fuzzed
 without a change here.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-import traceback
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -181,9 +180,7 @@ def _problems(response: httpx.Response, document: str, records: list[logging.Log
         logged = [record for record in records if _event(record).get("request_id") == request_id]
         if not logged:
             found.append(f"an internal error not logged with its request id {request_id}")
-        found += [
-            f"an internal error: {_event(record).get('error')}" for record in logged if not _owned_elsewhere(record)
-        ]
+        found += [f"an internal error: {_event(record).get('error')}" for record in logged]
     return found
 
 
@@ -204,21 +201,3 @@ def _internal_errors(response: httpx.Response) -> list[dict[str, Any]]:
 
 def _event(record: logging.LogRecord) -> dict[str, Any]:
     return record.msg if isinstance(record.msg, dict) else {}
-
-
-def _owned_elsewhere(record: logging.LogRecord) -> bool:
-    """An internal error that another change of issue 11 removes (finding 4, malformed input): allowed until
-    that change has landed, then this allow-list goes.
-
-    - A malformed inline Decimal or DateTime literal ("1,5", "NaN", "1e400", no time zone): schema/scalars.py
-      raises while graphql-core coerces the document.
-    - An id of unicode digits (`state(id: "²")`): `str.isdigit` takes it for a number and `int` refuses it.
-    """
-    _, error, trace = _event(record).get("exc_info") or (None, None, None)
-    if not isinstance(error, ValueError):
-        return False
-    frames = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(trace)]
-    if any(name.endswith("schema/scalars.py") for name in frames):
-        return True
-    message = str(error)
-    return message.startswith("invalid literal for int() with base 10:") and not message.isascii()
