@@ -16,7 +16,9 @@
     ├── PROVIDER_UNSUPPORTED     the payment method's provider cannot do the operation
     ├── OUT_OF_STOCK             a line asks for more than the product has in stock
     ├── ALREADY_DONE             the operation was done before (a completed checkout, a cancelled order)
-    └── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
+    ├── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
+    └── CONFLICT                 the change lost to a concurrent one (a deadlock, a lock wait that gave up)
+                                 twice and was not applied; retrying it is safe
 
 The GraphQL `ErrorCode` enum is derived from `ErrorCode`; `schema/errors.py`
 turns a `DomainError` into a `UserError`.
@@ -43,6 +45,7 @@ class ErrorCode(enum.StrEnum):
     OUT_OF_STOCK = "OUT_OF_STOCK"
     ALREADY_DONE = "ALREADY_DONE"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    CONFLICT = "CONFLICT"
 
 
 class DomainError(Exception):
@@ -68,6 +71,12 @@ class DomainErrors(DomainError):
 
 def not_found(what: str, identifier: object, field: Sequence[str] | None = None) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"{what} {identifier} was not found.", field)
+
+
+def conflict() -> DomainError:
+    return DomainError(
+        ErrorCode.CONFLICT, "The change conflicts with a concurrent one and was not applied; retrying it is safe."
+    )
 
 
 def invalid(message: str, field: Sequence[str] | None = None) -> DomainError:
