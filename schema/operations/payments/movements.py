@@ -1,9 +1,8 @@
 """Money and end-of-life mutations: capture, refund, cancel, delete (admins only).
 
 Capture, refund and cancel run in their own short transactions (`resolvers.payments.engine`,
-over `db.write_sessions`) because they commit before and after the provider call; the
-request's session only reads the results afterwards, and must not be touched before (on
-SQLite it would hold the write lock the movements need). Delete is one plain transaction.
+over `Context.movement_sessions`) because they commit before and after the provider call; the
+field's own session then only reads the results. Delete is one plain transaction.
 """
 
 from __future__ import annotations
@@ -82,7 +81,7 @@ class PaymentsMutation:
         if not context.viewer.is_admin:
             return _refused(order_ids)
         outcomes = await capture.capture(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_ids=[str(i) for i in order_ids],
             amount=given(amount),
             idempotency_key=given(idempotency_key),
@@ -105,7 +104,7 @@ class PaymentsMutation:
         if not context.viewer.is_admin:
             return OrderPayload(user_errors=user_errors(_forbidden()))
         outcome = await refunds.refund(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_id=str(order_id),
             amount=given(amount),
             reason=given(reason),
@@ -125,7 +124,7 @@ class PaymentsMutation:
         if not context.viewer.is_admin:
             return _refused(order_ids)
         outcomes = await cancellation.cancel(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_ids=[str(i) for i in order_ids],
             reason=given(reason),
             **movement_arguments(context),

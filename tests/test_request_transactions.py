@@ -1,0 +1,195 @@
+"""Each root mutation field is its own transaction (design.md, "Requests, transactions and limits"), over HTTP.
+
+A write followed by a money movement in one document finishes and leaves another client's write unblocked
+(the movement's own transactions never wait for a lock the request holds); a field that fails keeps what the
+fields before it did, and the response shows exactly that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from tests import payment_factories
+from tests.conftest import GraphQLClient, Store
+from tests.return_helpers import created, line, placed_order
+from tests.storefront_helpers import CREATE_CART, catalogue, checkout, filled_cart, providers_of
+
+# Generous: the hang this guards against lasted the store's whole lock wait (30 s on SQLite, for ever on PostgreSQL).
+FINISHES_WITHIN_SECONDS = 10
+# Long enough that the document is inside its second field when the other client writes.
+OTHER_CLIENT_AFTER_SECONDS = 0.5
+
+ERRORS = "userErrors { code }"
+ORDER_SHAPE = "id complete capturedAmount refundedAmount cancelled isExported"
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """A document of a write followed by a money movement on the same record, and what it must answer."""
+
+    client: GraphQLClient
+    document: str
+    variables: dict[str, Any]
+    expect: Callable[[dict[str, Any]], None]
+
+
+ShapeBuilder = Callable[[GraphQLClient, GraphQLClient, Store], Awaitable[Shape]]
+
+
+async def _complete_checkout(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    cart = await filled_cart(api, await catalogue(api))
+    order = await checkout(api, cart)
+    document = f"""mutation($o: ID!, $s: String) {{
+      setCartDetails(cartId: $o, secret: $s, details: {{customerComment: "Leave it at the door"}}) {{ {ERRORS} }}
+      completeCheckout(orderId: $o, secret: $s) {{ order {{ id complete customerComment }} {ERRORS} }} }}"""
+
+    def expect(data: dict[str, Any]) -> None:
+        assert data["setCartDetails"] == {"userErrors": []}
+        completed = data["completeCheckout"]
+        assert completed["userErrors"] == []
+        assert (completed["order"]["complete"], completed["order"]["customerComment"]) == (
+            True,
+            "Leave it at the door",
+        )
+
+    return Shape(api, document, {"o": order["id"], "s": cart.secret}, expect)
+
+
+async def _accept_quote(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    cart = await filled_cart(api, await catalogue(api))
+    submitted = await api.execute(
+        f"mutation($c: ID!, $s: String) {{ submitQuote(cartId: $c, secret: $s) {{ order {{ id }} {ERRORS} }} }}",
+        {"c": cart.id, "s": cart.secret},
+    )
+    quote_id = submitted["submitQuote"]["order"]["id"]
+    flows = await admin.execute("{ flows(kind: QUOTE) { isDefault states { id name } } }")
+    [offered] = [s["id"] for f in flows["flows"] if f["isDefault"] for s in f["states"] if s["name"] == "Offered"]
+    moved = await admin.execute(
+        "mutation($o: [ID!]!, $s: ID!) { changeState(orderIds: $o, stateId: $s) { ok } }",
+        {"o": [quote_id], "s": offered},
+    )
+    assert moved["changeState"]["ok"] is True
+    document = f"""mutation($q: ID!) {{
+      edit(orderId: $q, input: {{comment: "Offered at list price"}}) {{ {ERRORS} }}
+      acceptQuote(quoteId: $q) {{ order {{ id kind complete comment }} {ERRORS} }} }}"""
+
+    def expect(data: dict[str, Any]) -> None:
+        assert data["edit"] == {"userErrors": []}
+        accepted = data["acceptQuote"]
+        assert accepted["userErrors"] == []
+        assert (accepted["order"]["kind"], accepted["order"]["complete"], accepted["order"]["comment"]) == (
+            "ORDER",
+            True,
+            "Offered at list price",
+        )
+
+    return Shape(admin, document, {"q": quote_id}, expect)
+
+
+def _exported_then(movement: str, expect_order: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def expect(data: dict[str, Any]) -> None:
+        assert data["markExported"]["ok"] is True
+        answer = data[movement]
+        result = answer["results"][0] if "results" in answer else answer
+        assert result["userErrors"] == [], result
+        assert result["order"]["isExported"] is True
+        expect_order(result["order"])
+
+    return expect
+
+
+async def _capture(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    order_id = await payment_factories.authorized_order(store.db, providers_of(api))
+    document = f"""mutation($o: ID!) {{
+      markExported(orderIds: [$o]) {{ ok }}
+      capture(orderIds: [$o]) {{ results {{ order {{ {ORDER_SHAPE} }} {ERRORS} }} }} }}"""
+
+    def captured(order: dict[str, Any]) -> None:
+        assert order["capturedAmount"] == "100.00"
+
+    return Shape(admin, document, {"o": order_id}, _exported_then("capture", captured))
+
+
+async def _refund(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    order_id = await payment_factories.authorized_order(store.db, providers_of(api))
+    await admin.execute("mutation($o: ID!) { capture(orderIds: [$o]) { ok } }", {"o": order_id})
+    document = f"""mutation($o: ID!) {{
+      markExported(orderIds: [$o]) {{ ok }}
+      refund(orderId: $o, amount: "40.00") {{ order {{ {ORDER_SHAPE} }} {ERRORS} }} }}"""
+
+    def refunded(order: dict[str, Any]) -> None:
+        assert order["refundedAmount"] == "40.00"
+
+    return Shape(admin, document, {"o": order_id}, _exported_then("refund", refunded))
+
+
+async def _cancel(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    order_id = await payment_factories.authorized_order(store.db, providers_of(api))
+    document = f"""mutation($o: ID!) {{
+      markExported(orderIds: [$o]) {{ ok }}
+      cancel(orderIds: [$o]) {{ results {{ order {{ {ORDER_SHAPE} }} {ERRORS} }} }} }}"""
+
+    def cancelled(order: dict[str, Any]) -> None:
+        assert order["cancelled"] is True
+
+    return Shape(admin, document, {"o": order_id}, _exported_then("cancel", cancelled))
+
+
+async def _refund_return(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    order = await placed_order(api, admin)
+    returned = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1")])
+    document = f"""mutation($r: ID!) {{
+      receiveReturn(returnId: $r) {{ return {{ status }} {ERRORS} }}
+      refundReturn(returnId: $r) {{ return {{ status refundAmount }} {ERRORS} }} }}"""
+
+    def expect(data: dict[str, Any]) -> None:
+        assert data["receiveReturn"] == {"return": {"status": "RECEIVED"}, "userErrors": []}
+        assert data["refundReturn"] == {"return": {"status": "REFUNDED", "refundAmount": "19.95"}, "userErrors": []}
+
+    return Shape(admin, document, {"r": returned["id"]}, expect)
+
+
+async def _unknown_order_checkout(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+    """The document of the finding, sent anonymously with no secret and no real id."""
+    document = f"""mutation {{ createCart {{ secret }}
+      completeCheckout(orderId: "ORDER999999") {{ {ERRORS} }} }}"""
+
+    def expect(data: dict[str, Any]) -> None:
+        assert data["createCart"]["secret"]
+        assert data["completeCheckout"] == {"userErrors": [{"code": "NOT_FOUND"}]}
+
+    return Shape(api, document, {}, expect)
+
+
+SHAPES: dict[str, ShapeBuilder] = {
+    "createCart+completeCheckout(unknown)": _unknown_order_checkout,
+    "setCartDetails+completeCheckout": _complete_checkout,
+    "edit+acceptQuote": _accept_quote,
+    "markExported+capture": _capture,
+    "markExported+refund": _refund,
+    "markExported+cancel": _cancel,
+    "receiveReturn+refundReturn": _refund_return,
+}
+
+
+@pytest.mark.parametrize("shape_name", list(SHAPES))
+async def test_a_write_then_a_money_movement_finishes_and_blocks_no_one(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store, shape_name: str
+) -> None:
+    shape = await SHAPES[shape_name](api, admin, demo_store)
+
+    async def other_client_writes() -> dict[str, Any]:
+        await asyncio.sleep(OTHER_CLIENT_AFTER_SECONDS)
+        return await api.execute(CREATE_CART, {"d": None})
+
+    async with asyncio.timeout(FINISHES_WITHIN_SECONDS):
+        data, other = await asyncio.gather(shape.client.execute(shape.document, shape.variables), other_client_writes())
+
+    shape.expect(data)
+    assert other["createCart"]["userErrors"] == []
+    assert other["createCart"]["secret"]
