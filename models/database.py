@@ -36,12 +36,15 @@ from models.settings import Settings
 log = structlog.get_logger("ordergraph.database")
 
 Result = TypeVar("Result")
+Selection = TypeVar("Selection", bound="sa.Select[*tuple[Any, ...]]")
 
 # PostgreSQL's codes for a transaction that lost to a concurrent one: deadlock_detected,
 # serialization_failure, lock_not_available (what `lock_timeout` raises).
 _CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 # SQLite's primary codes for a lock it could not get within the busy timeout.
 _CONFLICT_SQLITE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+# The `with_for_update` of `Session.get`: the row lock of `lock_rows`.
+ROW_LOCK = {"key_share": True}
 
 
 @dataclasses.dataclass
@@ -124,9 +127,14 @@ def _sqlite_engine(url: str, settings: Settings, *, begin: str) -> AsyncEngine:
     return engine
 
 
-def lock_rows(statement: sa.Select[Any]) -> sa.Select[Any]:
-    """Lock the selected rows until the transaction ends (PostgreSQL; SQLite holds its write lock already)."""
-    return statement.with_for_update()
+def lock_rows(statement: Selection, *, of: Any = None) -> Selection:
+    """Lock the selected rows until the transaction ends (PostgreSQL; SQLite holds its write lock already).
+
+    FOR NO KEY UPDATE: lockers still exclude each other and every update of the rows waits, but a
+    transaction inserting a row that refers to them does not (its foreign-key check takes KEY SHARE),
+    so a checkout locking its products never deadlocks with a cart adding lines of those products.
+    """
+    return statement.with_for_update(key_share=True, of=of)
 
 
 class Conflict(Exception):

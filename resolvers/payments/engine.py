@@ -271,7 +271,9 @@ async def _unanswered(sessions: Sessions, reserved: _Reserved, movement: Movemen
 
     async def record() -> DomainError:
         async with sessions() as session, session.begin():
-            order = await session.get_one(Order, reserved.order.id, with_for_update=True, populate_existing=True)
+            order = await session.get_one(
+                Order, reserved.order.id, with_for_update=database.ROW_LOCK, populate_existing=True
+            )
             return await unanswered(session, _settlement(order, reserved.transaction, movement))
 
     try:
