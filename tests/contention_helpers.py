@@ -84,9 +84,16 @@ class Contender:
         async with self._postgres(yields=yields):
             yield
 
-    @contextlib.asynccontextmanager
-    async def holding_the_record(self) -> AsyncIterator[None]:
+    def holding_the_record(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold what writing the record needs (SQLite: the write lock; PostgreSQL: its row) while the block runs."""
+        return self._holding(self._lock_record())
+
+    def holding_the_product(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold what writing with the product needs (SQLite: the write lock; PostgreSQL: its row)."""
+        return self._holding(self._lock_product())
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, lock_row: sa.Select[Any]) -> AsyncIterator[None]:
         if self.store.is_sqlite:
             lock = self._sqlite_connection()
             lock.execute("BEGIN IMMEDIATE")
@@ -96,7 +103,7 @@ class Contender:
                 lock.close()
             return
         async with self.store.db.write_engine.connect() as connection, connection.begin():
-            await connection.execute(self._lock_record())
+            await connection.execute(lock_row)
             yield
 
     def _sqlite_connection(self) -> sqlite3.Connection:
@@ -135,7 +142,7 @@ class Contender:
         async with self.store.db.write_engine.connect() as connection:
             transaction = await connection.begin()
             await connection.execute(sa.text("SET LOCAL deadlock_timeout = '60s'"))
-            await connection.execute(sa.select(Product.id).where(Product.id == int(self.product_id)).with_for_update())
+            await connection.execute(self._lock_product())
             deadlock = asyncio.create_task(self._deadlock(connection, transaction, yields=yields))
             try:
                 yield
@@ -152,6 +159,9 @@ class Contender:
 
     def _lock_record(self) -> sa.Select[Any]:
         return sa.select(Order.id).where(Order.public_id == self.record_id).with_for_update()
+
+    def _lock_product(self) -> sa.Select[Any]:
+        return sa.select(Product.id).where(Product.id == int(self.product_id)).with_for_update()
 
 
 async def _until_someone_waits_for_a_lock(store: Store) -> None:

@@ -12,8 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from tests.conftest import GraphQLClient, Store
+from models.enums import Role
+from models.orders import Order
+from tests import payment_factories
+from tests.conftest import GraphQLClient, Store, make_token
 from tests.contention_helpers import FINISHES_WITHIN_SECONDS, Contender, Impatient, impatient_app, retries
 from tests.storefront_helpers import ORDER_QUERY, Cart, catalogue, filled_cart
 
@@ -83,3 +87,47 @@ async def test_a_second_field_that_loses_twice_answers_conflict_and_the_first_is
     assert (kept["id"], kept["kind"], kept["lines"]) == (created["cart"]["id"], "CART", [])
     assert await _read(api, cart) == before
     assert retries(caplog) == 1
+
+
+RESULTS = "ok results { orderId order { id } userErrors { code } }"
+BULK = {
+    "markExported": f"mutation($ids: [ID!]!) {{ markExported(orderIds: $ids) {{ {RESULTS} }} }}",
+    "importOrders": f"mutation($orders: [ImportOrderInput!]!) {{ importOrders(orders: $orders) {{ {RESULTS} }} }}",
+}
+
+
+def _sale(ids: dict[str, str], external_id: str) -> dict[str, Any]:
+    lines = [{"productId": ids[CAP], "quantity": "1"}]
+    return {"channel": "pos", "externalId": external_id, "createdAt": "2026-11-20T09:30:00+00:00", "lines": lines}
+
+
+@pytest.mark.parametrize("field", ["markExported", "importOrders"])
+async def test_a_bulk_field_that_loses_twice_answers_conflict_for_every_requested_record(
+    api: GraphQLClient, impatient: Impatient, demo_store: Store, field: str
+) -> None:
+    admin = impatient.client.as_role(await make_token(demo_store, Role.ADMIN))
+    ids = await catalogue(api)
+    order_id = await payment_factories.record(demo_store.db)
+    contender = Contender(demo_store, impatient, record_id=order_id, product_id=ids[CAP])
+    if field == "markExported":
+        variables, requested = {"ids": [order_id, "ORDER999999"]}, [order_id, "ORDER999999"]
+        holding = contender.holding_the_record()
+    else:
+        variables, requested = {"orders": [_sale(ids, "R-1"), _sale(ids, "R-2")]}, ["pos:R-1", "pos:R-2"]
+        holding = contender.holding_the_product()
+    before = await _store_rows(demo_store)
+
+    async with holding, asyncio.timeout(FINISHES_WITHIN_SECONDS):
+        data = await admin.execute(BULK[field], variables)
+
+    conflict = {"order": None, "userErrors": [{"code": "CONFLICT"}]}
+    assert data[field] == {"ok": False, "results": [{"orderId": label, **conflict} for label in requested]}
+    assert await _store_rows(demo_store) == before
+
+
+async def _store_rows(store: Store) -> tuple[int, int]:
+    """How many orders there are, and how many of them are exported."""
+    async with store.db.read_sessions() as session:
+        orders = await session.scalar(sa.select(sa.func.count()).select_from(Order))
+        exported = await session.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.is_exported))
+    return int(orders or 0), int(exported or 0)
