@@ -93,53 +93,30 @@ async def _accept_quote(api: GraphQLClient, admin: GraphQLClient, store: Store) 
     return Shape(admin, document, {"q": quote_id}, expect)
 
 
-def _exported_then(movement: str, expect_order: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def expect(data: dict[str, Any]) -> None:
-        assert data["markExported"]["ok"] is True
-        answer = data[movement]
-        result = answer["results"][0] if "results" in answer else answer
-        assert result["userErrors"] == [], result
-        assert result["order"]["isExported"] is True
-        expect_order(result["order"])
+def _exported_then(call: str, *, expected: tuple[str, object], captured_first: bool = False) -> ShapeBuilder:
+    """markExported, then the admin movement `call` on the same authorized order; `expected`: a field it sets."""
+    movement = call.partition("(")[0]
+    bulk = "orderIds" in call
+    answer = f"order {{ {ORDER_SHAPE} }} {ERRORS}"
+    selection = f"results {{ {answer} }}" if bulk else answer
 
-    return expect
+    async def build(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
+        order_id = await payment_factories.authorized_order(store.db, providers_of(api))
+        if captured_first:
+            await admin.execute("mutation($o: ID!) { capture(orderIds: [$o]) { ok } }", {"o": order_id})
+        document = f"""mutation($o: ID!) {{ markExported(orderIds: [$o]) {{ ok }}
+          {call} {{ {selection} }} }}"""
 
+        def expect(data: dict[str, Any]) -> None:
+            assert data["markExported"]["ok"] is True
+            result = data[movement]["results"][0] if bulk else data[movement]
+            assert result["userErrors"] == [], result
+            field, value = expected
+            assert (result["order"]["isExported"], result["order"][field]) == (True, value)
 
-async def _capture(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
-    order_id = await payment_factories.authorized_order(store.db, providers_of(api))
-    document = f"""mutation($o: ID!) {{
-      markExported(orderIds: [$o]) {{ ok }}
-      capture(orderIds: [$o]) {{ results {{ order {{ {ORDER_SHAPE} }} {ERRORS} }} }} }}"""
+        return Shape(admin, document, {"o": order_id}, expect)
 
-    def captured(order: dict[str, Any]) -> None:
-        assert order["capturedAmount"] == "100.00"
-
-    return Shape(admin, document, {"o": order_id}, _exported_then("capture", captured))
-
-
-async def _refund(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
-    order_id = await payment_factories.authorized_order(store.db, providers_of(api))
-    await admin.execute("mutation($o: ID!) { capture(orderIds: [$o]) { ok } }", {"o": order_id})
-    document = f"""mutation($o: ID!) {{
-      markExported(orderIds: [$o]) {{ ok }}
-      refund(orderId: $o, amount: "40.00") {{ order {{ {ORDER_SHAPE} }} {ERRORS} }} }}"""
-
-    def refunded(order: dict[str, Any]) -> None:
-        assert order["refundedAmount"] == "40.00"
-
-    return Shape(admin, document, {"o": order_id}, _exported_then("refund", refunded))
-
-
-async def _cancel(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
-    order_id = await payment_factories.authorized_order(store.db, providers_of(api))
-    document = f"""mutation($o: ID!) {{
-      markExported(orderIds: [$o]) {{ ok }}
-      cancel(orderIds: [$o]) {{ results {{ order {{ {ORDER_SHAPE} }} {ERRORS} }} }} }}"""
-
-    def cancelled(order: dict[str, Any]) -> None:
-        assert order["cancelled"] is True
-
-    return Shape(admin, document, {"o": order_id}, _exported_then("cancel", cancelled))
+    return build
 
 
 async def _refund_return(api: GraphQLClient, admin: GraphQLClient, store: Store) -> Shape:
@@ -172,9 +149,11 @@ SHAPES: dict[str, ShapeBuilder] = {
     "createCart+completeCheckout(unknown)": _unknown_order_checkout,
     "setCartDetails+completeCheckout": _complete_checkout,
     "edit+acceptQuote": _accept_quote,
-    "markExported+capture": _capture,
-    "markExported+refund": _refund,
-    "markExported+cancel": _cancel,
+    "markExported+capture": _exported_then("capture(orderIds: [$o])", expected=("capturedAmount", "100.00")),
+    "markExported+refund": _exported_then(
+        'refund(orderId: $o, amount: "40.00")', expected=("refundedAmount", "40.00"), captured_first=True
+    ),
+    "markExported+cancel": _exported_then("cancel(orderIds: [$o])", expected=("cancelled", True)),
     "receiveReturn+refundReturn": _refund_return,
 }
 
