@@ -13,7 +13,10 @@ class Settings(pydantic_settings.BaseSettings):
 
     # `DATABASE_URL` without the prefix, as the design card names it.
     database_url: str = "sqlite+aiosqlite:///ordergraph.db"
-    sqlite_busy_timeout_seconds: float = 30.0
+    # No request waits for a lock for ever (design.md): SQLite's busy wait, PostgreSQL's lock and statement waits.
+    sqlite_busy_timeout_seconds: float = 5.0
+    postgres_lock_timeout_seconds: float = 5.0
+    postgres_statement_timeout_seconds: float = 30.0
     pool_size: int = 10
     log_level: str = "INFO"
     log_json: bool = False

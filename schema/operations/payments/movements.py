@@ -1,9 +1,8 @@
 """Money and end-of-life mutations: capture, refund, cancel, delete (admins only).
 
 Capture, refund and cancel run in their own short transactions (`resolvers.payments.engine`,
-over `db.write_sessions`) because they commit before and after the provider call; the
-request's session only reads the results afterwards, and must not be touched before (on
-SQLite it would hold the write lock the movements need). Delete is one plain transaction.
+over `Context.movement_sessions`) because they commit before and after the provider call; the
+field's own session then only reads the results. Delete is one plain transaction.
 The bulk ones refuse a caller who is not an admin and an empty id list as a whole (`schema.bulk`).
 """
 
@@ -76,7 +75,7 @@ class PaymentsMutation:
         if refused := refused_as_a_whole(context, order_ids):
             return refused
         outcomes = await capture.capture(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_ids=[str(i) for i in order_ids],
             amount=given(amount),
             idempotency_key=given(idempotency_key),
@@ -99,7 +98,7 @@ class PaymentsMutation:
         if errors := admin_errors(context.viewer):
             return OrderPayload(user_errors=errors)
         outcome = await refunds.refund(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_id=str(order_id),
             amount=given(amount),
             reason=given(reason),
@@ -119,7 +118,7 @@ class PaymentsMutation:
         if refused := refused_as_a_whole(context, order_ids):
             return refused
         outcomes = await cancellation.cancel(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_ids=[str(i) for i in order_ids],
             reason=given(reason),
             **movement_arguments(context),

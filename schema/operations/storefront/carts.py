@@ -95,13 +95,12 @@ class StorefrontMutation:
         self, info: strawberry.Info[Context], order_id: strawberry.ID, secret: str | None = None,
         idempotency_key: str | None = None,
     ) -> OrderPayload:  # fmt: skip
-        # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why),
-        # so the request's session must stay closed until it returns.
+        # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why).
         context = info.context
         assert context.providers is not None, "the app sets the payment providers"
         try:
             order = await checkout.complete(
-                context.db.write_sessions, order_id=str(order_id), secret=secret, viewer=context.viewer,
+                context.movement_sessions(), order_id=str(order_id), secret=secret, viewer=context.viewer,
                 idempotency_key=idempotency_key, providers=context.providers,
                 timeout_seconds=context.settings.provider_timeout_seconds, now=context.now,
                 actor=context.viewer.actor,
