@@ -4,8 +4,9 @@ and limits").
     root mutation field   resolver   a write session of its own; committed when the resolver returns (a payload
                                      with userErrors too: `errors.attempt` undid its writes), rolled back and
                                      closed when it raises, so the next field starts with no lock held
-                          payload    its sub-fields read through a fresh read session (`Context.session`),
-                                     closed before the next root field starts and when the operation ends
+                          payload    its sub-fields read in a new transaction on the read engine (the same
+                                     session, so what the resolver loaded stays at hand), closed before the
+                                     next root field starts and when the operation ends (`Context`)
     a query                          one read session, closed when the operation ends
 
 A field that lost to a concurrent transaction (`database.is_conflict`) runs once more from a fresh
