@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, composite, mapped_column
@@ -60,6 +61,21 @@ def enum_column(enum_type: type[enum.StrEnum], **kwargs: object) -> sa.Enum:
         name=enum_type.__name__.lower(),
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+# DynamicWeb's free-text columns (a comment, a reason): TEXT in the store, at most this much from a client.
+TEXT_LENGTH = 10_000
+
+
+def text_column(*, nullable: bool = True, max_length: int = TEXT_LENGTH) -> Mapped[Any]:
+    """A TEXT column whose `info["max_length"]` bounds what a client may put into it."""
+    return mapped_column(sa.Text, nullable=nullable, info={"max_length": max_length})
+
+
+def max_length(column: sa.Column[Any]) -> int | None:
+    """The most characters a column takes: its declared String length, or a text column's `max_length`."""
+    length: int | None = getattr(column.type, "length", None)
+    return length if length is not None else column.info.get("max_length")
 
 
 def quantity_column(**kwargs: object) -> Mapped[Decimal]:

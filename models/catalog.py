@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import money
-from models.base import Base, quantity_column
+from models.base import Base, quantity_column, text_column
 
 
 class Currency(Base):
@@ -107,6 +107,6 @@ class TrackAndTrace(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(255))
-    # URL template with {Parameter} placeholders.
-    url_template: Mapped[str] = mapped_column(sa.Text)
+    # URL template with {Parameter} placeholders; browsers do not take much longer URLs.
+    url_template: Mapped[str] = text_column(nullable=False, max_length=2000)
     is_deleted: Mapped[bool] = mapped_column(default=False)

@@ -6,6 +6,14 @@ A `Database` holds two session factories. Writes on SQLite start with
 fails with "database is locked" instead of waiting. Reads use plain `BEGIN`,
 so they never queue behind writers (WAL mode). On PostgreSQL both factories
 share one engine and read-then-write paths take row locks (`lock_rows`).
+
+No wait lasts for ever (design.md, "Requests, transactions and limits"):
+SQLite waits `sqlite_busy_timeout_seconds` for the write lock, PostgreSQL
+runs every connection with a `lock_timeout` and a `statement_timeout`. A
+transaction that lost to a concurrent one (`is_conflict`: a deadlock, a
+serialization failure, a lock or busy wait that gave up) rolled back whole,
+so running it again from a fresh session is safe: `retry_once` does that
+once, then raises `Conflict`.
 """
 
 from __future__ import annotations
@@ -14,14 +22,29 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from models.settings import Settings
+
+log = structlog.get_logger("ordergraph.database")
+
+Result = TypeVar("Result")
+Selection = TypeVar("Selection", bound="sa.Select[*tuple[Any, ...]]")
+
+# PostgreSQL's codes for a transaction that lost to a concurrent one: deadlock_detected,
+# serialization_failure, lock_not_available (what `lock_timeout` raises).
+_CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+# SQLite's primary codes for a lock it could not get within the busy timeout.
+_CONFLICT_SQLITE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+# The `with_for_update` of `Session.get`: the row lock of `lock_rows`.
+ROW_LOCK = {"key_share": True}
 
 
 @dataclasses.dataclass
@@ -49,7 +72,7 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
         write_engine = _sqlite_engine(url, settings, begin="BEGIN IMMEDIATE")
         read_engine = _sqlite_engine(url, settings, begin="BEGIN")
     else:
-        write_engine = create_async_engine(url, pool_size=settings.pool_size, max_overflow=settings.pool_size * 2)
+        write_engine = _postgres_engine(url, settings)
         read_engine = write_engine
     return Database(
         url=url,
@@ -60,6 +83,23 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
     )
 
 
+def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
+    timeouts = {
+        "lock_timeout": _milliseconds(settings.postgres_lock_timeout_seconds),
+        "statement_timeout": _milliseconds(settings.postgres_statement_timeout_seconds),
+    }
+    return create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size * 2,
+        connect_args={"server_settings": timeouts},
+    )
+
+
+def _milliseconds(seconds: float) -> str:
+    return str(int(seconds * 1000))
+
+
 def _sqlite_engine(url: str, settings: Settings, *, begin: str) -> AsyncEngine:
     engine = create_async_engine(
         url,
@@ -67,7 +107,7 @@ def _sqlite_engine(url: str, settings: Settings, *, begin: str) -> AsyncEngine:
         max_overflow=settings.pool_size * 2,
         connect_args={"timeout": settings.sqlite_busy_timeout_seconds},
     )
-    busy_timeout_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
+    busy_timeout_ms = _milliseconds(settings.sqlite_busy_timeout_seconds)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -87,9 +127,49 @@ def _sqlite_engine(url: str, settings: Settings, *, begin: str) -> AsyncEngine:
     return engine
 
 
-def lock_rows(statement: sa.Select[Any]) -> sa.Select[Any]:
-    """Lock the selected rows until the transaction ends (PostgreSQL; SQLite holds its write lock already)."""
-    return statement.with_for_update()
+def lock_rows(statement: Selection, *, of: Any = None) -> Selection:
+    """Lock the selected rows until the transaction ends (PostgreSQL; SQLite holds its write lock already).
+
+    FOR NO KEY UPDATE: lockers still exclude each other and every update of the rows waits, but a
+    transaction inserting a row that refers to them does not (its foreign-key check takes KEY SHARE),
+    so a checkout locking its products never deadlocks with a cart adding lines of those products.
+    """
+    return statement.with_for_update(key_share=True, of=of)
+
+
+class Conflict(Exception):
+    """A transaction lost to a concurrent one twice; nothing of it was kept."""
+
+
+def is_conflict(error: BaseException) -> bool:
+    """Whether `error` is a lost race that rolled the transaction back (see the module docstring)."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        return (getattr(original, "sqlite_errorcode", 0) & 0xFF) in _CONFLICT_SQLITE_CODES
+    return getattr(original, "sqlstate", None) in _CONFLICT_SQLSTATES
+
+
+async def retry_once(run: Callable[[], Awaitable[Result]], *, may_retry: Callable[[], bool] = lambda: True) -> Result:
+    """Await `run()`, which opens and ends its own transaction; once more after a conflict.
+
+    Raises `Conflict` when the second attempt conflicts too; a first conflict that `may_retry()` refuses
+    to run again (its work committed steps of its own) is raised as it is.
+    """
+    retries_left = 1
+    while True:
+        try:
+            return await run()
+        except sa.exc.DBAPIError as fault:
+            if not is_conflict(fault):
+                raise
+            if retries_left == 0:
+                raise Conflict(str(fault.orig)) from fault
+            if not may_retry():
+                raise
+            retries_left -= 1
+            log.warning("a transaction conflicted with a concurrent one; running it again", error=str(fault.orig))
 
 
 def _in_turn(method: Callable[..., Awaitable[Any]]) -> Any:

@@ -94,3 +94,31 @@ class MailStatus(enum.StrEnum):
     PENDING = "PENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+
+
+class WebhookEvent(enum.StrEnum):
+    """What happened to an order, as a webhook body's `type` names it (GraphQL: ORDER_CREATED …)."""
+
+    ORDER_CREATED = "order.created"
+    ORDER_STATE_CHANGED = "order.state_changed"
+    ORDER_EDITED = "order.edited"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_DELETED = "order.deleted"
+    PAYMENT_AUTHORIZED = "payment.authorized"
+    PAYMENT_CAPTURED = "payment.captured"
+    PAYMENT_REFUNDED = "payment.refunded"
+    PAYMENT_FAILED = "payment.failed"
+    TRACKING_SET = "tracking.set"
+    QUOTE_SUBMITTED = "quote.submitted"
+    QUOTE_ACCEPTED = "quote.accepted"
+    QUOTE_REJECTED = "quote.rejected"
+    RETURN_CREATED = "return.created"
+    RETURN_RECEIVED = "return.received"
+    RETURN_REFUNDED = "return.refunded"
+    RETURN_REJECTED = "return.rejected"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"

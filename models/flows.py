@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, enum_column
+from models.base import Base, enum_column, text_column
 from models.enums import FlowKind
 
 
@@ -22,7 +22,7 @@ class Flow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(255))
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    description: Mapped[str | None] = text_column()
     kind: Mapped[FlowKind] = mapped_column(enum_column(FlowKind))
     is_default: Mapped[bool] = mapped_column(default=False)
 
@@ -34,7 +34,7 @@ class State(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     flow_id: Mapped[int] = mapped_column(sa.ForeignKey("flows.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(255))
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    description: Mapped[str | None] = text_column()
     color: Mapped[str | None] = mapped_column(sa.String(32))
     sort_order: Mapped[int] = mapped_column(default=0)
     is_default: Mapped[bool] = mapped_column(default=False)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import money
-from models.base import Base, enum_column, price_composite, quantity_column
+from models.base import Base, enum_column, price_composite, quantity_column, text_column
 from models.enums import EventLevel, OrderKind, OrderLineType, QuoteStatus
 
 ADDRESS_FIELDS = (
@@ -123,7 +123,7 @@ class Order(Base):
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flows.id"))
     state_id: Mapped[int | None] = mapped_column(sa.ForeignKey("states.id"))
     quote_status: Mapped[QuoteStatus | None] = mapped_column(enum_column(QuoteStatus))
-    quote_rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    quote_rejection_reason: Mapped[str | None] = text_column()
 
     customer_company: Mapped[str | None] = mapped_column(sa.String(255))
     customer_title: Mapped[str | None] = mapped_column(sa.String(255))
@@ -167,8 +167,8 @@ class Order(Base):
     delivery_ean: Mapped[str | None] = mapped_column(sa.String(255))
     delivery_customer_number: Mapped[str | None] = mapped_column(sa.String(255))
 
-    comment: Mapped[str | None] = mapped_column(sa.Text)
-    customer_comment: Mapped[str | None] = mapped_column(sa.Text)
+    comment: Mapped[str | None] = text_column()
+    customer_comment: Mapped[str | None] = text_column()
 
     # The currency as it was when the order was placed.
     currency_code: Mapped[str] = mapped_column(sa.String(3))

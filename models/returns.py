@@ -12,7 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, enum_column, quantity_column
+from models.base import Base, enum_column, quantity_column, text_column
 from models.enums import ReturnStatus
 
 
@@ -23,8 +23,8 @@ class Return(Base):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     status: Mapped[ReturnStatus] = mapped_column(enum_column(ReturnStatus))
     state_id: Mapped[int | None] = mapped_column(sa.ForeignKey("states.id"))
-    comment: Mapped[str | None] = mapped_column(sa.Text)
-    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    comment: Mapped[str | None] = text_column()
+    rejection_reason: Mapped[str | None] = text_column()
     refund_amount: Mapped[Decimal | None]
     created_at: Mapped[datetime.datetime]
     received_at: Mapped[datetime.datetime | None]
@@ -41,5 +41,5 @@ class ReturnLine(Base):
     return_id: Mapped[int] = mapped_column(sa.ForeignKey("returns.id", ondelete="CASCADE"), index=True)
     order_line_id: Mapped[int] = mapped_column(sa.ForeignKey("order_lines.id"))
     quantity: Mapped[Decimal] = quantity_column()
-    reason: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = text_column()
     restock: Mapped[bool] = mapped_column(default=True)

@@ -13,11 +13,17 @@ class Settings(pydantic_settings.BaseSettings):
 
     # `DATABASE_URL` without the prefix, as the design card names it.
     database_url: str = "sqlite+aiosqlite:///ordergraph.db"
-    sqlite_busy_timeout_seconds: float = 30.0
+    # No request waits for a lock for ever (design.md): SQLite's busy wait, PostgreSQL's lock and statement waits.
+    sqlite_busy_timeout_seconds: float = 5.0
+    postgres_lock_timeout_seconds: float = 5.0
+    postgres_statement_timeout_seconds: float = 30.0
     pool_size: int = 10
     log_level: str = "INFO"
     log_json: bool = False
     # Request limits.
+    max_body_bytes: int = 1024 * 1024
+    # Points of `schema.cost` summed over a batch, as Saleor's limit.
+    max_query_cost: int = 50_000
     max_query_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 5000
@@ -36,6 +42,12 @@ class Settings(pydantic_settings.BaseSettings):
     mail_retry_after_seconds: int = 60
     mail_lease_seconds: int = 300
     mail_batch_size: int = 20
+    # Webhooks: the request timeout, attempts before FAILED, the first retry delay (doubled each time), the lease.
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    webhook_retry_after_seconds: int = 30
+    webhook_lease_seconds: int = 120
+    webhook_batch_size: int = 20
     # The worker's round: mail every round, reconciliation at most this often.
     worker_interval_seconds: float = 10.0
     reconcile_every_seconds: int = 60
@@ -43,6 +55,8 @@ class Settings(pydantic_settings.BaseSettings):
     provider_timeout_seconds: float = 10.0
     reconcile_after_seconds: int = 300
     idempotency_keep_hours: int = 48
+    # Access: how many days after completion an order's cart secret still reads it.
+    secret_read_days: int = 30
 
     @classmethod
     def settings_customise_sources(

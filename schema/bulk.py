@@ -1,4 +1,9 @@
-"""Bulk order mutations as the contract answers them: one OrderResult per requested id, in request order."""
+"""Bulk order mutations as the contract answers them: one OrderResult per requested id, in request order.
+
+A request refused as a whole (the caller is not an admin, no ids were given, an unknown target state)
+gives every requested id the refusal. An empty id list has no id to carry it, so it answers one result
+with an empty `orderId` and the INVALID error at `orderIds`: `ok` is false, never a silent success.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,22 @@ from collections.abc import Awaitable, Callable, Sequence
 import strawberry
 
 from resolvers.core import bulk
+from resolvers.core.errors import DomainError
 from schema import errors
 from schema.context import Context
 from schema.guards import admin_errors
 from schema.payloads import BulkOrderPayload, OrderResult
+
+
+def refused_as_a_whole(context: Context, order_ids: Sequence[strawberry.ID]) -> BulkOrderPayload | None:
+    """The answer when the caller is not an admin or the id list is empty or too long; None when it may run."""
+    if refusal := admin_errors(context.viewer):
+        return _refused(order_ids, refusal)
+    try:
+        bulk.check_ids(order_ids)
+    except DomainError as error:
+        return _refused(order_ids, errors.user_errors(error))
+    return None
 
 
 async def run_admin_bulk(
@@ -20,10 +37,8 @@ async def run_admin_bulk(
 
     An error of the request as a whole (an unknown state, say) is every order's error, and nothing is written.
     """
-    if not order_ids:
-        raise errors.ClientError("`orderIds` may not be empty.")
-    if refusal := admin_errors(context.viewer):
-        return _refused(order_ids, refusal)
+    if refused := refused_as_a_whole(context, order_ids):
+        return refused
     outcomes, refusal = await errors.attempt(context.session, operation)
     if outcomes is None:
         return _refused(order_ids, refusal)
@@ -37,6 +52,5 @@ def _result(outcome: bulk.Outcome) -> OrderResult:
 
 
 def _refused(order_ids: Sequence[strawberry.ID], refusal: list[errors.UserError]) -> BulkOrderPayload:
-    return BulkOrderPayload(
-        results=[OrderResult(order_id=order_id, user_errors=list(refusal)) for order_id in order_ids]
-    )
+    carriers = order_ids or [strawberry.ID("")]
+    return BulkOrderPayload(results=[OrderResult(order_id=carrier, user_errors=list(refusal)) for carrier in carriers])

@@ -1,4 +1,10 @@
-"""The per-operation context: the caller, the store, one session and the dataloaders."""
+"""The per-operation context: the caller, the store, the session of the moment and its dataloaders.
+
+Sessions follow the transactions of `schema.transactions`: a root mutation field's resolver gets a
+write session of its own, committed as it returns; its payload then reads in a new transaction on
+the read engine (on SQLite a plain BEGIN, which takes no lock), and the session is closed before
+the next root field starts and when the operation ends. A query reads through a read session.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import dataclasses
 import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.catalog import Currency, Shop
 from models.database import Database
@@ -24,10 +30,18 @@ class Context:
     providers: payment_providers.Providers | None = None
     request: Any = None
     ip: str | None = None
-    # Set by `schema.transactions.TransactionPerOperation` once the operation's type is known.
-    is_write: bool = False
+    # True while a root mutation field's resolver runs: `session` is then a write session.
+    _writes: bool = False
+    # True once the running field handed the write sessions to a money movement (`movement_sessions`).
+    _moves_money: bool = False
     _session: AsyncSession | None = None
     _loaders: loaders.Loaders | None = None
+
+    def __post_init__(self) -> None:
+        # The shop's settings decide how long a completed order's secret still reads it.
+        window = datetime.timedelta(days=self.settings.secret_read_days)
+        if self.viewer.secret_read_window != window:
+            self.viewer = dataclasses.replace(self.viewer, secret_read_window=window)
 
     @property
     def now(self) -> datetime.datetime:
@@ -36,9 +50,9 @@ class Context:
 
     @property
     def session(self) -> AsyncSession:
-        """The operation's session: opened on first use, committed or rolled back when the operation ends."""
+        """The session of the moment: opened on first use, ended by `schema.transactions`."""
         if self._session is None:
-            factory = self.db.write_sessions if self.is_write else self.db.read_sessions
+            factory = self.db.write_sessions if self._writes else self.db.read_sessions
             self._session = factory()
         return self._session
 
@@ -48,6 +62,21 @@ class Context:
             self._loaders = loaders.Loaders(self.session)
         return self._loaders
 
+    @property
+    def moves_money(self) -> bool:
+        """Whether the running field handed its writes to a money movement, which committed steps of its own."""
+        return self._moves_money
+
+    def movement_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The write sessions, for a money movement that commits its own short transactions.
+
+        The field's own session reads from here on: a write session of the request would hold a lock
+        (SQLite's write lock, an order's row lock) that the movement's transactions then wait for.
+        """
+        assert self._session is None or not self._writes, "a money movement runs before its field writes anything"
+        self._writes, self._moves_money = False, True
+        return self.db.write_sessions
+
     async def default_shop_and_currency(self) -> tuple[Shop, Currency]:
         """The shop every catalogue price is quoted in, with its default currency."""
         shop = await catalog.default_shop(self.session)
@@ -56,4 +85,24 @@ class Context:
 
     def for_operation(self) -> Context:
         """A fresh copy for one operation of a batch: each gets its own session and loaders."""
-        return dataclasses.replace(self, is_write=False, _session=None, _loaders=None)
+        return dataclasses.replace(self, _writes=False, _moves_money=False, _session=None, _loaders=None)
+
+    async def begin_field(self) -> None:
+        """Start a root mutation field: what the field before it read is closed, and its resolver writes."""
+        await self.end_session()
+        self._writes, self._moves_money = True, False
+
+    async def commit_field(self) -> None:
+        """Commit what the field's resolver wrote; its payload goes on reading, through a read connection."""
+        self._writes = False
+        if self._session is not None:
+            await self._session.commit()
+            # The same session and loaders, so the payload sees the rows the resolver handed it (a dry run's
+            # too); its next transaction begins on the read engine (on SQLite a plain BEGIN: no write lock).
+            self._session.sync_session.bind = self.db.read_engine.sync_engine
+
+    async def end_session(self) -> None:
+        """Close the session of the moment, rolling back what it did not commit; the loaders go with it."""
+        session, self._session, self._loaders, self._writes = self._session, None, None, False
+        if session is not None:
+            await session.close()

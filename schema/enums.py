@@ -7,6 +7,7 @@ import enum
 import strawberry
 
 from models import enums
+from resolvers.core import lifecycle
 
 OrderKind = strawberry.enum(enums.OrderKind, name="OrderKind")
 CaptureState = strawberry.enum(
@@ -22,6 +23,11 @@ CustomFieldTarget = strawberry.enum(enums.CustomFieldTarget, name="CustomFieldTa
 CustomFieldType = strawberry.enum(enums.CustomFieldType, name="CustomFieldType")
 ReturnStatus = strawberry.enum(enums.ReturnStatus, name="ReturnStatus")
 RecurringUnit = strawberry.enum(enums.RecurringUnit, name="RecurringUnit")
+StateRequirement = strawberry.enum(
+    lifecycle.StateRequirement,
+    name="StateRequirement",
+    description="A requirement an order must meet before it may enter a state (checked by changeState).",
+)
 
 
 @strawberry.enum
@@ -44,3 +50,12 @@ class ChangeKind(enum.Enum):
     ADDED = "ADDED"
     REMOVED = "REMOVED"
     CHANGED = "CHANGED"
+
+
+WebhookEvent = strawberry.enum(
+    enums.WebhookEvent,
+    name="WebhookEvent",
+    description="What happened to an order. On the wire the type is dotted and lower case: order.created, "
+    "payment.captured…",
+)
+DeliveryStatus = strawberry.enum(enums.DeliveryStatus, name="DeliveryStatus")

@@ -2,19 +2,27 @@
 
 GraphQL response
 ├── data.<mutation>.userErrors   DomainError → UserError {field, message, code}   (expected failures)
-└── errors                       malformed requests, refused limits, bad tokens, and unexpected
-                                 faults: the last are masked ("Internal server error") for the
-                                 client and logged in full, with the traceback, for the operator
+└── errors                       every one with `extensions.code` (a `TopLevelCode`):
+    ├── BAD_REQUEST                  the body is not a GraphQL request (HTTP 400)
+    ├── GRAPHQL_PARSE_FAILED         the document is not GraphQL
+    ├── GRAPHQL_VALIDATION_FAILED    the document does not fit the schema, a literal or variable is
+    │                                malformed, or an argument is refused as a whole
+    ├── LIMIT_EXCEEDED               over a limit of design.md (HTTP 413 for the body size)
+    ├── UNAUTHENTICATED              a bad, expired or revoked bearer token (HTTP 401)
+    ├── FORBIDDEN                    a root query the caller's role may not make
+    └── INTERNAL_SERVER_ERROR        an unexpected fault: masked ("Internal server error") for the
+                                     client and logged in full, with the traceback, for the operator
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
 import structlog
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.core import errors as domain_errors
@@ -35,8 +43,42 @@ class UserError:
     code: ErrorCode  # type: ignore[valid-type]
 
 
+MASKED_MESSAGE = "Internal server error"
+
+
+class TopLevelCode(enum.StrEnum):
+    BAD_REQUEST = "BAD_REQUEST"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    LIMIT_EXCEEDED = domain_errors.ErrorCode.LIMIT_EXCEEDED.value
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
 class ClientError(GraphQLError):
-    """A refused request (a limit, a bad token): shown to the client as it is, never masked."""
+    """A refused request (a limit, a forbidden query, a refused argument): shown as it is, never masked."""
+
+    def __init__(self, message: str, *, code: TopLevelCode = TopLevelCode.GRAPHQL_VALIDATION_FAILED) -> None:
+        super().__init__(message, extensions={"code": code.value})
+
+
+def coded(error: GraphQLError, code: TopLevelCode) -> GraphQLError:
+    """The error with `code` as its `extensions.code`, unless it has one already."""
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": code.value}
+    return error
+
+
+def add_codes(errors_: list[GraphQLError]) -> None:
+    """Give every top-level error of a response its `extensions.code`."""
+    for error in errors_:
+        coded(error, _code_of(error))
+
+
+def body(message: str, code: TopLevelCode) -> dict[str, Any]:
+    """A response with one top-level error, for refusals before GraphQL runs (the body, the token)."""
+    return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
 
 
 def user_errors(error: domain_errors.DomainError) -> list[UserError]:
@@ -64,10 +106,27 @@ async def attempt(
 
 def should_mask(error: GraphQLError) -> bool:
     """Mask every error that came from our code and is not a deliberate client error."""
+    code = (error.extensions or {}).get("code")
+    if code == TopLevelCode.INTERNAL_SERVER_ERROR or error.message == MASKED_MESSAGE:
+        return True  # masked already
     original = error.original_error
     if original is None:
-        return False  # parse and validation errors from graphql-core
+        # Parse and validation errors have no path; one with a path and no cause is graphql-core's own
+        # verdict on our resolvers (a null for a non-null field).
+        return error.path is not None and code is None
     return not isinstance(original, ClientError | GraphQLError)
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """The client's view of an unexpected fault: where it happened, not what it was."""
+    return GraphQLError(
+        MASKED_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": TopLevelCode.INTERNAL_SERVER_ERROR.value},
+    )
 
 
 def log_unexpected(errors: list[GraphQLError], **context: Any) -> None:
@@ -81,3 +140,14 @@ def log_unexpected(errors: list[GraphQLError], **context: Any) -> None:
                 exc_info=(type(original), original, original.__traceback__) if original else None,
                 **context,
             )
+
+
+def _code_of(error: GraphQLError) -> TopLevelCode:
+    if should_mask(error):
+        return TopLevelCode.INTERNAL_SERVER_ERROR
+    if isinstance(error, GraphQLSyntaxError):
+        # graphql-core aborts a document over the token or nesting limit with a syntax error.
+        aborted = error.message.endswith("Parsing aborted.")
+        return TopLevelCode.LIMIT_EXCEEDED if aborted else TopLevelCode.GRAPHQL_PARSE_FAILED
+    # Without a path it was refused before any field ran: validation, or a variable that does not fit.
+    return TopLevelCode.GRAPHQL_VALIDATION_FAILED

@@ -1,7 +1,8 @@
-"""Who may call what: admin-only mutations answer FORBIDDEN user errors, admin-only queries a top-level error."""
+"""Who may call what: admin-only mutations answer FORBIDDEN user errors, refused root queries a top-level FORBIDDEN."""
 
 from __future__ import annotations
 
+from models.enums import Role
 from resolvers.core import access
 from resolvers.core.errors import DomainError, ErrorCode
 from schema import errors
@@ -19,4 +20,15 @@ def admin_errors(viewer: access.Viewer) -> list[errors.UserError]:
 def require_admin(viewer: access.Viewer) -> None:
     """Refuse an admin-only query with a top-level error."""
     if not viewer.is_admin:
-        raise errors.ClientError("Only an admin may read this.")
+        raise _forbidden("Only an admin may read this.")
+
+
+def require_customer(viewer: access.Viewer, *, field: str) -> str:
+    """The customer of a CUSTOMER token; a top-level error for any other caller of `field`."""
+    if viewer.role is not Role.CUSTOMER or not viewer.customer_id:
+        raise _forbidden(f"{field} needs a customer token.")
+    return viewer.customer_id
+
+
+def _forbidden(message: str) -> errors.ClientError:
+    return errors.ClientError(message, code=errors.TopLevelCode.FORBIDDEN)

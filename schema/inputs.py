@@ -22,6 +22,7 @@ from schema.enums import (
     OrderSortField,
     RecurringUnit,
     SortDirection,
+    StateRequirement,
 )
 
 # One optional string per stored address field, in the store's order: the input cannot drift from the columns.
@@ -60,6 +61,14 @@ class CartDetailsInput:
     voucher_code: str | None = None
     currency_code: str | None = None
     custom_fields: list[CustomFieldValueInput] | None = None
+    reference: str | None = strawberry.field(
+        default=None, description="The customer's own reference for the order (a purchase-order number)."
+    )
+    language_id: str | None = strawberry.field(
+        default=None,
+        description="The language the customer shops in, e.g. da-DK; the Accept-Language header when left out at "
+        "cart creation.",
+    )
 
 
 @strawberry.input
@@ -125,6 +134,7 @@ class StateMailInput:
     send_to_delivery_email: bool | None = False
     other_recipients: list[str] | None = strawberry.field(default_factory=list)
     other_template: str | None = None
+    recipient_field: str | None = None
 
 
 @strawberry.input
@@ -139,6 +149,9 @@ class StateInput:
     allow_order: bool | None = False
     exclude_from_statistics: bool | None = False
     mail: StateMailInput | None = None
+    requirements: list[StateRequirement] | None = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="What an order must meet to enter the state (ORDER flows only)."
+    )
 
 
 @strawberry.input
@@ -153,6 +166,9 @@ class StateUpdateInput:
     exclude_from_statistics: bool | None = None
     mail: StateMailInput | None = None
     clear_mail: bool | None = False
+    requirements: list[StateRequirement] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Replaces the state's requirements; left out, they stay as they are."
+    )
 
 
 @strawberry.input

@@ -10,18 +10,15 @@ from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from models.settings import Settings
-from schema import errors, scalars
-from schema.limits import RequestLimits
+from schema import errors, limits, scalars
 from schema.operations.channels.imports import ImportMutation
 from schema.operations.channels.recurring import RecurringMutation, RecurringQuery
 from schema.operations.core.orders import OrderQuery
@@ -30,6 +27,7 @@ from schema.operations.fulfilment.flow_setup import FlowSetupMutation
 from schema.operations.fulfilment.flows import FlowsQuery
 from schema.operations.fulfilment.state_changes import StateChangeMutation
 from schema.operations.fulfilment.tracking import TrackingMutation
+from schema.operations.integrations.webhooks import WebhookMutation, WebhookQuery
 from schema.operations.payments.movements import PaymentsMutation
 from schema.operations.reporting.order_list import OrderListQuery
 from schema.operations.reporting.statistics import ExportMutation, StatisticsQuery
@@ -47,6 +45,7 @@ QUERY_CLASSES: tuple[type, ...] = (
     FlowsQuery,
     StatisticsQuery,
     RecurringQuery,
+    WebhookQuery,
 )
 MUTATION_CLASSES: tuple[type, ...] = (
     StorefrontMutation,
@@ -61,14 +60,11 @@ MUTATION_CLASSES: tuple[type, ...] = (
     ImportMutation,
     RecurringMutation,
     TrackingMutation,
+    WebhookMutation,
 )
 
 Query = merge_types("Query", QUERY_CLASSES)
 Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
-
-
-# Distinct query texts kept parsed and validated; bounded, so unique texts cannot grow memory.
-_CACHED_DOCUMENTS = 256
 
 
 class Schema(strawberry.Schema):
@@ -76,23 +72,37 @@ class Schema(strawberry.Schema):
         # Log the original fault before MaskErrors hides it from the client.
         errors.log_unexpected(errors_, operation=execution_context.operation_name if execution_context else None)
 
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        result = await super().execute(*args, **kwargs)
+        # Here, not in an extension: errors raised while parsing come back after the extensions have exited.
+        if result.errors:
+            result.errors = [errors.masked(error) if errors.should_mask(error) else error for error in result.errors]
+            errors.add_codes(result.errors)
+        return result
+
+
+class CodedMaskErrors(MaskErrors):
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return errors.masked(error)
+
 
 def build(settings: Settings) -> Schema:
     # The limiters' rule classes are made once, so the validation cache (keyed by document and rules) can hit:
     # a client sending the same document again is neither parsed nor validated again, and still limited.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    limit_rules = limits.coded_limit_rules(
+        [
+            *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        ]
+    )
     # Factories, so each operation gets fresh extension instances.
     extensions: list[Any] = [
         lambda: AddValidationRules(limit_rules),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
-        lambda: RequestLimits(max_page_size=settings.max_page_size, max_list_length=settings.max_bulk_ids),
+        lambda: limits.CachedParse(max_tokens=settings.max_tokens),
+        lambda: ValidationCache(maxsize=limits.CACHED_DOCUMENTS),
+        lambda: limits.RequestLimits(max_page_size=settings.max_page_size, max_list_length=settings.max_bulk_ids),
         TransactionPerOperation,
-        lambda: MaskErrors(should_mask_error=errors.should_mask, error_message="Internal server error"),
+        lambda: CodedMaskErrors(should_mask_error=errors.should_mask, error_message=errors.MASKED_MESSAGE),
     ]
     return Schema(
         query=Query,

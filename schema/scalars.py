@@ -1,4 +1,8 @@
-"""Scalars as the contract has them: Decimal as an exact string, DateTime as ISO 8601 with a zone, JSON."""
+"""Scalars as the contract has them: Decimal as an exact string, DateTime as ISO 8601 with a zone, JSON.
+
+A malformed value is a GraphQLError, as graphql-core's own scalars raise: inline it fails validation
+with its location, as a variable it fails the variable, and neither reaches a resolver.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ import decimal
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError, IntValueNode, StringValueNode, ValueNode
 
 from models import money
+
+_DECIMAL_FORM = 'A Decimal is a string such as "12.50" (or an integer).'
+_DATETIME_FORM = "A DateTime is an ISO 8601 string with a time zone, e.g. 2026-01-31T12:00:00Z."
 
 
 def _serialize_decimal(value: decimal.Decimal) -> str:
@@ -19,23 +27,45 @@ def _serialize_decimal(value: decimal.Decimal) -> str:
     return format(value.quantize(decimal.Decimal(1).scaleb(-places)), "f")
 
 
-def _parse_decimal(value: Any) -> decimal.Decimal:
+def _parse_decimal(value: Any, node: ValueNode | None = None) -> decimal.Decimal:
     # Floats are refused: a JSON number with a fraction has already lost exactness.
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError('A Decimal is a string such as "12.50" (or an integer).')
+        raise GraphQLError(_DECIMAL_FORM, node)
     try:
         return money.parse_decimal(str(value))
     except ValueError as error:
-        raise ValueError(f"{value!r} is not a valid Decimal.") from error
+        raise GraphQLError(f"{_shown(value)} is not a valid Decimal.", node) from error
 
 
-def _parse_datetime(value: Any) -> datetime.datetime:
+def _parse_decimal_literal(node: ValueNode, _variables: Any = None) -> decimal.Decimal:
+    # The literal's text, never int(): a 5,000-digit integer is refused as too long, not as a Python error.
+    if isinstance(node, StringValueNode | IntValueNode):
+        return _parse_decimal(node.value, node)
+    raise GraphQLError(_DECIMAL_FORM, node)
+
+
+def _parse_datetime(value: Any, node: ValueNode | None = None) -> datetime.datetime:
     if not isinstance(value, str):
-        raise ValueError("A DateTime is an ISO 8601 string.")
-    parsed = datetime.datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("A DateTime needs a time zone, e.g. 2026-01-31T12:00:00Z.")
-    return parsed.astimezone(datetime.UTC)
+        raise GraphQLError(_DATETIME_FORM, node)
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise GraphQLError(f"{_shown(value)} needs a time zone, e.g. 2026-01-31T12:00:00Z.", node)
+        return parsed.astimezone(datetime.UTC)
+    except (ValueError, OverflowError) as error:  # OverflowError: a zone that moves it past year 1 or 9999
+        raise GraphQLError(f"{_shown(value)} is not a valid DateTime. {_DATETIME_FORM}", node) from error
+
+
+def _parse_datetime_literal(node: ValueNode, _variables: Any = None) -> datetime.datetime:
+    if isinstance(node, StringValueNode):
+        return _parse_datetime(node.value, node)
+    raise GraphQLError(_DATETIME_FORM, node)
+
+
+def _shown(value: object) -> str:
+    """The value as the client sent it, cut short: a message never echoes a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 Decimal = strawberry.scalar(
@@ -43,6 +73,7 @@ Decimal = strawberry.scalar(
     description='An exact decimal number, serialized as a string like "1249.50".',
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
+    parse_literal=_parse_decimal_literal,
 )
 
 DateTime = strawberry.scalar(
@@ -50,6 +81,7 @@ DateTime = strawberry.scalar(
     description="An ISO 8601 date and time with a time zone.",
     serialize=lambda value: value.isoformat(),
     parse_value=_parse_datetime,
+    parse_literal=_parse_datetime_literal,
 )
 
 SCALAR_MAP: dict[object, Any] = {decimal.Decimal: Decimal, datetime.datetime: DateTime}

@@ -1,48 +1,95 @@
-"""The request owns the transaction: one per GraphQL operation, committed only when nothing unexpected failed."""
+"""Each root mutation field is its own transaction, run in document order (design.md, "Requests, transactions
+and limits").
+
+    root mutation field   resolver   a write session of its own; committed when the resolver returns (a payload
+                                     with userErrors too: `errors.attempt` undid its writes), rolled back and
+                                     closed when it raises, so the next field starts with no lock held
+                          payload    its sub-fields read in a new transaction on the read engine (the same
+                                     session, so what the resolver loaded stays at hand), closed before the
+                                     next root field starts and when the operation ends (`Context`)
+    a query                          one read session, closed when the operation ends
+
+A field that lost to a concurrent transaction (`database.is_conflict`) runs once more from a fresh
+session; a second loss answers its payload with a CONFLICT user error, nothing of it kept. A field that
+moved money (`Context.movement_sessions`) committed steps of its own and is never run again: the money
+engine retries its own steps. Any other fault is raised, so it is masked for the client and logged,
+and the fields before it stay committed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+import strawberry
 import structlog
-from graphql import GraphQLError
+from graphql import GraphQLResolveInfo, get_named_type
 from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
+from models import database
+from resolvers.core import errors as domain_errors
 from schema import errors
 from schema.context import Context
+from schema.operations.channels import imports
+from schema.payloads import BulkOrderPayload, OrderResult
 
 log = structlog.get_logger("ordergraph.transactions")
 
 
 class TransactionPerOperation(SchemaExtension):
-    async def on_execute(self) -> AsyncIterator[None]:
-        context: Context = self.execution_context.context
-        # strawberry's own OperationType: graphql-core's enum never matches it, and no mutation would commit.
-        context.is_write = self.execution_context.operation_type is OperationType.MUTATION
-        yield
+    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
+        # Every field passes here: all but the root mutation fields go straight through, synchronously.
+        if info.path.prev is not None or info.parent_type is not info.schema.mutation_type:
+            return _next(root, info, *args, **kwargs)
+        return _own_transaction(lambda: _next(root, info, *args, **kwargs), info, kwargs)
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         context: Context = self.execution_context.context
-        session = context._session
-        if session is None:
-            return
-        result = self.execution_context.result
-        # User errors live in payloads and visible field errors are deliberate; anything masked is a fault.
-        failed = result is None or any(errors.should_mask(error) for error in result.errors or [])
         try:
-            if failed or not context.is_write:
-                await session.rollback()
-            else:
-                await session.commit()
+            await context.end_session()
         except Exception as fault:
-            log.error("the operation's transaction failed", error=repr(fault), exc_info=fault)
-            if result is not None:
-                # The response object itself: strawberry returns this instance after the extensions exit.
-                result.data = None
-                result.errors = [GraphQLError("Internal server error")]
-        finally:
-            await session.close()
-            context._session = None
-            context._loaders = None
+            log.error("closing the operation's session failed", error=repr(fault), exc_info=fault)
+
+
+async def _own_transaction(resolve: Callable[[], Any], info: GraphQLResolveInfo, arguments: dict[str, Any]) -> Any:
+    context: Context = info.context
+
+    async def attempt() -> Any:
+        await context.begin_field()
+        try:
+            result = resolve()
+            if inspect.isawaitable(result):
+                result = await result
+            await context.commit_field()
+        except BaseException:
+            await context.end_session()
+            raise
+        return result
+
+    try:
+        return await database.retry_once(attempt, may_retry=lambda: not context.moves_money)
+    except database.Conflict as conflict:
+        log.warning("a mutation field conflicted twice; answered CONFLICT", field=info.field_name, error=str(conflict))
+        return _conflict_payload(info, arguments)
+
+
+def _conflict_payload(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> object:
+    """The field's payload with one CONFLICT user error; a bulk payload has it for every requested record."""
+    refusal = errors.user_errors(domain_errors.conflict())
+    payload = get_named_type(info.return_type).extensions["strawberry-definition"].origin
+    if payload is BulkOrderPayload:
+        return BulkOrderPayload(
+            results=[OrderResult(order_id=label, user_errors=list(refusal)) for label in _requested(info, arguments)]
+        )
+    return payload(user_errors=refusal)
+
+
+def _requested(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> list[strawberry.ID]:
+    """What a bulk mutation answers one result for: its order ids, its imports, or (runDueRecurring) itself."""
+    if "orderIds" in arguments:
+        return [strawberry.ID(order_id) for order_id in arguments["orderIds"]]
+    if "orders" in arguments:
+        return [imports.label(order["channel"], order["externalId"]) for order in arguments["orders"]]
+    return [strawberry.ID(info.field_name)]

@@ -23,6 +23,7 @@ from models.database import Database
 from models.settings import Settings
 from resolvers.channels import recurring
 from resolvers.fulfilment import mail_delivery
+from resolvers.integrations import webhook_delivery, webhook_outbox
 from resolvers.payments import payment_providers, reconciliation
 from resolvers.returns import return_refunds
 from resolvers.storefront import checkout
@@ -87,6 +88,9 @@ async def run(
 def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> list[PeriodicJob]:
     """The mail outbox and due recurring orders every round; reconciliation every `reconcile_every_seconds`."""
     options = mail_delivery.Options.from_settings(settings)
+    webhook_options = webhook_delivery.Options.from_settings(settings)
+    # Recurring generation and reconciliation write webhook deliveries with their changes.
+    webhook_outbox.install()
     providers = payment_providers.Providers(db.write_sessions)
 
     async def deliver_mail(_: datetime.datetime) -> str:
@@ -95,9 +99,15 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
             return ""
         return f"{done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
 
+    async def deliver_webhooks(_: datetime.datetime) -> str:
+        done = await webhook_delivery.deliver_due(db.write_sessions, options=webhook_options, clock=now, stop=stop)
+        if not (done.sent or done.retrying or done.failed or done.released):
+            return ""
+        return f"{done.sent} delivered, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
+
     async def reconcile(started: datetime.datetime) -> str:
         done = await reconcile_once(db, settings, providers=providers, older_than_seconds=None, now=started)
-        if not (done.succeeded or done.failed or done.unknown or done.purged_keys):
+        if not (done.succeeded or done.failed or done.unknown or done.errors or done.purged_keys):
             return ""
         return describe_reconciliation(done)
 
@@ -118,6 +128,7 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
     return [
         PeriodicJob("mail", deliver_mail),
         PeriodicJob("recurring", generate_recurring),
+        PeriodicJob("webhooks", deliver_webhooks),
         PeriodicJob("reconcile", reconcile, every=datetime.timedelta(seconds=settings.reconcile_every_seconds)),
     ]
 
@@ -143,7 +154,8 @@ async def reconcile_once(
 
 
 def describe_reconciliation(report: reconciliation.Report) -> str:
+    errors = f", {report.errors} could not be settled (see the log)" if report.errors else ""
     return (
-        f"{report.succeeded} succeeded, {report.failed} failed, {report.unknown} still pending; "
+        f"{report.succeeded} succeeded, {report.failed} failed, {report.unknown} still pending{errors}; "
         f"purged {report.purged_keys} idempotency keys"
     )

@@ -19,10 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import database, money
 from models.catalog import Currency, PaymentMethod, Product, ShippingMethod, Shop
-from models.enums import FlowKind, OrderKind, QuoteStatus, TransactionKind, TransactionStatus
+from models.enums import (
+    FlowKind,
+    OrderKind,
+    OrderLineType,
+    QuoteStatus,
+    ReturnStatus,
+    TransactionKind,
+    TransactionStatus,
+)
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
+from models.returns import Return, ReturnLine
 from resolvers.core import orders
 from resolvers.storefront import pricing
 
@@ -71,13 +80,23 @@ async def create_order(
     is_deleted: bool = False,
     created_at: datetime.datetime | None = None,
     completed_at: datetime.datetime | None = None,
+    state_kind: FlowKind | None = None,
+    quote_status: QuoteStatus | None = None,
+    tracking_number: str | None = None,
 ) -> Order:
     """A cart, quote or order with `lines`; a completed, live order has taken their stock.
 
-    `state` names a state of the default flow of the record's kind (None: no flow); the methods are demo
-    methods by name; each of `transactions` is stored as given, against the payment method's provider.
+    `state` names a state of the default flow of `state_kind` (by default the record's kind; None: no flow),
+    as an unfinished checkout stays in its cart's CART state; a quote is OPEN unless `quote_status` says;
+    the methods are demo methods by name; each of `transactions` is stored as given, against the payment
+    method's provider.
     """
-    order = await _new_order(session, kind=kind, state=state, currency=currency, now=created_at or now)
+    order = await _new_order(
+        session, kind=kind, state=state, state_kind=state_kind, currency=currency, now=created_at or now
+    )
+    if quote_status is not None:
+        order.quote_status = quote_status
+    order.tracking_number = tracking_number
     payment = await _method_named(session, PaymentMethod, payment_method)
     shipping = await _method_named(session, ShippingMethod, shipping_method)
     order.payment_method_id = payment.id if payment else None
@@ -124,6 +143,35 @@ async def state_named(session: AsyncSession, name: str, *, kind: FlowKind = Flow
     ).one()
 
 
+async def add_return(
+    session: AsyncSession,
+    order: Order,
+    *,
+    quantity: Decimal = Decimal(1),
+    status: ReturnStatus = ReturnStatus.REQUESTED,
+    now: datetime.datetime = NOW,
+) -> Return:
+    """A return of `quantity` of the order's first product line, in the default RETURN state, with `status`
+    (received when RECEIVED or REFUNDED; a REJECTED one was rejected before it was received)."""
+    line = (
+        await session.scalars(
+            sa.select(OrderLine)
+            .where(OrderLine.order_id == order.id, OrderLine.type == OrderLineType.PRODUCT)
+            .order_by(OrderLine.sort_order, OrderLine.id)
+        )
+    ).first()
+    assert line is not None, f"{order.public_id} has a product line"
+    state = await state_named(session, "Requested", kind=FlowKind.RETURN)
+    returned = Return(order_id=order.id, status=status, state_id=state.id, created_at=now)
+    if status in (ReturnStatus.RECEIVED, ReturnStatus.REFUNDED):
+        returned.received_at = now
+    session.add(returned)
+    await session.flush()
+    session.add(ReturnLine(return_id=returned.id, order_line_id=line.id, quantity=quantity))
+    await session.flush()
+    return returned
+
+
 async def product_numbered(session: AsyncSession, number: str) -> Product:
     return (await session.scalars(sa.select(Product).where(Product.number == number))).one()
 
@@ -133,13 +181,15 @@ async def _new_order(
     *,
     kind: OrderKind,
     state: str | None,
+    state_kind: FlowKind | None,
     currency: str,
     now: datetime.datetime,
 ) -> Order:
     """The order row with its number, shop, flow and currency, created and last modified at `now`."""
     shop = (await session.scalars(sa.select(Shop).where(Shop.is_default))).one()
     in_currency = await session.get_one(Currency, currency)
-    in_state = await state_named(session, state, kind=FlowKind(kind.value)) if state is not None else None
+    flow_kind = state_kind or FlowKind(kind.value)
+    in_state = await state_named(session, state, kind=flow_kind) if state is not None else None
     issued = await orders.new_number(session, kind=kind, now=now)
     order = Order(
         public_id=f"{kind.value}{issued.number}",

@@ -278,17 +278,22 @@ async def test_a_quote_is_edited_without_touching_stock(seeded: AsyncSession, no
 
 
 @pytest.mark.parametrize(
-    ("kind", "state", "quote_status"),
+    ("kind", "state", "quote_status", "code"),
     [
-        (OrderKind.ORDER, "Picked", None),
-        (OrderKind.ORDER, None, None),
-        (OrderKind.QUOTE, "Closed", QuoteStatus.OPEN),
-        (OrderKind.QUOTE, "Offered", QuoteStatus.REJECTED),
-        (OrderKind.CART, None, None),
+        (OrderKind.ORDER, "Picked", None, ErrorCode.NOT_EDITABLE),
+        (OrderKind.ORDER, None, None, ErrorCode.NOT_EDITABLE),
+        (OrderKind.QUOTE, "Closed", QuoteStatus.OPEN, ErrorCode.NOT_EDITABLE),
+        (OrderKind.QUOTE, "Offered", QuoteStatus.REJECTED, ErrorCode.CLOSED),
+        (OrderKind.CART, None, None, ErrorCode.NOT_EDITABLE),
     ],
 )
 async def test_records_that_may_not_be_edited(
-    seeded: AsyncSession, now: datetime.datetime, kind: OrderKind, state: str | None, quote_status: QuoteStatus | None
+    seeded: AsyncSession,
+    now: datetime.datetime,
+    kind: OrderKind,
+    state: str | None,
+    quote_status: QuoteStatus | None,
+    code: ErrorCode,
 ) -> None:
     order = await factories.create_order(
         seeded,
@@ -301,7 +306,7 @@ async def test_records_that_may_not_be_edited(
 
     error = await refused(seeded, order, now, comment="x")
 
-    assert error.code is ErrorCode.NOT_EDITABLE
+    assert error.code is code
 
 
 async def test_a_stale_revision_is_refused(seeded: AsyncSession, now: datetime.datetime, order: Order) -> None:

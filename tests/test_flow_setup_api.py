@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests import return_helpers
 from tests.conftest import GraphQLClient
 
 FLOW_FIELDS = "flow { id name kind isDefault states { name isDefault } } userErrors { field message code }"
@@ -22,10 +23,12 @@ async def _flows(client: GraphQLClient, kind: str) -> list[dict[str, Any]]:
     return data["flows"]
 
 
-async def _create_flow(client: GraphQLClient, name: str, *, is_default: bool = False) -> dict[str, Any]:
+async def _create_flow(
+    client: GraphQLClient, name: str, *, is_default: bool = False, kind: str = "ORDER"
+) -> dict[str, Any]:
     data = await client.execute(
         f"mutation($i: FlowInput!) {{ createFlow(input: $i) {{ {FLOW_FIELDS} }} }}",
-        {"i": {"name": name, "kind": "ORDER", "isDefault": is_default}},
+        {"i": {"name": name, "kind": kind, "isDefault": is_default}},
     )
     return data["createFlow"]
 
@@ -79,11 +82,58 @@ async def test_delete_flow(admin: GraphQLClient) -> None:
     assert [flow["name"] for flow in await _flows(admin, "ORDER")] == ["Orders"]
 
 
+async def test_a_flow_holding_returns_is_neither_deleted_nor_changed_in_kind(
+    api: GraphQLClient, admin: GraphQLClient
+) -> None:
+    placed = await return_helpers.placed_order(api, admin)
+    [returns_flow] = await _flows(admin, "RETURN")
+    escalations = (await _create_flow(admin, "Escalations", kind="RETURN", is_default=True))["flow"]
+    await admin.execute(
+        'mutation($f: ID!) { createState(input: {flowId: $f, name: "Waiting"}) { userErrors { code } } }',
+        {"f": escalations["id"]},
+    )
+    returned = await return_helpers.created(admin, placed.id, [return_helpers.line(placed.line_ids["BOOK-COOK"], "1")])
+    await admin.execute(
+        f"""mutation($id: ID!) {{ updateFlow(id: $id, input: {{name: "Returns", kind: RETURN, isDefault: true}}) {{
+          {FLOW_FIELDS} }} }}""",
+        {"id": returns_flow["id"]},
+    )
+    before = await _flows(admin, "RETURN")
+
+    deleted = await admin.execute(
+        "mutation($id: ID!) { deleteFlow(id: $id) { deletedId userErrors { field message code } } }",
+        {"id": escalations["id"]},
+    )
+    kind_changed = await admin.execute(
+        f'mutation($id: ID!) {{ updateFlow(id: $id, input: {{name: "E", kind: ORDER}}) {{ {FLOW_FIELDS} }} }}',
+        {"id": escalations["id"]},
+    )
+
+    message = f"Flow {escalations['id']} still holds 1 return: move them to another flow first."
+    assert deleted["deleteFlow"] == {
+        "deletedId": None,
+        "userErrors": [{"field": ["id"], "message": message, "code": "INVALID"}],
+    }
+    assert kind_changed["updateFlow"] == {
+        "flow": None,
+        "userErrors": [
+            {
+                "field": ["input", "kind"],
+                "message": f"Flow {escalations['id']} holds 1 return: it cannot change kind.",
+                "code": "INVALID",
+            }
+        ],
+    }
+    assert await _flows(admin, "RETURN") == before
+    [kept] = (await admin.execute(return_helpers.ORDER, {"id": placed.id}))["order"]["returns"]
+    assert (kept["id"], kept["state"]) == (returned["id"], {"name": "Waiting"})
+
+
 async def test_states_mail_defaults_and_soft_delete(admin: GraphQLClient) -> None:
     flow = (await _create_flow(admin, "Marketplace"))["flow"]
     create = f"mutation($i: StateInput!) {{ createState(input: $i) {{ {STATE_FIELDS} }} }}"
     first = (await admin.execute(create, {"i": {"flowId": flow["id"], "name": "New"}}))["createState"]["state"]
-    mail = {"template": "packed.html", "subject": "Packed", "otherRecipients": ["ops@example.com"]}
+    mail = {"template": "order-state.html", "subject": "Packed", "otherRecipients": ["ops@example.com"]}
     second = (await admin.execute(create, {"i": {"flowId": flow["id"], "name": "Packed", "mail": mail}}))["createState"]
 
     made_default = (
@@ -102,7 +152,7 @@ async def test_states_mail_defaults_and_soft_delete(admin: GraphQLClient) -> Non
     assert first["sortOrder"] == 10
     assert second["state"]["sortOrder"] == 20
     assert second["state"]["mail"] == {
-        "template": "packed.html",
+        "template": "order-state.html",
         "subject": "Packed",
         "senderEmail": None,
         "sendToCustomer": True,

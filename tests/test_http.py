@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -66,7 +67,10 @@ async def test_a_bad_token_is_refused_before_anything_runs(api: GraphQLClient, h
     response = await api.http.post("/graphql", json={"query": "{ products { id } }"}, headers={"authorization": header})
 
     assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    [error] = response.json()["errors"]
     assert "data" not in response.json()
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"}
 
 
 async def test_query_depth_is_bounded(admin: GraphQLClient) -> None:
@@ -76,6 +80,7 @@ async def test_query_depth_is_bounded(admin: GraphQLClient) -> None:
 
     assert body["data"] is None
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"LIMIT_EXCEEDED"}
 
 
 async def test_aliases_are_bounded(api: GraphQLClient) -> None:
@@ -85,6 +90,7 @@ async def test_aliases_are_bounded(api: GraphQLClient) -> None:
 
     assert body["data"] is None
     assert "aliases" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED"}
 
 
 async def test_page_size_is_bounded_literal_and_variable(api: GraphQLClient) -> None:
@@ -92,8 +98,9 @@ async def test_page_size_is_bounded_literal_and_variable(api: GraphQLClient) -> 
     variable = (await api.post("query($n: Int) { products(first: $n) { id } }", {"n": 1000})).json()
     allowed = await api.execute("{ products(first: 250) { id } }")
 
-    assert literal == {"data": None, "errors": [{"message": "`first` may be at most 250."}]}
-    assert variable["errors"][0]["message"] == "`first` may be at most 250."
+    refusal = {"message": "`first` may be at most 250.", "extensions": {"code": "LIMIT_EXCEEDED"}}
+    assert literal == {"data": None, "errors": [refusal]}
+    assert variable == {"data": None, "errors": [refusal]}
     assert len(allowed["products"]) == 22
 
 
@@ -106,20 +113,21 @@ async def test_batches_are_bounded(api: GraphQLClient) -> None:
     assert allowed.status_code == 200
     assert [len(result["data"]["paymentMethods"]) for result in allowed.json()] == [2, 2]
     assert refused.status_code == 400
+    assert refused.json() == {
+        "errors": [{"message": "A batch holds at most 20 operations.", "extensions": {"code": "LIMIT_EXCEEDED"}}]
+    }
 
 
 async def test_unexpected_faults_are_masked_for_clients_and_logged_in_full(
     api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(*_: object, **__: object) -> None:
-        raise RuntimeError("SELECT secret_column FROM hidden_table")
-
-    monkeypatch.setattr(catalog, "products", broken)
+    monkeypatch.setattr(catalog, "products", _raising("SELECT secret_column FROM hidden_table"))
 
     with caplog.at_level(logging.ERROR):
         body = (await api.post("{ products { id } }")).json()
 
     assert body["errors"][0]["message"] == "Internal server error"
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "hidden_table" not in str(body)
     [record] = [record for record in caplog.records if record.name == "ordergraph.errors"]
     rendered = logs.formatter(json=True).format(record)
@@ -134,3 +142,29 @@ async def test_tokens_of_a_document_are_bounded(api: GraphQLClient) -> None:
 
     assert body["data"] is None
     assert "token" in body["errors"][0]["message"].lower()
+    assert body["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED"}
+
+
+async def test_a_fault_while_reading_the_token_is_masked_coded_and_logged(
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(access, "authenticate", _raising("SELECT token_hash FROM api_tokens"))
+
+    with caplog.at_level(logging.ERROR):
+        response = await api.post("{ products { id } }", token="og_some-token")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [{"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+    }
+    [record] = [record for record in caplog.records if record.name == "ordergraph.http"]
+    assert "api_tokens" in logs.formatter(json=True).format(record)
+
+
+def _raising(message: str) -> Callable[..., Awaitable[None]]:
+    """A stand-in for an operation that fails unexpectedly, with internals in its message."""
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError(message)
+
+    return broken

@@ -1,5 +1,6 @@
 """Imports go one way: schema → resolvers → models. The domain never imports the GraphQL or HTTP layer,
-and inside it the capability packages form a DAG: core ← setup ← payments ← fulfilment ← the rest."""
+and inside it the capability packages form a DAG: core ← setup ← payments ← fulfilment ← the rest,
+and integrations above them all."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ PACKAGE_LAYERS = {
     "editing": 4,
     "channels": 4,
     "reporting": 4,
+    # A leaf: it builds on everything below it, and nothing in `resolvers` imports it.
+    "integrations": 5,
 }
 # Besides those: editing and channels build on the storefront (pricing, carts).
 PEER_IMPORTS = {("editing", "storefront"), ("channels", "storefront")}

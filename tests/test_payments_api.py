@@ -332,7 +332,7 @@ async def test_cancel_voids_the_authorization_returns_stock_once_and_marks_cance
         "message": "Cancelled the order (100.00 EUR); its products are back in stock. Reason: Customer asked",
     }
     assert await factories.stock_of(db, "HOODIE-GRY-L") == stock_before
-    assert codes((await capture(money, [public_id]))["results"][0]) == ["NOT_CAPTURABLE"]
+    assert codes((await capture(money, [public_id]))["results"][0]) == ["CLOSED"]
 
 
 async def test_cancel_is_refused_with_captured_money_and_nothing_changes(money: Money) -> None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from tests import payment_factories, return_helpers
 from tests.conftest import GraphQLClient, Store
@@ -33,11 +38,11 @@ START = "2027-01-31T09:00:00+00:00"
 D = Decimal
 
 
-async def _template(admin: GraphQLClient) -> str:
+async def _template(admin: GraphQLClient, external_id: str = "SUB-1") -> str:
     ids = await catalogue(admin)
     sale = {
         "channel": "web",
-        "externalId": "SUB-1",
+        "externalId": external_id,
         "customer": {"name": "Grace Hopper", "email": "grace@example.com", "countryCode": "DK"},
         "delivery": {"city": "Aarhus", "countryCode": "DK"},
         "lines": [{"productId": ids["SOCKS-3PK"], "quantity": "2"}, {"productId": ids["MUG-CER"], "quantity": "1"}],
@@ -52,6 +57,20 @@ async def _template(admin: GraphQLClient) -> str:
 async def _create(admin: GraphQLClient, template: str, **fields: Any) -> dict[str, Any]:
     given = {"templateOrderId": template, "interval": 1, "unit": "MONTH", "startAt": START, **fields}
     return (await admin.execute(CREATE, {"input": given}))["createRecurring"]
+
+
+@contextlib.asynccontextmanager
+async def _foreign_keys_off(store: Store) -> AsyncIterator[AsyncConnection]:
+    """A committed transaction in which the store does not check foreign keys (a raw SQLite connection has
+    them off; PostgreSQL skips its constraint triggers for a replica session)."""
+    engine = create_async_engine(store.url)
+    try:
+        async with engine.begin() as connection:
+            if not store.is_sqlite:
+                await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            yield connection
+    finally:
+        await engine.dispose()
 
 
 async def _run(client: GraphQLClient, now: str | None) -> dict[str, Any]:
@@ -177,6 +196,35 @@ async def test_only_admins_manage_schedules(admin: GraphQLClient, storefront: Gr
     response = await storefront.post(LIST, {"active": True})
     assert [error["message"] for error in response.json()["errors"]] == ["Only an admin may read this."]
     assert (await admin.execute(LIST, {"active": False}))["recurringSchedules"] == []
+
+
+async def test_a_schedule_the_store_refuses_stays_due_others_run(admin: GraphQLClient, demo_store: Store) -> None:
+    healthy = await _template(admin)
+    broken = await _template(admin, "SUB-2")
+    healthy_id = (await _create(admin, healthy))["schedule"]["id"]
+    broken_id = (await _create(admin, broken))["schedule"]["id"]
+    # The template's shop is gone (removed behind the store's back): its copy breaks a foreign key, not the
+    # one-order-per-occurrence rule.
+    async with _foreign_keys_off(demo_store) as connection:
+        await connection.execute(sa.text("UPDATE orders SET shop_id = 424242 WHERE public_id = :id"), {"id": broken})
+
+    first = await _run(admin, START)
+    again = await _run(admin, START)
+
+    assert first["ok"] is False
+    [generated, refused] = first["results"]
+    assert (generated["userErrors"], generated["order"]["generatedBy"]) == ([], {"id": healthy_id})
+    assert (refused["orderId"], refused["order"], refused["userErrors"]) == (
+        f"schedule:{broken_id}", None, [{"field": None, "code": "INVALID"}],
+    )  # fmt: skip
+    assert [(r["orderId"], r["userErrors"]) for r in again["results"]] == [
+        (f"schedule:{broken_id}", [{"field": None, "code": "INVALID"}])
+    ]
+    schedules = {s["id"]: s for s in (await admin.execute(LIST, {"active": True}))["recurringSchedules"]}
+    assert (schedules[broken_id]["nextRunAt"], schedules[broken_id]["generatedOrders"]) == (START, [])
+    assert (schedules[healthy_id]["nextRunAt"], len(schedules[healthy_id]["generatedOrders"])) == (
+        "2027-02-28T09:00:00+00:00", 1,
+    )  # fmt: skip
 
 
 CHARGED = """mutation($now: DateTime) { runDueRecurring(now: $now) {

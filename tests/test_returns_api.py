@@ -247,7 +247,7 @@ async def test_only_completed_uncancelled_orders_take_returns(
     ]
 
     assert [codes(r) for r in results] == [
-        [("INVALID", ["orderId"])],
+        [("CLOSED", ["orderId"])],
         [("INVALID", ["orderId"])],
         [("NOT_FOUND", ["orderId"])],
         [("INVALID", ["lines"])],

@@ -53,7 +53,7 @@ async def test_each_order_is_judged_alone(seeded: AsyncSession, now: datetime.da
         (from_shipped.public_id, ErrorCode.TRANSITION_NOT_ALLOWED, ["stateId"]),
         ("ORDER999999", ErrorCode.NOT_FOUND, ["orderIds", "2"]),
         (quote.public_id, ErrorCode.TRANSITION_NOT_ALLOWED, ["stateId"]),
-        (deleted.public_id, ErrorCode.TRANSITION_NOT_ALLOWED, ["stateId"]),
+        (deleted.public_id, ErrorCode.CLOSED, ["stateId"]),
         ("x", ErrorCode.NOT_FOUND, ["orderIds", "5"]),
     ]
     expected = [

@@ -76,16 +76,20 @@ async def test_an_unknown_state_refuses_every_order_and_changes_nothing(
     assert await _orders(admin, ids) == before
 
 
-async def test_empty_and_oversized_id_lists_are_top_level_errors(admin: GraphQLClient, demo_store: Store) -> None:
+async def test_an_empty_id_list_is_invalid_and_an_oversized_one_a_top_level_error(
+    admin: GraphQLClient, demo_store: Store
+) -> None:
     ids = await factories.committed_orders(demo_store.db, 1)
     states = await _state_ids(admin)
     before = await _orders(admin, ids)
 
-    empty = (await admin.post(CHANGE, {"ids": [], "state": states["Picked"]})).json()
+    empty = (await admin.execute(CHANGE, {"ids": [], "state": states["Picked"]}))["changeState"]
     oversized = (await admin.post(CHANGE, {"ids": ids * 1001, "state": states["Picked"]})).json()
 
-    assert empty["data"] is None
-    assert empty["errors"][0]["message"] == "`orderIds` may not be empty."
+    assert empty == {
+        "ok": False,
+        "results": [{"orderId": "", "order": None, "userErrors": [{"field": ["orderIds"], "code": "INVALID"}]}],
+    }
     assert oversized["data"] is None
     assert oversized["errors"][0]["message"] == "`orderIds` may hold at most 1000 items."
     assert await _orders(admin, ids) == before

@@ -130,10 +130,12 @@ async def test_templates_come_from_the_configured_folder_first(
     (tmp_path / "order-shipped.html").write_text("<html><body>Custom {{ order.id }} {{ state }}</body></html>")
     (tmp_path / "ops.txt").write_text("Ship {{ order.id }} to {{ order.delivery.name }} <now>")
     shipped = await factories.state_named(seeded, "Shipped")
+    composer = mail.composer_for(template_folder=str(tmp_path), default_sender="unused@example.com")
     await flow_setup.update_state(
         seeded,
         state_id=str(shipped.id),
         changes={},
+        composer=composer,
         mail=flow_setup.StateMail(
             template="order-shipped.html",
             subject="Shipped {{ order.id }}",
@@ -146,7 +148,6 @@ async def test_templates_come_from_the_configured_folder_first(
     )
     order = await factories.create_order(seeded, now=now, state="Picked", delivery_name="Bob & Sons")
     order.delivery_email = "ADA@example.com"
-    composer = mail.composer_for(template_folder=str(tmp_path), default_sender="unused@example.com")
 
     await _ship(seeded, [order], now, composer)
 

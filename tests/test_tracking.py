@@ -133,8 +133,8 @@ async def test_parameters_must_be_the_templates_own_strings(
     [
         ({"kind": OrderKind.CART, "state": "New", "is_complete": False}, ErrorCode.NOT_EDITABLE, ["orderId"]),
         ({"is_complete": False}, ErrorCode.NOT_EDITABLE, ["orderId"]),
-        ({"is_cancelled": True}, ErrorCode.NOT_EDITABLE, ["orderId"]),
-        ({"is_deleted": True}, ErrorCode.NOT_EDITABLE, ["orderId"]),
+        ({"is_cancelled": True}, ErrorCode.CLOSED, ["orderId"]),
+        ({"is_deleted": True}, ErrorCode.CLOSED, ["orderId"]),
     ],
 )
 async def test_only_completed_live_orders_take_tracking(

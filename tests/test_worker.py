@@ -113,9 +113,15 @@ async def test_ordergraph_worker_once_delivers_the_outbox(cli_database: str) -> 
     assert first.stdout.splitlines() == [
         "mail: 2 sent, 0 to retry, 0 failed, 0 handed back",
         "recurring: nothing to do",
+        "webhooks: nothing to do",
         "reconcile: nothing to do",
     ]
-    assert second.stdout.splitlines() == ["mail: nothing to do", "recurring: nothing to do", "reconcile: nothing to do"]
+    assert second.stdout.splitlines() == [
+        "mail: nothing to do",
+        "recurring: nothing to do",
+        "webhooks: nothing to do",
+        "reconcile: nothing to do",
+    ]
     assert len(collector.received) == 2
 
 

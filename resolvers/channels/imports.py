@@ -21,6 +21,7 @@ Decisions a caller should know:
   Money paid outside is refunded outside: the provider never saw it.
 - Inactive products and methods are accepted (the channel sold them); unknown ones are NOT_FOUND.
 - No state mail is queued for an imported order: the channel's customer has their receipt.
+- The channel's id is the order's `externalId` and also its `integrationOrderId` (DynamicWeb's name).
 
 Field paths name the mutation argument: `["orders", "0", "lines", "1", "productId"]`.
 """
@@ -38,12 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.catalog import PaymentMethod, Product, ShippingMethod
-from models.enums import FlowKind, TransactionKind, TransactionStatus
+from models.enums import FlowKind, TransactionKind, TransactionStatus, WebhookEvent
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
 from resolvers.channels import completed
-from resolvers.core import bulk, events, validation
+from resolvers.core import bulk, events, notifications, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.setup import catalog, custom_fields, stock
@@ -153,6 +154,8 @@ async def _create(
         shop_id=shop.id,
         import_channel=key[0],
         external_id=key[1],
+        # DynamicWeb's OrderIntegrationOrderId: the id the order has in the system it came from.
+        integration_order_id=key[1],
         payment_method_id=flows.parse_id(given.payment_method_id) if given.payment_method_id else None,
         shipping_method_id=flows.parse_id(given.shipping_method_id) if given.shipping_method_id else None,
         **_addresses(given, field),
@@ -287,6 +290,7 @@ def _record_events(
     total = _shown(order.total.with_vat, order)
     lines = f"{len(given.lines)} line{'s' if len(given.lines) != 1 else ''}"
     message = f"Imported from {order.import_channel} as {order.external_id}: {lines}, total {total}."
+    notifications.notify(session, event=WebhookEvent.ORDER_CREATED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     if given.is_paid and order.total.with_vat > 0:
         message = f"Paid outside ordergraph: {total} captured."

@@ -23,11 +23,14 @@ there is one, `next_run_at`.
 Exactly once: a generated order carries `(generated_by_schedule_id, recurring_due_at)`, unique
 together. A run locks the due schedules (PostgreSQL; SQLite has one writer), so a second run
 waits and then finds `next_run_at` advanced; should two runs race anyway, the constraint
-refuses the second order in its savepoint and the occurrence counts as done.
+refuses the second order in its savepoint, and the occurrence counts as done because its order
+is there. Any other refusal by the store (a foreign key, a NOT NULL, a value it cannot hold) is
+an error of that schedule: logged in full, answered INVALID, the schedule not moved on.
 
 Catching up: missed occurrences are generated oldest first, at most MAX_CATCH_UP per schedule
 per run, so no run is unbounded; the rest follow on the next runs and none is skipped. An
-occurrence that fails (a DomainError) stops its schedule's run there, to be retried next run.
+occurrence that fails (a DomainError or a refusal by the store) stops its schedule's run there,
+to be retried next run; the other schedules still run.
 A schedule ends (inactive, `cancelled_at` left empty) when its next occurrence would be after
 `ends_at`.
 """
@@ -39,17 +42,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import database
 from models.catalog import Currency, Product
 from models.database import lock_rows
-from models.enums import FlowKind, OrderKind, OrderLineType, RecurringUnit
+from models.enums import FlowKind, OrderKind, OrderLineType, RecurringUnit, WebhookEvent
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from models.recurring import RecurringSchedule
 from resolvers.channels import completed, recurring_charges
-from resolvers.core import bulk, events, orders
-from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.core import bulk, events, notifications, orders
+from resolvers.core.errors import DomainError, ErrorCode, conflict, invalid, not_found
 from resolvers.fulfilment import flows, state_changes
 from resolvers.payments import engine, payment_providers
 from resolvers.setup import catalog, stock
@@ -66,6 +71,8 @@ COPIED_COLUMNS = (
     "shipping_method_id",
     *(f"{prefix}_{name}" for prefix in ("customer", "delivery") for name in ADDRESS_FIELDS),
 )
+
+log = structlog.get_logger("ordergraph.recurring")
 
 
 def next_occurrence(
@@ -171,11 +178,20 @@ async def run_due(
 
     Each charge is a movement of the money engine, in its own short transactions, made at `charged_at`
     (the clock: `now` may be a due time asked for). A declined charge answers its order's outcome with
-    PROVIDER_DECLINED; the order stays, unpaid.
+    PROVIDER_DECLINED; the order stays, unpaid. Raises CONFLICT when the generation lost a race twice
+    (nothing of it was kept).
     """
-    async with sessions() as session, session.begin():
-        generated = await generate_due(session, now=now, actor=actor)
-        saved = await recurring_charges.saved_payments(session, [o.order for o in generated if o.order is not None])
+
+    async def generate() -> tuple[list[bulk.Outcome], dict[int, str]]:
+        async with sessions() as session, session.begin():
+            generated = await generate_due(session, now=now, actor=actor)
+            orders_made = [outcome.order for outcome in generated if outcome.order is not None]
+            return generated, await recurring_charges.saved_payments(session, orders_made)
+
+    try:
+        generated, saved = await database.retry_once(generate)
+    except database.Conflict as lost:
+        raise conflict() from lost
     return [
         await recurring_charges.charge(
             sessions,
@@ -222,14 +238,39 @@ async def _run_schedule(
             async with session.begin_nested():
                 order = await _generate(session, schedule=schedule, template=template, due=due, now=now, actor=actor)
             outcomes.append(bulk.Outcome(order.public_id, order))
-        except sa.exc.IntegrityError:
-            pass  # a concurrent run generated this occurrence: it is done
+        except (sa.exc.IntegrityError, sa.exc.DataError) as error:
+            if not await _generated_already(session, schedule=schedule, due=due):
+                outcomes.append(bulk.Outcome(f"schedule:{schedule.id}", error=_refused_by_store(schedule, due, error)))
+                break  # retried by the next run
+            # else a concurrent run generated this occurrence: it is done
         except DomainError as error:
             outcomes.append(bulk.Outcome(f"schedule:{schedule.id}", error=error))
             break  # retried by the next run
         _advance(session, schedule=schedule, anchor=anchor, now=now, actor=actor)
     await session.flush()
     return outcomes
+
+
+async def _generated_already(session: AsyncSession, *, schedule: RecurringSchedule, due: datetime.datetime) -> bool:
+    """Whether the occurrence's order exists: the one refusal that means the occurrence is done."""
+    found = await session.scalar(
+        sa.select(Order.id).where(Order.generated_by_schedule_id == schedule.id, Order.recurring_due_at == due)
+    )
+    return found is not None
+
+
+def _refused_by_store(schedule: RecurringSchedule, due: datetime.datetime, error: sa.exc.DBAPIError) -> DomainError:
+    """Log the store's refusal in full for the operator; the schedule's error for the caller."""
+    log.error(
+        "the store refused a recurring order; the schedule stays due",
+        schedule_id=schedule.id,
+        due=due.isoformat(),
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return invalid(
+        f"Recurring schedule {schedule.id} could not generate its order due {due.isoformat()}: the store refused "
+        "it (the log says why). The schedule stays due."
+    )
 
 
 def _advance(
@@ -272,6 +313,7 @@ async def _generate(
         f"Generated by recurring schedule {schedule.id} for {due.isoformat()} from {template.public_id}; "
         f"in state {state.name}, payment to be collected."
     )
+    notifications.notify(session, event=WebhookEvent.ORDER_CREATED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     completed.record_short_stock(

@@ -1,4 +1,17 @@
-"""Who is calling: API tokens (created by the command line, stored hashed) and the viewer they make."""
+"""Who is calling: API tokens (created by the command line, stored hashed) and the viewer they make.
+
+What each caller reaches (design.md, Access):
+
+    ADMIN        everything, staff data included (flows and states, an order's events, versions, comment, ip)
+    STOREFRONT   a server-side storefront: the catalogue and fees, and carts, checkouts and quotes by their
+                 secret, exactly as an anonymous shopper; no admin operation, no record without its secret
+    CUSTOMER     their own carts, quotes and orders without a secret; anything else by its secret
+    anonymous    the catalogue and fees, and a cart, checkout or quote by its secret
+
+A secret opens its record until the record is a completed order; from then on it only reads it (the
+order confirmation page), for `secret_read_window` after completion; after that only the customer
+and admins reach it. No one but an admin sees staff data, not even on their own record.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +31,7 @@ from resolvers.core.errors import DomainError, ErrorCode, invalid
 __all__ = ["DomainError", "Viewer", "authenticate", "create_token"]
 
 TOKEN_PREFIX = "og_"
+DEFAULT_SECRET_READ_WINDOW = datetime.timedelta(days=30)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -27,10 +41,16 @@ class Viewer:
     role: Role | None = None
     customer_id: str | None = None
     name: str | None = None
+    # How long a completed order's secret still reads it (the shop's setting, ORDERGRAPH_SECRET_READ_DAYS).
+    secret_read_window: datetime.timedelta = DEFAULT_SECRET_READ_WINDOW
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    def is_customer(self, customer_id: str | None) -> bool:
+        """Whether the caller is this customer (a CUSTOMER token bound to it)."""
+        return self.role is Role.CUSTOMER and customer_id is not None and customer_id == self.customer_id
 
     @property
     def actor(self) -> str:

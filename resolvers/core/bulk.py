@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from models.database import lock_rows
 from models.enums import EventLevel
 from models.orders import Order, OrderEvent, OrderNumber
 from resolvers.core import orders
@@ -58,7 +59,8 @@ async def find_many(session: AsyncSession, public_ids: Sequence[str], *, for_upd
             .execution_options(populate_existing=True)
         )
         if for_update:
-            statement = statement.with_for_update(of=Order)
+            # In id order, so two bulk requests sharing orders never deadlock.
+            statement = lock_rows(statement.order_by(Order.id), of=Order)
         for row, prefix, number in (await session.execute(statement)).all():
             found[(str(prefix), number)] = row
     outcomes = []

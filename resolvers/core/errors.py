@@ -16,9 +16,13 @@
     ├── PROVIDER_UNSUPPORTED     the payment method's provider cannot do the operation
     ├── OUT_OF_STOCK             a line asks for more than the product has in stock
     ├── ALREADY_DONE             the operation was done before (a completed checkout, a cancelled order)
+    ├── CLOSED                   the record is closed for this operation: cancelled, deleted, a rejected quote,
+    │                            or an unfinished checkout moved into an ORDER state (`lifecycle`)
     ├── IDEMPOTENCY_CONFLICT     an idempotency key reused for a different request
-    └── CLOSED                   the record is closed for this operation: cancelled, deleted, rejected, or
-                                 not complete yet
+    ├── LIMIT_EXCEEDED           the request is over a limit (body size, cost, depth, page size…); nothing ran.
+    │                            Raised as a top-level error by the API layer, never by an operation
+    └── CONFLICT                 the change lost to a concurrent one (a deadlock, a lock wait that gave up)
+                                 twice and was not applied; retrying it is safe
 
 The GraphQL `ErrorCode` enum is derived from `ErrorCode`; `schema/errors.py`
 turns a `DomainError` into a `UserError`.
@@ -46,6 +50,8 @@ class ErrorCode(enum.StrEnum):
     ALREADY_DONE = "ALREADY_DONE"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     CLOSED = "CLOSED"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    CONFLICT = "CONFLICT"
 
 
 class DomainError(Exception):
@@ -71,6 +77,12 @@ class DomainErrors(DomainError):
 
 def not_found(what: str, identifier: object, field: Sequence[str] | None = None) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"{what} {identifier} was not found.", field)
+
+
+def conflict() -> DomainError:
+    return DomainError(
+        ErrorCode.CONFLICT, "The change conflicts with a concurrent one and was not applied; retrying it is safe."
+    )
 
 
 def invalid(message: str, field: Sequence[str] | None = None) -> DomainError:

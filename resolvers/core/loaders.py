@@ -7,7 +7,7 @@ request's session, so a payload read inside a mutation sees that mutation's writ
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -23,6 +23,9 @@ from models.recurring import RecurringSchedule
 from models.returns import Return, ReturnLine
 
 Row = TypeVar("Row")
+# A capability's batch function over orders (core imports no capability, so it is passed in): one result
+# per order, in the orders' order.
+OrdersBatch = Callable[[AsyncSession, Sequence[Order]], Awaitable[Sequence[Any]]]
 
 
 class RowsByIdLoader(DataLoader[Any, Any], Generic[Row]):
@@ -69,11 +72,28 @@ class RowListsByKeyLoader(DataLoader[Any, list[Any]], Generic[Row]):
         return [grouped.get(key, []) for key in keys]
 
 
+class OrdersBatchLoader(DataLoader[Order, Any]):
+    """Orders batched into one call of `function`, e.g. `Order.transitions` (`resolvers.fulfilment.transitions`).
+
+    An order is cached by id and revision, so an order changed within the request (its revision bumped)
+    is computed again, never served from before the change.
+    """
+
+    def __init__(self, session: AsyncSession, function: OrdersBatch) -> None:
+        super().__init__(get_cache_key=lambda order: (order.id, order.revision, order.state_id))
+        self.session = session
+        self.function = function
+
+    async def batch_load_fn(self, keys: Sequence[Order]) -> list[Any]:
+        return list(await self.function(self.session, keys))
+
+
 class Loaders:
     """Every loader of one request, created on first use."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._order_batches: dict[OrdersBatch, OrdersBatchLoader] = {}
         self.shop_by_id = RowsByIdLoader(session, Shop)
         self.currency_by_code = RowsByIdLoader(session, Currency)
         self.product_by_id = RowsByIdLoader(session, Product)
@@ -116,6 +136,12 @@ class Loaders:
             session, Order, Order.generated_by_schedule_id, (Order.created_at, Order.id)
         )
         self.custom_field_definition_by_id = RowsByIdLoader(session, CustomFieldDefinition)
+
+    def orders_batch(self, function: OrdersBatch) -> OrdersBatchLoader:
+        """The request's loader of `function` over orders (one per function)."""
+        if function not in self._order_batches:
+            self._order_batches[function] = OrdersBatchLoader(self.session, function)
+        return self._order_batches[function]
 
 
 class CustomFieldValuesByOrderIdLoader(RowListsByKeyLoader[CustomFieldValue]):

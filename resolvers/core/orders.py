@@ -13,19 +13,22 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import lock_rows
-from models.enums import OrderKind, Role
+from models.enums import OrderKind
 from models.orders import Order, OrderLine, OrderNumber
-from resolvers.core import access
+from resolvers.core import access, validation
 from resolvers.core.errors import not_found
 
-PUBLIC_ID = re.compile(r"^(CART|QUOTE|ORDER)(\d{1,18})$")
+# ASCII digits only: `\d` also matches Arabic-Indic digits, which int() reads as numbers.
+PUBLIC_ID = re.compile(r"^(CART|QUOTE|ORDER)([0-9]{1,10})$")
 
 
 def parse_public_id(public_id: str) -> tuple[OrderKind, int] | None:
+    """The kind and number of `CART17`, `ORDER19`…; None for anything else, which matches nothing."""
     match = PUBLIC_ID.match(public_id.strip().upper())
-    if match is None:
+    number = validation.integer_id(match.group(2)) if match else None
+    if match is None or number is None:
         return None
-    return OrderKind(match.group(1)), int(match.group(2))
+    return OrderKind(match.group(1)), number
 
 
 async def issue_id(session: AsyncSession, *, order: Order, kind: OrderKind, now: datetime.datetime) -> str:
@@ -63,13 +66,24 @@ async def find(session: AsyncSession, public_id: str, *, for_update: bool = Fals
     return await session.scalar(statement)
 
 
-def may_see(order: Order, *, viewer: access.Viewer, secret: str | None) -> bool:
-    """Admins see everything, customers their own records, everyone else a cart or quote by its secret."""
-    if viewer.is_admin:
+def is_own(order: Order, *, viewer: access.Viewer) -> bool:
+    """Admins own every record, a customer their own; a secret is not asked of them."""
+    return viewer.is_admin or viewer.is_customer(order.customer_id)
+
+
+def may_see(order: Order, *, viewer: access.Viewer, secret: str | None, now: datetime.datetime) -> bool:
+    """The record's owner (`is_own`), or the holder of its secret while the secret still opens it.
+
+    A completed order's secret only reads it (design.md, Access): no storefront operation changes a
+    completed record, and after `viewer.secret_read_window` from completion the secret opens nothing.
+    """
+    if is_own(order, viewer=viewer):
         return True
-    if viewer.role is Role.CUSTOMER and order.customer_id is not None and order.customer_id == viewer.customer_id:
+    if not access.secrets_match(secret, order.secret_hash):
+        return False
+    if not order.is_complete:
         return True
-    return access.secrets_match(secret, order.secret_hash)
+    return order.completed_at is not None and now - order.completed_at <= viewer.secret_read_window
 
 
 async def get_visible(
@@ -78,12 +92,13 @@ async def get_visible(
     *,
     viewer: access.Viewer,
     secret: str | None,
+    now: datetime.datetime,
     for_update: bool = False,
     field: list[str] | None = None,
 ) -> Order:
     """The order if the caller may see it; a wrong secret and a missing id raise the same NOT_FOUND."""
     order = await find(session, public_id, for_update=for_update)
-    if order is None or not may_see(order, viewer=viewer, secret=secret):
+    if order is None or not may_see(order, viewer=viewer, secret=secret, now=now):
         raise not_found("Order", public_id, field)
     return order
 

@@ -2,7 +2,9 @@
 
 Line ids in the input are the public `OrderLine.id`s; a line given that the order does
 not have is NOT_FOUND at its input path. A line discount is one DISCOUNT line under its
-product line: setting a new one replaces the old, a zero one removes it.
+product line: setting a new one replaces the old, a zero one removes it. Edits and returns
+agree (`lifecycle.line_change_refusal`): a line with returns cannot be removed, nor its
+quantity taken below what its returns that are not rejected hold.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.catalog import Product
-from models.enums import OrderLineType
+from models.enums import OrderLineType, ReturnStatus
 from models.orders import Order, OrderLine
-from resolvers.core import orders, validation
+from models.returns import Return, ReturnLine
+from resolvers.core import lifecycle, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.setup import custom_fields
 from resolvers.storefront import pricing
@@ -56,6 +59,26 @@ async def load(session: AsyncSession, *, order: Order) -> list[OrderLine]:
     return await orders.lines_of(session, order_id=order.id)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Returned:
+    """What the returns of one order line hold: the quantity of those not rejected, and whether it has any."""
+
+    quantity: Decimal = Decimal(0)
+    has_returns: bool = False
+
+
+async def returned_by_line(session: AsyncSession, *, order_id: int) -> dict[int, Returned]:
+    """Per order line of the order that has returns, what they hold (one statement)."""
+    not_rejected = sa.case((Return.status != ReturnStatus.REJECTED, ReturnLine.quantity), else_=0)
+    rows = await session.execute(
+        sa.select(ReturnLine.order_line_id, sa.func.sum(not_rejected))
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(Return.order_id == order_id)
+        .group_by(ReturnLine.order_line_id)
+    )
+    return {line_id: Returned(Decimal(quantity or 0), True) for line_id, quantity in rows.all()}
+
+
 def product_quantities(lines: Sequence[OrderLine]) -> dict[int, Decimal]:
     """How much of each product the lines hold."""
     held: dict[int, Decimal] = defaultdict(Decimal)
@@ -88,10 +111,17 @@ class LineEditor:
     """Applies line changes to an order's lines, keeping a summary phrase per change."""
 
     def __init__(
-        self, session: AsyncSession, *, order: Order, lines: Sequence[OrderLine], now: datetime.datetime
+        self,
+        session: AsyncSession,
+        *,
+        order: Order,
+        lines: Sequence[OrderLine],
+        returned: Mapping[int, Returned],
+        now: datetime.datetime,
     ) -> None:
         self.session = session
         self.order = order
+        self.returned = returned
         self.now = now
         self.by_id = {line.id: line for line in lines}
         self.next_sort_order = max((line.sort_order for line in lines), default=0) + 1
@@ -106,6 +136,7 @@ class LineEditor:
             message = "A product is given only to add a line; remove this line and add another."
             raise invalid(message, [*field, "productId"])
         if change.remove:
+            self._refuse_against_returns(line, quantity_after=None, field=[*field, "remove"])
             await self._remove(line)
             return
         if line.type is not OrderLineType.PRODUCT:
@@ -143,8 +174,8 @@ class LineEditor:
             raise invalid("Give the product of the new line.", [*field, "productId"])
         if change.remove:
             raise invalid("A new line cannot be removed.", [*field, "remove"])
-        key = str(change.product_id).strip()
-        product = await self.session.get(Product, int(key)) if key.isdigit() and len(key) < 19 else None
+        key = validation.integer_id(change.product_id)
+        product = await self.session.get(Product, key) if key is not None else None
         if product is None:
             raise not_found("Product", change.product_id, [*field, "productId"])
         line = OrderLine(
@@ -178,7 +209,10 @@ class LineEditor:
         self, line: OrderLine, change: LineChange, *, field: list[str], is_new: bool = False
     ) -> None:
         if change.quantity is not None:
-            line.quantity = validation.positive_quantity(change.quantity, field=[*field, "quantity"])
+            quantity = validation.positive_quantity(change.quantity, field=[*field, "quantity"])
+            if not is_new:
+                self._refuse_against_returns(line, quantity_after=quantity, field=[*field, "quantity"])
+            line.quantity = quantity
             if not is_new:
                 self.summary.append(f"line {line.id} quantity {money.plain_quantity(line.quantity)}")
         if change.unit_price is not None:
@@ -228,9 +262,18 @@ class LineEditor:
             what = "discount line" if line.type is OrderLineType.DISCOUNT else "line"
             self.summary.append(f"removed {what} {line.id} ({line.product_name})")
 
+    def _refuse_against_returns(self, line: OrderLine, *, quantity_after: Decimal | None, field: list[str]) -> None:
+        returned = self.returned.get(line.id, Returned())
+        refusal = lifecycle.line_change_refusal(
+            line_id=line.id, line_name=line.product_number or line.product_name, quantity_after=quantity_after,
+            returned=returned.quantity, has_returns=returned.has_returns, field=field,
+        )  # fmt: skip
+        if refusal is not None:
+            raise refusal
+
     def _line(self, line_id: str, *, field: list[str]) -> OrderLine:
-        key = str(line_id).strip()
-        line = self.by_id.get(int(key)) if key.isdigit() and len(key) < 19 else None
+        key = validation.integer_id(line_id)
+        line = self.by_id.get(key) if key is not None else None
         if line is None:
             raise not_found("Line", line_id, field)
         return line

@@ -2,8 +2,8 @@
 
 An edit, in the caller's transaction (the order row locked):
 
-1. refuses a record that may not be edited (NOT_EDITABLE) and an `expected_revision` that is
-   not the order's revision (STALE_REVISION);
+1. refuses a closed record (CLOSED: cancelled, deleted, a rejected quote, `lifecycle`), one that may
+   not be edited (NOT_EDITABLE) and an `expected_revision` that is not the order's revision (STALE_REVISION);
 2. snapshots the order as it was into a new `OrderVersion` (number = previous + 1);
 3. applies the changes (`resolvers.edit_lines` for lines and discounts);
 4. recalculates lines and totals, keeping the payment and shipping fees as they were unless
@@ -31,11 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import PaymentMethod, ShippingMethod
 from models.custom_fields import CustomFieldValue
-from models.enums import OrderKind, OrderLineType, QuoteStatus, TransactionStatus
+from models.enums import OrderKind, OrderLineType, TransactionStatus, WebhookEvent
 from models.flows import State
 from models.orders import Order, OrderLine, OrderVersion
 from models.payments import Transaction
-from resolvers.core import events, orders, validation
+from resolvers.core import events, lifecycle, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.editing import edit_lines, versions
 from resolvers.setup import custom_fields
@@ -102,7 +102,8 @@ async def edit(
 ) -> Edited:
     """Edit a quote or an editable order; the version before it is kept.
 
-    Raises NOT_FOUND, NOT_EDITABLE, STALE_REVISION, INVALID, NEGATIVE_TOTAL, OUT_OF_STOCK.
+    Raises NOT_FOUND, CLOSED, NOT_EDITABLE, STALE_REVISION, INVALID (a returned line removed or taken below
+    its returned quantity too), NEGATIVE_TOTAL, OUT_OF_STOCK.
     """
     if changes.is_empty:
         raise invalid("The edit changes nothing.", ["input"])
@@ -141,6 +142,7 @@ async def edit(
     events.record(
         session, order_id=order.id, source=EVENT_SOURCE, message=f"Edited: {version.summary}.", actor=actor, now=now
     )
+    notifications.notify(session, event=WebhookEvent.ORDER_EDITED, order=order, now=now)
     await session.flush()
     values = (await session.scalars(sa.select(CustomFieldValue).where(CustomFieldValue.order_id == order.id))).all()
     return Edited(order, lines, sorted(values, key=lambda value: value.id), previous_revision, previous_modified_at)
@@ -175,15 +177,11 @@ async def preview(
 
 
 async def _refuse_not_editable(session: AsyncSession, order: Order) -> None:
+    lifecycle.refuse_if_closed(order, field=["orderId"])
     if order.kind is OrderKind.CART:
         raise DomainError(ErrorCode.NOT_EDITABLE, "Carts are changed through the cart mutations.", ["orderId"])
-    if order.kind is OrderKind.QUOTE and order.quote_status is QuoteStatus.REJECTED:
-        raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} was rejected.", ["orderId"])
     if order.kind is OrderKind.ORDER and not order.is_complete:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"The checkout of {order.public_id} is not complete.", ["orderId"])
-    if order.is_deleted or order.is_cancelled:
-        what = "deleted" if order.is_deleted else "cancelled"
-        raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is {what}.", ["orderId"])
     state = await session.get(State, order.state_id) if order.state_id is not None else None
     if state is None or not state.allow_edit:
         where = f"state {state.name}" if state is not None else "no state (its checkout is not complete)"
@@ -236,7 +234,8 @@ async def _apply_custom_fields(session: AsyncSession, order: Order, changes: Cha
 async def _apply_lines(
     session: AsyncSession, order: Order, lines: Sequence[OrderLine], changes: Changes, *, now: datetime.datetime
 ) -> list[str]:
-    editor = edit_lines.LineEditor(session, order=order, lines=lines, now=now)
+    returned = await edit_lines.returned_by_line(session, order_id=order.id) if changes.lines else {}
+    editor = edit_lines.LineEditor(session, order=order, lines=lines, returned=returned, now=now)
     for position, change in enumerate(changes.lines):
         await editor.change(change, field=["input", "lines", str(position)])
     for position, line_id in enumerate(changes.remove_discount_line_ids):

@@ -1,2 +1,3 @@
-"""Moving orders through their flows: flows and states and their setup, bulk state changes, track and
-trace, state mails and their delivery, and soft deletion. It imports `core`, `setup` and `payments`."""
+"""Moving orders through their flows: flows and states and their setup, bulk state changes and the
+transitions they judge by, track and trace, state mails and their delivery, and soft deletion. It
+imports `core`, `setup` and `payments`."""

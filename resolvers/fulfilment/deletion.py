@@ -16,9 +16,9 @@ import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.enums import OrderKind
+from models.enums import OrderKind, WebhookEvent
 from models.orders import Order
-from resolvers.core import events, orders
+from resolvers.core import events, notifications, orders
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import transaction_rows
 
@@ -31,6 +31,7 @@ async def delete(session: AsyncSession, *, public_id: str, actor: str | None, no
     await _check_deletable(session, order)
     order.is_deleted = True
     order.deleted_at = now
+    notifications.notify(session, event=WebhookEvent.ORDER_DELETED, order=order, now=now)
     orders.touch(order, now=now)
     events.record(
         session, order_id=order.id, source="delete", message=f"Deleted {order.public_id}.", actor=actor, now=now

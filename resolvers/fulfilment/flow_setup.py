@@ -4,6 +4,12 @@ Each kind has exactly one default flow and each flow exactly one default state:
 making a new default unsets the old one in the same transaction (partial unique
 indexes back this up), the first flow of a kind and the first state of a flow
 become the default, and a default can only be moved, never removed.
+
+A flow that holds records (orders in it or in one of its states, returns in one of its
+states) cannot be deleted or change kind: INVALID naming what holds it, nothing changed.
+States are only ever marked deleted, so the records in them keep their state.
+A state's requirements (`lifecycle.StateRequirement`) are for ORDER flows: only orders are captured,
+tracked and returned. A state's mail templates must exist when its mail is saved (INVALID otherwise).
 """
 
 from __future__ import annotations
@@ -13,16 +19,22 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.enums import FlowKind
 from models.flows import Flow, State, StateRule
 from models.orders import Order
+from models.returns import Return
+from models.settings import get_settings
+from resolvers.core import lifecycle, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment import mail as state_mail
 from resolvers.fulfilment.flows import parse_id
 
 SetupRow = TypeVar("SetupRow", Flow, State)
+log = structlog.get_logger("ordergraph.flow_setup")
+REQUIREMENTS_FIELD = ["input", "requirements"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -37,6 +49,7 @@ class StateMail:
     send_to_delivery_email: bool = False
     other_recipients: Sequence[str] = ()
     other_template: str | None = None
+    recipient_field: str | None = None
 
 
 # ---------------------------------------------------------------- flows
@@ -49,7 +62,12 @@ async def create_flow(
     has_default = await _default_flow_id(session, kind=kind) is not None
     if is_default or not has_default:
         await _unset_default_flow(session, kind=kind)
-    flow = Flow(name=_name(name), description=description, kind=kind, is_default=is_default or not has_default)
+    flow = Flow(
+        name=_name(name),
+        description=_description(Flow, description),
+        kind=kind,
+        is_default=is_default or not has_default,
+    )
     session.add(flow)
     await session.flush()
     return flow
@@ -60,7 +78,8 @@ async def update_flow(
 ) -> Flow:
     """Rename or re-describe a flow, or make it the default; `is_default` false never unsets the default.
 
-    Raises NOT_FOUND, and INVALID for a kind change of a flow that is a default or holds orders.
+    Raises NOT_FOUND, and INVALID for a kind change of a flow that is a default, holds records, or has
+    states with requirements (they are for ORDER flows).
     """
     flow = await get_flow(session, flow_id=flow_id, field=["id"])
     if kind != flow.kind:
@@ -68,11 +87,13 @@ async def update_flow(
             raise invalid(
                 "The default flow of a kind cannot change kind: make another flow the default first.", ["input", "kind"]
             )
-        if await _orders_in_flow(session, flow_id=flow.id):
-            raise invalid("A flow with orders in it cannot change kind.", ["input", "kind"])
+        if held := await _held_by(session, flow_id=flow.id):
+            raise invalid(f"Flow {flow.id} holds {held}: it cannot change kind.", ["input", "kind"])
+        if kind is not FlowKind.ORDER and await _has_requirements(session, flow_id=flow.id):
+            raise invalid("A flow whose states have requirements stays an ORDER flow.", ["input", "kind"])
         flow.kind = kind
     flow.name = _name(name)
-    flow.description = description
+    flow.description = _description(Flow, description)
     if is_default and not flow.is_default:
         await _unset_default_flow(session, kind=flow.kind)
         flow.is_default = True
@@ -81,22 +102,29 @@ async def update_flow(
 
 
 async def delete_flow(session: AsyncSession, *, flow_id: str) -> int:
-    """Delete a flow with its states and rules; refused for the default flow or while orders are in it."""
+    """Delete a flow with its states and rules; INVALID for the default flow or while it holds records."""
     flow = await get_flow(session, flow_id=flow_id, field=["id"])
     if flow.is_default:
         raise invalid(
             f"Flow {flow.id} is the default {flow.kind.value} flow: make another flow the default first.", ["id"]
         )
-    in_flow = await _orders_in_flow(session, flow_id=flow.id)
-    if in_flow:
-        raise invalid(f"Flow {flow.id} still has {in_flow} orders in it: move them to another flow first.", ["id"])
+    if held := await _held_by(session, flow_id=flow.id):
+        raise invalid(f"Flow {flow.id} still holds {held}: move them to another flow first.", ["id"])
     state_ids = sa.select(State.id).where(State.flow_id == flow.id).scalar_subquery()
-    await session.execute(
-        sa.delete(StateRule).where(sa.or_(StateRule.from_state_id.in_(state_ids), StateRule.to_state_id.in_(state_ids)))
-    )
-    await session.execute(sa.delete(State).where(State.flow_id == flow.id))
-    await session.delete(flow)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                sa.delete(StateRule).where(
+                    sa.or_(StateRule.from_state_id.in_(state_ids), StateRule.to_state_id.in_(state_ids))
+                )
+            )
+            await session.execute(sa.delete(State).where(State.flow_id == flow.id))
+            await session.delete(flow)
+            await session.flush()
+    except sa.exc.IntegrityError as error:
+        # A record entered the flow after the check (a concurrent request): the store refused the delete.
+        log.warning("flow delete refused by the store", flow_id=flow.id, error=str(error.orig))
+        raise invalid(f"Flow {flow.id} still holds records: move them to another flow first.", ["id"]) from error
     return flow.id
 
 
@@ -120,8 +148,13 @@ async def create_state(
     allow_order: bool = False,
     exclude_from_statistics: bool = False,
     mail: StateMail | None = None,
+    requirements: Sequence[lifecycle.StateRequirement] = (),
+    composer: state_mail.Composer | None = None,
 ) -> State:
-    """Add a state to a flow, last in sort order unless told; the first state of a flow is its default."""
+    """Add a state to a flow, last in sort order unless told; the first state of a flow is its default.
+
+    `composer` is where the mail's templates are looked up (by default the process settings' folder).
+    """
     flow = await get_flow(session, flow_id=flow_id, field=["input", "flowId"])
     has_default = (
         await session.scalar(sa.select(State.id).where(State.flow_id == flow.id, State.is_default)) is not None
@@ -134,16 +167,17 @@ async def create_state(
     state = State(
         flow_id=flow.id,
         name=_name(name),
-        description=description,
-        color=color,
+        description=_description(State, description),
+        color=validation.text_fits(State.color, color, field=["input", "color"]),
         sort_order=sort_order,
         is_default=is_default or not has_default,
         allow_edit=allow_edit,
         allow_order=allow_order,
         exclude_from_statistics=exclude_from_statistics,
         is_deleted=False,
+        requirements=_requirements(requirements, kind=flow.kind),
     )
-    _set_mail(state, mail)
+    _set_mail(state, mail, composer=composer)
     session.add(state)
     await session.flush()
     return state
@@ -168,11 +202,14 @@ async def update_state(
     changes: dict[str, object],
     mail: StateMail | None = None,
     clear_mail: bool = False,
+    requirements: Sequence[lifecycle.StateRequirement] | None = None,
+    composer: state_mail.Composer | None = None,
 ) -> State:
     """Change the given attributes of a state (`changes` holds only what the caller set).
 
-    Raises NOT_FOUND, and INVALID for an empty name, mail and clearMail together,
-    unsetting the default (make another state the default instead) or making a deleted state the default.
+    Raises NOT_FOUND, and INVALID for an empty name, mail and clearMail together, unsetting the default
+    (make another state the default instead), making a deleted state the default, a mail template that
+    does not exist, or requirements on a state of a flow that is not an ORDER flow.
     """
     state = await get_state(session, state_id=state_id, field=["id"])
     if mail is not None and clear_mail:
@@ -188,11 +225,14 @@ async def update_state(
         await _unset_default_state(session, flow_id=state.flow_id)
         state.is_default = True
     for attribute, value in changes.items():
-        setattr(state, attribute, _name(value) if attribute == "name" else value)  # type: ignore[arg-type]
+        setattr(state, attribute, _state_attribute(attribute, value))
     if mail is not None:
-        _set_mail(state, mail)
+        _set_mail(state, mail, composer=composer)
     if clear_mail:
         _set_mail(state, None)
+    if requirements is not None:
+        flow = await session.get_one(Flow, state.flow_id)
+        state.requirements = _requirements(requirements, kind=flow.kind)
     await session.flush()
     return state
 
@@ -242,24 +282,48 @@ async def _setup_row(session: AsyncSession, model: type[SetupRow], given_id: str
 
 
 def _name(name: object) -> str:
-    text = str(name or "").strip()
+    # Flows and states alike: both names are String(255).
+    text = validation.text_fits(State.name, str(name or ""), field=["input", "name"])
     if not text:
         raise invalid("A name may not be empty.", ["input", "name"])
     return text
 
 
-def _set_mail(state: State, mail: StateMail | None) -> None:
-    """Set (or with None clear) the state's mail; INVALID with the path of a malformed part."""
+def _description(model: type[Flow] | type[State], description: str | None) -> str | None:
+    return validation.text_fits(model.description, description, field=["input", "description"])
+
+
+def _state_attribute(attribute: str, value: object) -> object:
+    """A state attribute as `update_state` sets it: texts checked against their columns."""
+    if attribute == "name":
+        return _name(value)
+    if attribute in ("description", "color") and isinstance(value, str):
+        return validation.text_fits(getattr(State, attribute), value, field=["input", attribute])
+    return value
+
+
+def _requirements(requirements: Sequence[lifecycle.StateRequirement], *, kind: FlowKind) -> list[str]:
+    """The requirement names to store, each once in the order given; INVALID on a state of another kind of flow."""
+    if requirements and kind is not FlowKind.ORDER:
+        raise invalid(f"Requirements are for states of ORDER flows, not of a {kind.value} flow.", REQUIREMENTS_FIELD)
+    return [str(lifecycle.StateRequirement(requirement)) for requirement in dict.fromkeys(requirements)]
+
+
+def _set_mail(state: State, mail: StateMail | None, *, composer: state_mail.Composer | None = None) -> None:
+    """Set (or with None clear) the state's mail; INVALID with the path of a malformed part or a missing template."""
     if mail is None:
-        state.mail_template = state.mail_subject = state.mail_other_template = None
+        state.mail_template = state.mail_subject = state.mail_other_template = state.mail_recipient_field = None
         state.mail_sender_email = state.mail_sender_name = None
         state.mail_send_to_customer, state.mail_send_to_delivery_email = True, False
         state.mail_other_recipients = []
         return
     field = ["input", "mail"]
+    _mail_texts_fit(mail, field=field)
     state.mail_template = mail.template.strip() or None
     if state.mail_template is None:
         raise invalid("A state mail needs a template.", [*field, "template"])
+    composer = composer or state_mail.composer_from(get_settings())
+    state_mail.check_template(state.mail_template, composer=composer, field=[*field, "template"])
     state.mail_subject = state_mail.check_subject(mail.subject, field=[*field, "subject"])
     state.mail_sender_email = (
         state_mail.check_address(mail.sender_email, field=[*field, "senderEmail"]) if mail.sender_email else None
@@ -274,6 +338,29 @@ def _set_mail(state: State, mail: StateMail | None) -> None:
         for position, address in enumerate(mail.other_recipients)
     ]
     state.mail_other_template = (mail.other_template or "").strip() or None
+    state.mail_recipient_field = state_mail.check_recipient_field(
+        mail.recipient_field, field=[*field, "recipientField"]
+    )
+    if state.mail_other_template is not None:
+        state_mail.check_template(state.mail_other_template, composer=composer, field=[*field, "otherTemplate"])
+
+
+def _mail_texts_fit(mail: StateMail, *, field: list[str]) -> None:
+    # Every other recipient is an address, as the sender's is.
+    recipients = [
+        (State.mail_sender_email, address, [*field, "otherRecipients", str(position)])
+        for position, address in enumerate(mail.other_recipients)
+    ]
+    validation.all_texts_fit(
+        [
+            (State.mail_template, mail.template, [*field, "template"]),
+            (State.mail_subject, mail.subject, [*field, "subject"]),
+            (State.mail_sender_email, mail.sender_email, [*field, "senderEmail"]),
+            (State.mail_sender_name, mail.sender_name, [*field, "senderName"]),
+            (State.mail_other_template, mail.other_template, [*field, "otherTemplate"]),
+            *recipients,
+        ]
+    )
 
 
 async def _default_flow_id(session: AsyncSession, *, kind: FlowKind) -> int | None:
@@ -297,12 +384,27 @@ async def _unset_default_state(session: AsyncSession, *, flow_id: int) -> None:
     )
 
 
-async def _orders_in_flow(session: AsyncSession, *, flow_id: int) -> int:
-    """Orders (deleted ones too: they still reference it) in the flow or in one of its states."""
+async def _held_by(session: AsyncSession, *, flow_id: int) -> str:
+    """What holds the flow, as "2 orders and 1 return"; empty when nothing does.
+
+    Orders (deleted ones too: they still reference it) in the flow or in one of its states, and
+    returns in one of its states.
+    """
     state_ids = sa.select(State.id).where(State.flow_id == flow_id).scalar_subquery()
-    count = await session.scalar(
+    orders = await session.scalar(
         sa.select(sa.func.count())
         .select_from(Order)
         .where(sa.or_(Order.flow_id == flow_id, Order.state_id.in_(state_ids)))
     )
-    return int(count or 0)
+    returns = await session.scalar(sa.select(sa.func.count()).select_from(Return).where(Return.state_id.in_(state_ids)))
+    held = [
+        f"{count} {noun}{'' if count == 1 else 's'}"
+        for count, noun in ((int(orders or 0), "order"), (int(returns or 0), "return"))
+        if count
+    ]
+    return " and ".join(held)
+
+
+async def _has_requirements(session: AsyncSession, *, flow_id: int) -> bool:
+    states = await session.scalars(sa.select(State.requirements).where(State.flow_id == flow_id))
+    return any(states.all())

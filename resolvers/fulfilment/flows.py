@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.enums import FlowKind
 from models.flows import Flow, State
+from resolvers.core import validation
 from resolvers.core.errors import DomainError, ErrorCode
 
 
@@ -33,5 +34,4 @@ async def default_state(session: AsyncSession, *, kind: FlowKind) -> State:
 
 def parse_id(value: str) -> int | None:
     """Setup ids are integers; anything else matches nothing."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return validation.integer_id(value)

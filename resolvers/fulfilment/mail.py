@@ -4,17 +4,23 @@ When orders enter a state with mail settings, `queue_state_mails` writes per ord
 
     to the customer and/or delivery email        the state's template
       (sendToCustomer, sendToDeliveryEmail)
+      and the address in the order field         (in the same mail)
+      named by recipientField
     to otherRecipients                           otherTemplate, else the state's template
 
-An order with none of the addresses asked for gets no mail and a WARNING event that says so; a
+An order with none of the addresses asked for gets no mail and a WARNING event that says so, as does
+an order whose recipient field is empty or holds no address (its other recipients still get theirs); a
 template that cannot be found or rendered gets an ERROR event instead of a mail. A mail never makes
 the state change fail. All of it is set-based: one SELECT of lines, one of track-and-trace
-configurations, one multi-row INSERT into the outbox and one of events, however many orders moved.
+configurations (one more of the recipient field's values when the state names one), one multi-row
+INSERT into the outbox and one of events, however many orders moved.
 
 Templates are file names looked up in the configured folder (ORDERGRAPH_MAIL_TEMPLATE_FOLDER) first,
-then among the defaults shipped in `resolvers/fulfilment/mail_templates/`. They render in Jinja2's sandbox (a
-subject is written through the API), with HTML autoescaped in .html/.htm/.xml templates. The subject is
-a template too, rendered without escaping (it is not HTML) onto one line. Variables:
+then among the defaults shipped in `resolvers/fulfilment/mail_templates/`; saving a state's mail checks
+that its templates are found and compile (`check_template`), so a missing one is refused then, not at
+sending. They render in Jinja2's sandbox (a subject is written through the API), with HTML autoescaped
+in .html/.htm/.xml templates. The subject is a template too, rendered without escaping (it is not
+HTML) onto one line. Variables:
 
     order         id, created_at, completed_at, state, customer and delivery (address fields: name,
                   email, address, zip, city, country, …), comment, customer_comment, currency_code,
@@ -51,7 +57,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.catalog import TrackAndTrace
-from models.enums import EventLevel, MailStatus
+from models.custom_fields import CustomFieldDefinition, CustomFieldValue
+from models.enums import CustomFieldTarget, EventLevel, MailStatus
 from models.flows import State
 from models.mail import OutboxMail
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
@@ -63,6 +70,7 @@ from resolvers.fulfilment import tracking
 EVENT_SOURCE = "mail"
 DEFAULT_TEMPLATE_FOLDER = pathlib.Path(__file__).resolve().parent / "mail_templates"
 MAX_SUBJECT_LENGTH = 255
+MAX_FIELD_NAME_LENGTH = 100
 # Deliberately loose (the SMTP server has the last word) but strict where it matters: one @, and no
 # blanks, controls, commas or angle brackets that could smuggle a second address or a header.
 _ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
@@ -107,6 +115,25 @@ def check_subject(subject: str, *, field: list[str]) -> str:
     return subject
 
 
+def check_recipient_field(system_name: str | None, *, field: list[str]) -> str | None:
+    """The recipient field's system name stripped (None when blank), or INVALID when it cannot name a field."""
+    name = (system_name or "").strip()
+    if len(name) > MAX_FIELD_NAME_LENGTH or not name.isprintable():
+        raise invalid(f"A field's system name is one line of at most {MAX_FIELD_NAME_LENGTH} characters.", field)
+    return name or None
+
+
+def check_template(name: str, *, composer: Composer, field: list[str]) -> str:
+    """The template's name, or INVALID when the composer finds no template of that name or it does not compile."""
+    try:
+        composer.environment.get_template(name)
+    except jinja2.TemplateNotFound as error:
+        raise invalid(f"There is no mail template {name}.", field) from error
+    except jinja2.TemplateSyntaxError as error:
+        raise invalid(f"The mail template {name} is not valid: {_fault(error)}", field) from error
+    return name
+
+
 def check_address(address: str, *, field: list[str]) -> str:
     """The address stripped, or INVALID."""
     checked = _address(address)
@@ -122,6 +149,7 @@ async def queue_state_mails(
     if not state.mail_template or not orders:
         return 0
     lines = await _lines_by_order_id(session, [order.id for order in orders])
+    field_values = await _recipient_field_values(session, state, [order.id for order in orders])
     configurations = await tracking.configurations_by_id(
         session, {order.track_and_trace_id for order in orders if order.track_and_trace_id is not None}
     )
@@ -131,7 +159,7 @@ async def queue_state_mails(
     renderer = _Renderer(composer, state)
     for order in orders:
         variables = _variables(order, lines.get(order.id, []), configurations, state)
-        for template_name, recipients in _mails_of(state, order, warnings):
+        for template_name, recipients in _mails_of(state, order, field_values.get(order.id), warnings):
             try:
                 queued.append(_row(state, order, renderer, template_name, recipients, variables, now))
             except jinja2.TemplateError as error:
@@ -147,10 +175,26 @@ async def queue_state_mails(
 # ---------------------------------------------------------------- helpers
 
 
-def _mails_of(state: State, order: Order, warnings: dict[int, str]) -> list[tuple[str, list[str]]]:
+def _mails_of(state: State, order: Order, field_value: object, warnings: dict[int, str]) -> list[tuple[str, list[str]]]:
     """(template, recipients) of each mail the order gets; a WARNING for asked-for addresses it lacks."""
     assert state.mail_template is not None
     mails: list[tuple[str, list[str]]] = []
+    problems: list[str] = []
+    addresses = _customer_addresses(state, order, problems)
+    if state.mail_recipient_field:
+        addresses = _unique([*addresses, *_field_address(state, state.mail_recipient_field, field_value, problems)])
+    if addresses:
+        mails.append((state.mail_template, addresses))
+    if problems:
+        warnings[order.id] = " ".join(problems)
+    others = _unique([address for raw in state.mail_other_recipients or [] if (address := _address(raw))])
+    if others:
+        mails.append((state.mail_other_template or state.mail_template, others))
+    return mails
+
+
+def _customer_addresses(state: State, order: Order, problems: list[str]) -> list[str]:
+    """The customer and delivery addresses the state asks for; a problem when it asks for some and none is one."""
     wanted = [
         (label, getattr(order, f"{prefix}_email"))
         for label, prefix, asked in (
@@ -160,17 +204,22 @@ def _mails_of(state: State, order: Order, warnings: dict[int, str]) -> list[tupl
         if asked
     ]
     addresses = _unique([address for _, raw in wanted if raw and (address := _address(raw)) is not None])
-    if addresses:
-        mails.append((state.mail_template, addresses))
-    elif wanted:
+    if wanted and not addresses:
         described = " or ".join(
             f"{label} email {raw!r} is not an address" if raw else f"no {label} email" for label, raw in wanted
         )
-        warnings[order.id] = f"No {state.name} mail to the customer: {described}."
-    others = _unique([address for raw in state.mail_other_recipients or [] if (address := _address(raw))])
-    if others:
-        mails.append((state.mail_other_template or state.mail_template, others))
-    return mails
+        problems.append(f"No {state.name} mail to the customer: {described}.")
+    return addresses
+
+
+def _field_address(state: State, system_name: str, value: object, problems: list[str]) -> list[str]:
+    """The address the order's recipient field holds, or a problem saying why there is none."""
+    address = _address(value) if isinstance(value, str) else None
+    if address is not None:
+        return [address]
+    why = f"{value!r} is not an address" if value not in (None, "") else "it is empty"
+    problems.append(f"No {state.name} mail to the order field {system_name}: {why}.")
+    return []
 
 
 class _Renderer:
@@ -261,6 +310,23 @@ def _variables(
         "lines": line_views,
     }
     return {"order": view, "lines": line_views, "tracking_url": tracking_url, "state": state.name}
+
+
+async def _recipient_field_values(session: AsyncSession, state: State, order_ids: list[int]) -> dict[int, Any]:
+    """The value of the state's recipient field on each order that has one (no query when it names none)."""
+    if not state.mail_recipient_field:
+        return {}
+    rows = await session.execute(
+        sa.select(CustomFieldValue.order_id, CustomFieldValue.value)
+        .join(CustomFieldDefinition, CustomFieldDefinition.id == CustomFieldValue.definition_id)
+        .where(
+            CustomFieldDefinition.target == CustomFieldTarget.ORDER,
+            CustomFieldDefinition.system_name == state.mail_recipient_field,
+            CustomFieldValue.order_line_id.is_(None),
+            CustomFieldValue.order_id.in_(order_ids),
+        )
+    )
+    return {order_id: value for order_id, value in rows.all()}
 
 
 async def _lines_by_order_id(session: AsyncSession, order_ids: list[int]) -> dict[int, list[OrderLine]]:

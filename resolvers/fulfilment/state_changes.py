@@ -1,28 +1,26 @@
-"""Moving orders through their flows: `changeState`, bulk, each order judged alone.
+"""Moving orders through their flows: `changeState`, bulk, each order judged alone, and its dry run.
 
-A state with rules may move only to their targets; a state without rules to any
-state of a flow of the same kind. A deleted target, a target of another kind, a
-deleted order or the state the order is in already are refused. All accepted
-orders move with one UPDATE (revision bumped) and one multi-row INSERT of events;
-the target state's mails are queued in the same transaction (`resolvers.mail`).
+Each order is judged by `transitions.Judge`, so by the rules of `resolvers.core.lifecycle`: closed
+records, other kinds, unfinished checkouts into ORDER states, deleted states, the current state's rules
+and the target's requirements. All accepted orders move with one UPDATE (revision bumped) and one
+multi-row INSERT of events; the target state's mails are queued in the same transaction (`resolvers.mail`).
+A dry run (previewStateChange) runs the very same change in a savepoint and rolls it back.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.enums import FlowKind
-from models.flows import Flow, State, StateRule
+from models.enums import WebhookEvent
+from models.flows import State
 from models.orders import Order
 from models.settings import get_settings
-from resolvers.core import bulk
-from resolvers.core.errors import DomainError, ErrorCode, not_found
-from resolvers.fulfilment import mail
+from resolvers.core import bulk, notifications
+from resolvers.core.errors import not_found
+from resolvers.fulfilment import mail, transitions
 from resolvers.fulfilment.flows import parse_id
 
 EVENT_SOURCE = "changeState"
@@ -36,33 +34,24 @@ async def change_state(
     now: datetime.datetime,
     actor: str | None,
     composer: mail.Composer | None = None,
+    dry_run: bool = False,
 ) -> list[bulk.Outcome]:
     """Move each order to the state, one outcome per requested id in request order.
 
+    `dry_run` (previewStateChange) runs the very same change in a savepoint and rolls it back: the
+    outcomes it would give, each moved order detached from the session with its state after the move.
     Raises INVALID for an empty or oversized id list and NOT_FOUND for an unknown state
-    (the whole request is refused); per order: NOT_FOUND, TRANSITION_NOT_ALLOWED, ALREADY_DONE.
+    (the whole request is refused); per order: NOT_FOUND, CLOSED, TRANSITION_NOT_ALLOWED, ALREADY_DONE.
     """
-    bulk.check_ids(order_ids)
-    outcomes = await bulk.find_many(session, order_ids, for_update=True)
-    found = [outcome.order for outcome in outcomes if outcome.order is not None]
-    target_key = parse_id(state_id)
-    states = await _states_with_kinds(session, {target_key} | {order.state_id for order in found})
-    if target_key is None or target_key not in states:
-        raise not_found("State", state_id, ["stateId"])
-    target, target_kind = states[target_key]
-    rules = await _rules_from(session, {order.state_id for order in found if order.state_id is not None})
-    for outcome in outcomes:
-        if outcome.order is not None:
-            outcome.error = _refusal(outcome.order, target, target_kind, rules)
-    moving = {o.order.id: o.order for o in outcomes if o.error is None and o.order is not None}
-    messages = {
-        order.id: f"State changed from {_name(states, order.state_id)} to {target.name}." for order in moving.values()
-    }
-    await bulk.update_orders(
-        session, moving.values(), values={"state_id": target.id, "flow_id": target.flow_id}, now=now
-    )
-    await bulk.record_events(session, messages, source=EVENT_SOURCE, actor=actor, now=now)
-    await on_state_changed(session, state=target, orders=list(moving.values()), now=now, composer=composer)
+    if not dry_run:
+        return await _move(session, order_ids=order_ids, state_id=state_id, now=now, actor=actor, composer=composer)
+    savepoint = await session.begin_nested()
+    try:
+        outcomes = await _move(session, order_ids=order_ids, state_id=state_id, now=now, actor=actor, composer=composer)
+        for order in {id(o.order): o.order for o in outcomes if o.error is None and o.order is not None}.values():
+            session.expunge(order)
+    finally:
+        await savepoint.rollback()
     return outcomes
 
 
@@ -85,47 +74,39 @@ async def on_state_changed(
         )
 
 
-def _refusal(order: Order, target: State, target_kind: FlowKind, rules: dict[int, set[int]]) -> DomainError | None:
-    field = ["stateId"]
-    if order.is_deleted:
-        return DomainError(ErrorCode.TRANSITION_NOT_ALLOWED, f"Order {order.public_id} is deleted.", field)
-    if target.is_deleted:
-        return DomainError(ErrorCode.TRANSITION_NOT_ALLOWED, f"State {target.name} is deleted.", field)
-    if target_kind.value != order.kind.value:
-        message = (
-            f"State {target.name} belongs to a {target_kind.value} flow; {order.public_id} is a {order.kind.value}."
-        )
-        return DomainError(ErrorCode.TRANSITION_NOT_ALLOWED, message, field)
-    if order.state_id == target.id:
-        return DomainError(ErrorCode.ALREADY_DONE, f"Order {order.public_id} is in state {target.name} already.", field)
-    allowed = rules.get(order.state_id) if order.state_id is not None else None
-    if allowed and target.id not in allowed:
-        message = f"The rules of the state of {order.public_id} do not allow a move to {target.name}."
-        return DomainError(ErrorCode.TRANSITION_NOT_ALLOWED, message, field)
-    return None
-
-
-async def _states_with_kinds(session: AsyncSession, state_ids: set[int | None]) -> dict[int, tuple[State, FlowKind]]:
-    keys = [key for key in state_ids if key is not None]
-    if not keys:
-        return {}
-    rows = await session.execute(
-        sa.select(State, Flow.kind).join(Flow, Flow.id == State.flow_id).where(State.id.in_(keys))
+async def _move(
+    session: AsyncSession,
+    *,
+    order_ids: Sequence[str],
+    state_id: str,
+    now: datetime.datetime,
+    actor: str | None,
+    composer: mail.Composer | None,
+) -> list[bulk.Outcome]:
+    bulk.check_ids(order_ids)
+    outcomes = await bulk.find_many(session, order_ids, for_update=True)
+    found = [outcome.order for outcome in outcomes if outcome.order is not None]
+    target_key = parse_id(state_id)
+    state_ids = {target_key} if target_key is not None else set()
+    judge = await transitions.judge_moves(session, found, state_ids=state_ids, now=now)
+    if target_key is None or target_key not in judge.states:
+        raise not_found("State", state_id, ["stateId"])
+    target = judge.states[target_key][0]
+    for outcome in outcomes:
+        if outcome.order is not None:
+            outcome.error = judge.refusal(outcome.order, target.id)
+    moving = {o.order.id: o.order for o in outcomes if o.error is None and o.order is not None}
+    messages = {
+        order.id: f"State changed from {_name(judge, order.state_id)} to {target.name}." for order in moving.values()
+    }
+    await bulk.update_orders(
+        session, moving.values(), values={"state_id": target.id, "flow_id": target.flow_id}, now=now
     )
-    return {state.id: (state, kind) for state, kind in rows.all()}
+    await bulk.record_events(session, messages, source=EVENT_SOURCE, actor=actor, now=now)
+    notifications.notify_all(session, event=WebhookEvent.ORDER_STATE_CHANGED, orders=moving.values(), now=now)
+    await on_state_changed(session, state=target, orders=list(moving.values()), now=now, composer=composer)
+    return outcomes
 
 
-async def _rules_from(session: AsyncSession, state_ids: set[int]) -> dict[int, set[int]]:
-    if not state_ids:
-        return {}
-    rows = await session.execute(
-        sa.select(StateRule.from_state_id, StateRule.to_state_id).where(StateRule.from_state_id.in_(state_ids))
-    )
-    rules: dict[int, set[int]] = defaultdict(set)
-    for from_id, to_id in rows.all():
-        rules[from_id].add(to_id)
-    return rules
-
-
-def _name(states: dict[int, tuple[State, FlowKind]], state_id: int | None) -> str:
-    return states[state_id][0].name if state_id is not None and state_id in states else "(none)"
+def _name(judge: transitions.Judge, state_id: int | None) -> str:
+    return judge.states[state_id][0].name if state_id is not None and state_id in judge.states else "(none)"

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import TrackAndTrace
-from models.enums import OrderKind
+from models.enums import OrderKind, WebhookEvent
 from models.orders import Order
-from resolvers.core import events, orders, validation
+from resolvers.core import events, lifecycle, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.fulfilment.flows import parse_id
 
@@ -32,7 +32,6 @@ EVENT_SOURCE = "setTracking"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # The parameters an order supplies itself; TrackingNumber is `setTracking`'s own argument.
 ORDER_PARAMETERS = ("TrackingNumber", "OrderId", "Zip", "CountryCode")
-MAX_TEMPLATE_LENGTH = 2000
 MAX_PARAMETER_LENGTH = 255
 _SAMPLE_VALUE = "x"
 
@@ -87,11 +86,9 @@ async def get(session: AsyncSession, *, track_and_trace_id: str, field: list[str
 def check_url_template(url_template: str, *, field: list[str]) -> str:
     """The template stripped, or INVALID: braces must pair around a parameter name, and the
     template must be an http or https URL whose scheme and host are written out (no placeholder)."""
-    template = url_template.strip()
+    template = validation.text_fits(TrackAndTrace.url_template, url_template, field=field)
     if not template:
         raise invalid("A URL template may not be empty.", field)
-    if len(template) > MAX_TEMPLATE_LENGTH:
-        raise invalid(f"At most {MAX_TEMPLATE_LENGTH} characters.", field)
     if any(character.isspace() or not character.isprintable() for character in template):
         raise invalid("A URL template may not contain spaces or control characters.", field)
     leftover = PLACEHOLDER.sub("", template)
@@ -140,8 +137,8 @@ async def set_tracking(
 ) -> Order:
     """Give a completed order its carrier, tracking number and parameters; bumps the revision, writes an event.
 
-    Raises NOT_FOUND (order, or a missing or deleted configuration), NOT_EDITABLE (not a completed
-    order, or cancelled or deleted), INVALID (an empty tracking number, parameters that are not an
+    Raises NOT_FOUND (order, or a missing or deleted configuration), CLOSED (cancelled, deleted, a
+    rejected quote), NOT_EDITABLE (not a completed order), INVALID (an empty tracking number, parameters that are not an
     object of strings, a parameter the template lacks or a template parameter left out) and
     ALREADY_DONE (the order has exactly this tracking already).
     """
@@ -166,6 +163,7 @@ async def set_tracking(
     order.tracking_parameters = stored
     message = f"Tracking set: {configuration.name} {number}, {url_for(order, configuration)}"
     orders.touch(order, now=now)
+    notifications.notify(session, event=WebhookEvent.TRACKING_SET, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
     return order
@@ -196,12 +194,9 @@ def _name(name: str) -> str:
 
 def _check_trackable(order: Order) -> None:
     field = ["orderId"]
+    lifecycle.refuse_if_closed(order, field=field)
     if order.kind is not OrderKind.ORDER or not order.is_complete:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a completed order.", field)
-    if order.is_cancelled:
-        raise DomainError(ErrorCode.NOT_EDITABLE, f"Order {order.public_id} is cancelled.", field)
-    if order.is_deleted:
-        raise DomainError(ErrorCode.NOT_EDITABLE, f"Order {order.public_id} is deleted.", field)
 
 
 def _check_parameters(parameters: object, *, template_parameters: list[str]) -> dict[str, str]:

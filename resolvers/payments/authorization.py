@@ -6,7 +6,7 @@ increments the order's own authorization (the call carries its number), so captu
 voids then act on all of it. Without an amount it asks for what paymentDelta says is missing,
 counting movements in flight, so two concurrent requests never secure the same money twice.
 
-    CLOSED                 not a completed order, cancelled or deleted
+    CLOSED                 cancelled or deleted (`lifecycle.refuse_if_closed`), or not a completed order
     PROVIDER_UNSUPPORTED   the provider cannot capture online (`manual`): nothing is secured there
     ALREADY_DONE           without an amount: paymentDelta is not positive, nothing is missing
     INVALID                `amount` not positive or finer than the currency's minor unit
@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from models import money
 from models.enums import OrderKind
+from resolvers.core import lifecycle
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import capture, delta, engine, idempotency, ledger, payment_providers, settlement
@@ -76,10 +77,8 @@ def plan(facts: Facts, *, amount: Decimal | None, now: datetime.datetime) -> Pla
 
 
 def refuse_closed(facts: Facts) -> None:
-    """CLOSED unless the order is a completed ORDER that is neither cancelled nor deleted."""
+    """CLOSED for a closed record (`lifecycle`), and for one that is not a completed ORDER (not complete yet)."""
     order = facts.order
-    if order.is_cancelled or order.is_deleted:
-        what = "deleted" if order.is_deleted else "cancelled"
-        raise DomainError(ErrorCode.CLOSED, f"{order.public_id} is {what}.")
+    lifecycle.refuse_if_closed(order)
     if order.kind is not OrderKind.ORDER or not order.is_complete:
         raise DomainError(ErrorCode.CLOSED, f"{order.public_id} is not a completed order.")

@@ -30,6 +30,7 @@ import datetime
 
 from models import money
 from models.enums import OrderKind
+from resolvers.core import bulk, validation
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import engine, ledger, payment_providers, settlement
@@ -48,7 +49,12 @@ async def cancel(
     now: datetime.datetime,
     timeout_seconds: float,
 ) -> list[Outcome]:
-    """Cancel each order; one Outcome per id, in order."""
+    """Cancel each order; one Outcome per id, in order. Raises INVALID for an empty or oversized id list."""
+    bulk.check_ids(order_ids)
+    try:
+        validation.note_fits(reason, field=["reason"])
+    except DomainError as error:
+        return [Outcome(public_id, error=error) for public_id in order_ids]
     movement = Movement(
         purpose=settlement.CANCEL,
         plan=engine.pure(plan),

@@ -6,9 +6,10 @@ Without an amount a capture takes what is capturable, but never more than the or
 `releaseAuthorization` voids the rest. With an amount, that amount. Each order is judged alone
 (`engine.run`):
 
-    NOT_CAPTURABLE           not a completed order, cancelled, nothing authorized, fully captured,
-                             nothing more needed, the rest already reserved by captures in flight,
-                             a void in flight, or the authorizations left have lapsed
+    CLOSED                   cancelled or deleted (`lifecycle.refuse_if_closed`)
+    NOT_CAPTURABLE           not a completed order, nothing authorized, fully captured, nothing more
+                             needed, the rest already reserved by captures in flight, a void in
+                             flight, or the authorizations left have lapsed
     PROVIDER_UNSUPPORTED     the provider cannot capture online (`manual`), or a split capture with a
                              provider that only captures in full
     AMOUNT_EXCEEDS_AVAILABLE `amount` beyond what is authorized and not captured or reserved
@@ -26,6 +27,7 @@ from decimal import Decimal
 from models import money
 from models.enums import OrderKind
 from models.orders import Order
+from resolvers.core import bulk, lifecycle
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 from resolvers.payments import delta, engine, idempotency, ledger, payment_providers, settlement
@@ -45,7 +47,11 @@ async def capture(
     now: datetime.datetime,
     timeout_seconds: float,
 ) -> list[Outcome]:
-    """Capture each order (the rest of its authorization, or `amount` of a single order); one Outcome per id."""
+    """Capture each order (the rest of its authorization, or `amount` of a single order); one Outcome per id.
+
+    Raises INVALID for an empty or oversized id list (the whole request is refused).
+    """
+    bulk.check_ids(order_ids)
     if amount is not None and len(order_ids) != 1:
         error = invalid("A capture with an amount is for exactly one order.", ["amount"])
         return [Outcome(public_id, error=error) for public_id in order_ids]
@@ -64,6 +70,7 @@ async def capture(
 def plan(facts: Facts, *, amount: Decimal | None, now: datetime.datetime) -> Plan:
     """How much to capture of this order, or the coded reason it cannot be captured."""
     order = facts.order
+    lifecycle.refuse_if_closed(order)
     if order.kind is not OrderKind.ORDER or not order.is_complete or order.is_cancelled or order.is_deleted:
         raise DomainError(ErrorCode.NOT_CAPTURABLE, f"{order.public_id} is not a completed, uncancelled order.")
     capabilities = payment_providers.capabilities(facts.provider_name or "")

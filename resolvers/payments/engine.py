@@ -9,7 +9,8 @@ step, and who and when.
     claim    its own transaction           claim the idempotency key once per request (`idempotency`)
     phase 1  transaction 1, order locked   find the order, replay the key's entry for it if there is one,
                                            plan (counting PENDING rows), reserve a PENDING row; COMMIT
-    phase 2  no transaction                call the provider once, with the row's reference, under a timeout
+    phase 2  no transaction                call the provider once, with the row's reference, under a timeout;
+                                           what it raises is mapped to a coded outcome (`payment_providers`)
     phase 3  transaction 2, order locked   `settlement.settle`: SUCCEEDED or FAILED and the purpose's
                                            effects; COMMIT
 
@@ -20,10 +21,17 @@ PostgreSQL phase 1 and 3 hold the order's row lock. Either way two movements of 
 same order never plan at the same time, and because PENDING amounts count against
 what is available, none can overspend while another waits for its provider.
 
+A transaction that loses to a concurrent one (a deadlock, a lock wait that gave up) rolled back
+whole: the claim and phase 1 run once more from a fresh session and then answer CONFLICT, nothing
+reserved; phase 3 runs once more too, and then leaves the row PENDING, the provider's answer
+unrecorded but not lost: the caller gets ALREADY_DONE and reconciliation asks the provider again.
+
 The plan runs in a savepoint: a refusal keeps nothing the plan did (checkout's plan takes the
 stock, accepting a quote first turns it into a checkout). A provider that does not answer in
-time leaves the row PENDING: the caller gets ALREADY_DONE and `reconciliation.run` asks the
-provider later. Nothing is ever guessed.
+time, or fails after the call may have left, leaves the row PENDING: the caller gets ALREADY_DONE
+and `reconciliation.run` asks the provider later. Nothing is ever guessed. Each order of a bulk
+movement is judged alone: a provider failing on one order answers that order with its code, and
+the next orders still run.
 
 A keyed request answers each order from its entry (SUCCEEDED: the order; FAILED:
 PROVIDER_DECLINED; PENDING: ALREADY_DONE; a refusal: the refusal) without calling the
@@ -40,23 +48,25 @@ import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import money
+from models import database, money
 from models.catalog import PaymentMethod
 from models.enums import TransactionStatus
 from models.orders import Order
 from models.payments import Transaction
 from resolvers.core import orders, testing_hooks
 from resolvers.core.bulk import Outcome
-from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode, conflict
 from resolvers.payments import idempotency, settlement, transaction_rows
 from resolvers.payments.payment_providers import ProviderOutcome, Providers
 from resolvers.payments.purposes import Purpose, Settlement
 
 Sessions = async_sessionmaker[AsyncSession]
+Result = TypeVar("Result")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -137,9 +147,9 @@ async def run(
 ) -> list[Outcome]:
     """Run the movement for each requested order in turn; one Outcome per id, every expected failure in it."""
     claimed = None
-    if movement.keyed is not None:
+    if (keyed := movement.keyed) is not None:
         try:
-            claimed = await idempotency.claim(sessions, movement.keyed, now=movement.now)
+            claimed = await _or_conflict(lambda: idempotency.claim(sessions, keyed, now=movement.now))
         except DomainError as error:
             return [Outcome(requested_id, error=error) for requested_id in requested_ids]
     return [
@@ -156,9 +166,12 @@ async def _run_one(
     movement: Movement,
     claimed: idempotency.ClaimedKey | None,
 ) -> Outcome:
-    try:
+    async def reserve() -> _Reserved | Outcome:
         async with sessions() as session, session.begin():
-            reserved = await _phase_one(session, requested_id=requested_id, movement=movement, claimed=claimed)
+            return await _phase_one(session, requested_id=requested_id, movement=movement, claimed=claimed)
+
+    try:
+        reserved = await _or_conflict(reserve)
     except DomainError as error:
         return Outcome(requested_id, error=error)
     if isinstance(reserved, Outcome):
@@ -217,7 +230,7 @@ async def _call_and_settle(
     refusal = None
     try:
         answer = await transaction_rows.call_provider(
-            providers.get(reserved.transaction.provider),
+            transaction_rows.provider_of(providers, reserved.transaction.provider),
             transaction=reserved.transaction,
             order=reserved.order,
             authorization_number=reserved.authorization_number,
@@ -225,15 +238,25 @@ async def _call_and_settle(
             timeout_seconds=movement.timeout_seconds,
             now=movement.now,
         )
-    except DomainError as unsupported:
-        # The provider refused before doing anything: the reservation is released as FAILED.
-        refusal, answer = unsupported, ProviderOutcome(approved=False, message=unsupported.message)
+    except DomainError as unsent:
+        # Refused or not sent (`payment_providers`): nothing moved, the reservation is released as FAILED.
+        refusal, answer = unsent, ProviderOutcome(approved=False, message=unsent.message)
     else:
         testing_hooks.crash_point("provider")
     if answer is None:
         return Outcome(reserved.requested_id, reserved.order, await _unanswered(sessions, reserved, movement))
-    async with sessions() as session, session.begin():
-        settled = await _settle(session, reserved.transaction, answer, movement)
+
+    async def settle() -> Settlement | None:
+        async with sessions() as session, session.begin():
+            return await _settle(session, reserved.transaction, answer, movement)
+
+    try:
+        settled = await database.retry_once(settle)
+    except database.Conflict:
+        # The row stays PENDING: reconciliation asks the provider for this answer again.
+        return Outcome(
+            reserved.requested_id, reserved.order, _pending_error(reserved.transaction, reserved.order, answered=True)
+        )
     if refusal is None and not answer.approved:
         refusal = transaction_rows.declined(answer)
     return Outcome(reserved.requested_id, settled.order if settled is not None else reserved.order, refusal)
@@ -254,11 +277,21 @@ async def _settle(
 
 
 async def _unanswered(sessions: Sessions, reserved: _Reserved, movement: Movement) -> DomainError:
-    if movement.unanswered is None:
+    unanswered = movement.unanswered
+    if unanswered is None:
         return _pending_error(reserved.transaction, reserved.order)
-    async with sessions() as session, session.begin():
-        order = await session.get_one(Order, reserved.order.id, with_for_update=True, populate_existing=True)
-        return await movement.unanswered(session, _settlement(order, reserved.transaction, movement))
+
+    async def record() -> DomainError:
+        async with sessions() as session, session.begin():
+            order = await session.get_one(
+                Order, reserved.order.id, with_for_update=database.ROW_LOCK, populate_existing=True
+            )
+            return await unanswered(session, _settlement(order, reserved.transaction, movement))
+
+    try:
+        return await database.retry_once(record)
+    except database.Conflict:
+        return _pending_error(reserved.transaction, reserved.order)
 
 
 async def _replay(
@@ -292,9 +325,19 @@ async def _provider_name(session: AsyncSession, order: Order) -> str | None:
     return await session.scalar(sa.select(PaymentMethod.provider).where(PaymentMethod.id == order.payment_method_id))
 
 
-def _pending_error(transaction: Transaction, order: Order) -> DomainError:
+async def _or_conflict(run: Callable[[], Awaitable[Result]]) -> Result:
+    """`run()` in its own transaction, once more after a lost race; CONFLICT after a second."""
+    try:
+        return await database.retry_once(run)
+    except database.Conflict as lost:
+        raise conflict() from lost
+
+
+def _pending_error(transaction: Transaction, order: Order, *, answered: bool = False) -> DomainError:
     amount = money.shown(transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit)
-    return DomainError(
-        ErrorCode.ALREADY_DONE,
-        f"The {transaction.kind.lower()} of {amount} is pending at the payment provider; reconciliation settles it.",
-    )
+    what = f"The {transaction.kind.lower()} of {amount}"
+    if answered:
+        why = "was answered by the payment provider, but a concurrent change kept the answer from being recorded"
+    else:
+        why = "is pending at the payment provider"
+    return DomainError(ErrorCode.ALREADY_DONE, f"{what} {why}; reconciliation will settle it.")

@@ -3,7 +3,9 @@
 One path for every keyed money movement (completeCheckout, capture, refund, refundReturn):
 
     claim()      once per request, in its own transaction: a new key is stored with its request's digest
-                 and no entries; a known key with another digest is IDEMPOTENCY_CONFLICT
+                 and no entries; a known key with another digest is IDEMPOTENCY_CONFLICT. Two first
+                 uses at once (PostgreSQL): the loser's insert hits the unique key, and its retry
+                 finds the winner's record, so it proceeds as the same request or is a conflict
     entries()    in each order's first phase, under the order's lock and the key record's lock:
                  what the request did to each order so far
     remember()   in the same transaction: the PENDING row reserved for an order, or the refusal it got
@@ -28,6 +30,8 @@ from models.payments import IdempotencyRecord
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 
 MAX_KEY_LENGTH = 255
+# A lost race finds the winner's record on the next attempt; a third loss needs a purge in between.
+CLAIM_ATTEMPTS = 3
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,19 +79,21 @@ async def claim(
 ) -> ClaimedKey:
     """Claim the key for this request in its own transaction.
 
-    Raises IDEMPOTENCY_CONFLICT when the key was used with a different request, INVALID for a bad key.
+    Raises IDEMPOTENCY_CONFLICT when the key was used with a different request, INVALID for a bad key,
+    and ALREADY_DONE when concurrent first uses kept inserting it (a request with it is in flight).
     """
     if not keyed.key or len(keyed.key) > MAX_KEY_LENGTH:
         raise invalid(f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
-    for attempt in range(2):
+    for _ in range(CLAIM_ATTEMPTS):
         try:
             async with sessions() as session, session.begin():
                 return await _claim(session, keyed, now=now)
         except sa.exc.IntegrityError:
             # A concurrent first use of the same key inserted it first (PostgreSQL); the retry finds it.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+            continue
+    raise DomainError(
+        ErrorCode.ALREADY_DONE, "A request with this idempotency key is in flight; retry shortly.", ["idempotencyKey"]
+    )
 
 
 async def entries(session: AsyncSession, claimed: ClaimedKey) -> Entries | None:

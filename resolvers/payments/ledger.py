@@ -3,9 +3,10 @@
 Pure functions over the transaction rows; the amounts are never stored apart from the ledger.
 
 An order may hold several authorizations (checkout's, then incremental ones after an edit). A
-capture or a void draws on the authorizations that were live when it was made, oldest first (and
-on any other left, should the live ones not cover it), so each authorization knows what of it is
-still open. What is open of an authorization that has lapsed cannot be captured any more.
+capture or a void draws, in the order the rows were reserved, on the authorizations that were live
+when it was made, oldest first (and on any other left, should the live ones not cover it), so each
+authorization knows what of it is still open. What is open of an authorization that has lapsed
+cannot be captured any more.
 """
 
 from __future__ import annotations
@@ -123,7 +124,9 @@ def authorization_expires_at(
 
 
 def in_ledger_order(transactions: Iterable[Transaction]) -> Sequence[Transaction]:
-    return sorted(transactions, key=lambda transaction: (transaction.created_at, transaction.id))
+    """The rows in the order they were reserved: by key, not by `created_at` (the clock of the request that
+    reserved them), since requests reserve under the order's lock in an order their clocks need not follow."""
+    return sorted(transactions, key=lambda transaction: transaction.id)
 
 
 def _draw(opened: list[OpenAuthorization], amount: Decimal, *, at: datetime.datetime) -> None:

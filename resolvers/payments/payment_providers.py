@@ -5,6 +5,25 @@ not a change to the core. Every call carries a `reference` taken from the PENDIN
 transaction row it settles: a provider that sees the same reference twice answers
 with the first outcome instead of moving money twice, and reconciliation asks it
 (`lookup`) what happened to a reference whose outcome never reached the store.
+
+A call ends in one of these, and the core (`transaction_rows.call_provider`) maps each to a coded
+outcome at this boundary; nothing a provider raises reaches the client as an internal error:
+
+    an approved outcome            the row SUCCEEDED
+    a declined outcome             the row FAILED: PROVIDER_DECLINED
+    UnsupportedOperation           refused before anything was sent: FAILED, PROVIDER_UNSUPPORTED
+    CallNotSent                    the provider knows it sent nothing (no connection could be opened,
+                                   its configuration is incomplete): FAILED, PROVIDER_DECLINED, and
+                                   trying again is safe
+    no answer within the timeout   unknown: the row stays PENDING and the caller gets ALREADY_DONE;
+                                   reconciliation asks `lookup` later
+    any other exception            unknown too, because the call may have reached the gateway before
+                                   it failed: PENDING and ALREADY_DONE as for a timeout, and the fault
+                                   is logged in full for the operator
+
+A provider that is not installed any more when its row is called is refused as UnsupportedOperation.
+`lookup` changes nothing, so whatever it raises only leaves the row PENDING for the next run
+(`reconciliation`).
 """
 
 from __future__ import annotations
@@ -64,6 +83,14 @@ class ProviderOutcome:
 
 class UnsupportedOperation(Exception):
     """The provider cannot do this operation (the caller maps it to PROVIDER_UNSUPPORTED)."""
+
+
+class CallNotSent(Exception):
+    """The provider sent nothing to its gateway, so nothing moved (the caller records the row FAILED).
+
+    Raise it only when that is certain, such as a connection that could not be opened; when the
+    request may have left, raise anything else and the row waits for reconciliation.
+    """
 
 
 class PaymentProvider(Protocol):

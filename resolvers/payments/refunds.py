@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import money
 from models.enums import OrderKind
 from models.payments import Transaction
+from resolvers.core import validation
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import capture, delta, engine, idempotency, ledger, payment_providers, settlement
@@ -45,6 +46,10 @@ async def refund(
     timeout_seconds: float,
 ) -> Outcome:
     """Refund `amount` (default: all that is refundable) of one order through its provider."""
+    try:
+        validation.note_fits(reason, field=["reason"])
+    except DomainError as error:
+        return Outcome(order_id, error=error)
     request = {"orderId": order_id, "amount": None if amount is None else str(amount), "reason": reason}
     movement = Movement(
         purpose=settlement.REFUND,

@@ -6,7 +6,7 @@ so settling it, at once or by reconciliation, voids the money and leaves the ord
 cancelled, its stock kept. paymentDelta then shows whatever the total still needs. Captures in
 flight keep what they reserved; `cancel` stays what it was, for orders with nothing captured.
 
-    CLOSED                 not a completed order, cancelled or deleted
+    CLOSED                 cancelled or deleted (`lifecycle.refuse_if_closed`), or not a completed order
     PROVIDER_UNSUPPORTED   the provider cannot void online
     NOT_CAPTURABLE         nothing is authorized and not captured, or a void is in flight already
     PROVIDER_DECLINED      the provider said no (a FAILED row and an event; nothing else changes)

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.database import lock_rows
-from models.enums import EventLevel, TransactionKind, TransactionStatus
+from models.enums import EventLevel, TransactionKind, TransactionStatus, WebhookEvent
 from models.orders import Order
 from models.payments import Transaction
-from resolvers.core import events, orders
+from resolvers.core import events, notifications, orders
 from resolvers.payments import purposes, transaction_rows
 from resolvers.payments.payment_providers import ProviderOutcome
 from resolvers.payments.purposes import Purpose, Settlement
@@ -61,6 +61,7 @@ async def settle(
         await purpose.succeeded(session, settled)
     else:
         await purpose.failed(session, settled)
+    notifications.notify_settled(session, order=order, transaction=transaction, approved=outcome.approved, now=now)
     return settled
 
 
@@ -70,6 +71,7 @@ async def cancel_order(session: AsyncSession, *, order: Order, now: datetime.dat
         await stock.give_back(session, order=order, lines=await orders.lines_of(session, order_id=order.id))
     order.is_cancelled = True
     order.cancelled_at = now
+    notifications.notify(session, event=WebhookEvent.ORDER_CANCELLED, order=order, now=now)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """The payment ledger's rows: reserve a PENDING transaction, call the provider outside any lock, record its answer.
 
     under the order's lock (transaction 1)   reserve(): the caller checked the amount counting PENDING rows
-    no lock held                             call_provider(): one call, with a timeout, carrying the row's reference
-    transaction 2                            record_answer(): SUCCEEDED or FAILED, with a payment event; a timeout
-                                             leaves it PENDING for reconciliation
+    no lock held                             call_provider(): one call, with a timeout, carrying the row's reference;
+                                             whatever the provider raises is mapped here (`payment_providers`)
+    transaction 2                            record_answer(): SUCCEEDED or FAILED, with a payment event; an
+                                             unknown outcome (a timeout, a provider fault) leaves it PENDING
+                                             for reconciliation
 
 The engine (`engine`) runs these steps, and `settlement.settle` records the answer and applies
 what it means; these functions touch only the row.
@@ -21,6 +23,7 @@ import uuid
 from decimal import Decimal
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
@@ -30,7 +33,14 @@ from models.payments import Transaction
 from resolvers.core import events
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.payments import ledger
-from resolvers.payments.payment_providers import PaymentProvider, ProviderCall, ProviderOutcome, UnsupportedOperation
+from resolvers.payments.payment_providers import (
+    CallNotSent,
+    PaymentProvider,
+    ProviderCall,
+    ProviderOutcome,
+    Providers,
+    UnsupportedOperation,
+)
 
 OPERATION_OF_KIND = {
     TransactionKind.AUTHORIZE: "authorize",
@@ -38,6 +48,9 @@ OPERATION_OF_KIND = {
     TransactionKind.REFUND: "refund",
     TransactionKind.CANCEL: "cancel",
 }
+NOT_SENT_MESSAGE = "The payment provider could not be reached; nothing was sent to it, so trying again is safe."
+
+log = structlog.get_logger("ordergraph.payments")
 
 
 async def transactions_of(session: AsyncSession, *, order_id: int) -> list[Transaction]:
@@ -81,6 +94,17 @@ async def reserve(
     return pending
 
 
+def provider_of(providers: Providers, name: str) -> PaymentProvider:
+    """The installed provider of a row; PROVIDER_UNSUPPORTED when it is not installed (any more) or cannot start."""
+    try:
+        return providers.get(name)
+    except UnsupportedOperation as error:
+        raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, str(error)) from error
+    except Exception as error:
+        log.exception("payment provider could not be started", provider=name)
+        raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, f"The payment provider {name!r} is not available.") from error
+
+
 async def call_provider(
     provider: PaymentProvider,
     *,
@@ -91,9 +115,11 @@ async def call_provider(
     now: datetime.datetime,
     saved_payment: str | None = None,
 ) -> ProviderOutcome | None:
-    """Call the provider for a reserved transaction; None when the outcome is unknown (timeout: reconcile later).
+    """Call the provider for a reserved transaction; None when the outcome is unknown (reconcile later).
 
-    Raises DomainError PROVIDER_UNSUPPORTED when the provider cannot do the operation.
+    Unknown: no answer in time, or any fault the provider raised after the call may have left
+    (logged in full). Raises DomainError PROVIDER_UNSUPPORTED when the provider cannot do the
+    operation and PROVIDER_DECLINED when it sent nothing (`CallNotSent`): nothing moved either way.
     """
     request = ProviderCall(
         operation=OPERATION_OF_KIND[transaction.kind],
@@ -105,12 +131,24 @@ async def call_provider(
         authorization_number=authorization_number,
         saved_payment=saved_payment,
     )
+    fault = {"provider": transaction.provider, "operation": request.operation, "reference": request.reference}
     try:
-        return await asyncio.wait_for(provider.call(request, now=now), timeout=timeout_seconds)
+        outcome = await asyncio.wait_for(provider.call(request, now=now), timeout=timeout_seconds)
     except UnsupportedOperation as error:
         raise DomainError(ErrorCode.PROVIDER_UNSUPPORTED, str(error)) from error
+    except CallNotSent as error:
+        log.warning("payment provider sent nothing", **fault, error=repr(error))
+        raise DomainError(ErrorCode.PROVIDER_DECLINED, NOT_SENT_MESSAGE) from error
     except TimeoutError:
+        log.warning("payment provider did not answer in time", **fault, timeout_seconds=timeout_seconds)
         return None
+    except Exception:
+        log.exception("payment provider failed; the outcome is unknown until reconciled", **fault)
+        return None
+    if not isinstance(outcome, ProviderOutcome):
+        log.error("payment provider answered something that is not an outcome", **fault, answer=repr(outcome))
+        return None
+    return outcome
 
 
 async def record_answer(
@@ -161,7 +199,7 @@ def authorization_number(transactions: list[Transaction]) -> str | None:
     return next(
         (
             t.transaction_number
-            for t in transactions
+            for t in ledger.in_ledger_order(transactions)
             if t.kind is TransactionKind.AUTHORIZE and t.status is TransactionStatus.SUCCEEDED and t.transaction_number
         ),
         None,

@@ -23,14 +23,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import money
 from models.catalog import PaymentMethod
 from models.enums import CaptureState, OrderKind, TransactionKind, TransactionStatus
 from models.flows import Flow, State
 from models.orders import Order, OrderLine
 from models.payments import Transaction
+from resolvers.core import validation
 from resolvers.core.errors import invalid, not_found
 from resolvers.fulfilment.flows import parse_id
 from resolvers.payments import payment_filters, payment_providers
+
+# The integer digits of a money column (NUMERIC(24, 4)).
+_TOTAL_DIGITS = 20
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -281,11 +286,18 @@ def _decode(cursor: str, sort: SortField, field: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, value, key = json.loads(raw)
-        if name != sort.value or not isinstance(key, int) or isinstance(key, bool):
+        if name != sort.value or _key(key) is None:
             raise ValueError(name)
         return _typed(sort, value), key
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ArithmeticError) as error:
         raise invalid(f"`{field}` is not a cursor of this list and sort.", [field]) from error
+
+
+def _key(value: Any) -> int | None:
+    """An order key from a cursor: an int an INTEGER column holds (JSON would give any size), else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= validation.MAX_KEY else None
 
 
 def _typed(sort: SortField, value: Any) -> Any:
@@ -294,12 +306,13 @@ def _typed(sort: SortField, value: Any) -> Any:
             raise ValueError("null")
         return None
     if sort is SortField.TOTAL:
-        amount = Decimal(str(value))
-        if not amount.is_finite():
+        amount = money.parse_decimal(str(value))
+        # What a money column holds, no more: a forged total must not reach the store as a parameter.
+        if amount.adjusted() >= _TOTAL_DIGITS or amount != amount.quantize(Decimal(1).scaleb(-money.MONEY_SCALE)):
             raise ValueError(value)
         return amount
     if sort is SortField.ID:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if _key(value) is None:
             raise ValueError(value)
         return value
     parsed = datetime.datetime.fromisoformat(str(value))

@@ -23,12 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
-from models.enums import ReturnStatus, TransactionStatus
+from models.enums import ReturnStatus, TransactionStatus, WebhookEvent
 from models.flows import State, StateRule
 from models.orders import Order
 from models.payments import Transaction
 from models.returns import Return
-from resolvers.core import events, orders
+from resolvers.core import events, notifications, orders
 
 SOURCE = "returns"
 
@@ -100,4 +100,5 @@ async def conclude_refund(
     message = f"Return {returned.id} refunded: {amount}."
     # The refund's own effects (`settlement.REFUND`) bump the order.
     record(session, order=order, message=message, state=state, actor=actor, now=now, touch=False)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_REFUNDED, order=order, returned=returned, now=now)
     await session.flush()

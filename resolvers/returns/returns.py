@@ -2,7 +2,8 @@
 
 Refunding a received return is `return_refunds`; the statuses and states are `return_states`.
 
-    INVALID                  the order is not a completed, uncancelled ORDER (field orderId); no lines
+    CLOSED                   the order is cancelled or deleted (field orderId)
+    INVALID                  the order is not a completed ORDER (field orderId); no lines
                              (field lines); a quantity `validation.positive_quantity` refuses: not above
                              0, above a million or finer than 4 decimals (field lines.<i>.quantity)
     NOT_FOUND                an unknown order (orderId) or return (returnId); a line id that is not a PRODUCT
@@ -36,10 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
 from models.database import lock_rows
-from models.enums import FlowKind, OrderKind, OrderLineType, ReturnStatus
+from models.enums import FlowKind, OrderKind, OrderLineType, ReturnStatus, WebhookEvent
 from models.orders import Order, OrderLine
 from models.returns import Return, ReturnLine
-from resolvers.core import orders, validation
+from resolvers.core import lifecycle, notifications, orders, validation
 from resolvers.core.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found
 from resolvers.fulfilment import flows
 from resolvers.returns import return_states
@@ -69,10 +70,13 @@ async def create(
     order = await orders.find(session, order_id, for_update=True)
     if order is None:
         raise not_found("Order", order_id, ["orderId"])
-    if order.kind is not OrderKind.ORDER or not order.is_complete or order.is_cancelled or order.is_deleted:
-        raise invalid(f"{order.public_id} is not a completed, uncancelled order: nothing to return.", ["orderId"])
+    lifecycle.refuse_if_closed(order, field=["orderId"])
+    if order.kind is not OrderKind.ORDER or not order.is_complete:
+        raise invalid(f"{order.public_id} is not a completed order: nothing to return.", ["orderId"])
     if not lines:
         raise invalid("A return needs at least one line.", ["lines"])
+    reasons = [(ReturnLine.reason, line.reason, ["lines", str(index), "reason"]) for index, line in enumerate(lines)]
+    comment, *checked_reasons = validation.all_texts_fit([(Return.comment, comment, ["comment"]), *reasons])
     order_lines = await _check_lines(session, order=order, lines=lines)
     state = await flows.default_state(session, kind=FlowKind.RETURN)
     returned = Return(
@@ -85,7 +89,7 @@ async def create(
             return_id=returned.id,
             order_line_id=order_lines[index].id,
             quantity=line.quantity,
-            reason=line.reason,
+            reason=checked_reasons[index],
             restock=line.restock,
         )
         for index, line in enumerate(lines)
@@ -93,6 +97,7 @@ async def create(
     what = ", ".join(f"{money.plain_quantity(line.quantity)} x {_name(order_lines[i])}" for i, line in enumerate(lines))
     message = f"Return {returned.id} requested: {what}."
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_CREATED, order=order, returned=returned, now=now)
     await session.flush()
     return returned
 
@@ -121,6 +126,7 @@ async def receive(session: AsyncSession, *, return_id: str, now: datetime.dateti
     what = ", ".join(f"{money.plain_quantity(line.quantity)} x {_name(order_line)}" for line, order_line in restocked)
     message = f"Return {returned.id} received; restocked {what or 'nothing'}."
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_RECEIVED, order=order, returned=returned, now=now)
     await session.flush()
     return returned
 
@@ -136,11 +142,13 @@ async def reject(
         raise DomainError(ErrorCode.TRANSITION_NOT_ALLOWED, f"Return {returned.id} is refunded: it cannot be rejected.")
     if returned.refund_transaction_id is not None:
         raise DomainError(ErrorCode.ALREADY_DONE, f"The refund of return {returned.id} is pending at the provider.")
+    reason = validation.text_fits(Return.rejection_reason, reason, field=["reason"])
     returned.status = ReturnStatus.REJECTED
     returned.rejection_reason = reason
     state = await return_states.move(session, returned, to_last=True)
     message = f"Return {returned.id} rejected." + (f" Reason: {reason}" if reason else "")
     return_states.record(session, order=order, message=message, state=state, actor=actor, now=now)
+    notifications.notify_return(session, event=WebhookEvent.RETURN_REJECTED, order=order, returned=returned, now=now)
     await session.flush()
     return returned
 
@@ -162,8 +170,7 @@ async def locked(session: AsyncSession, return_id: str) -> tuple[Return, Order]:
 
 def parse_id(value: str) -> int | None:
     """Return ids are integers; anything else matches nothing."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return validation.integer_id(value)
 
 
 async def _check_lines(session: AsyncSession, *, order: Order, lines: Sequence[LineRequest]) -> list[OrderLine]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.catalog import Currency, PaymentMethod, Product, ShippingMethod, Shop, TrackAndTrace
 from models.custom_fields import CustomFieldDefinition
 from models.enums import CustomFieldTarget
+from resolvers.core import validation
 from resolvers.core.errors import DomainError, ErrorCode, not_found
 
 # What an order keeps of its currency, in columns `currency_<field>`: it stays as it was at checkout.
@@ -46,7 +47,7 @@ def currency_values(currency: Currency) -> dict[str, Any]:
 
 async def products_by_id(session: AsyncSession, ids: Iterable[str], *, only_active: bool) -> dict[str, Product]:
     """Products by their id as given; unknown ones (and inactive ones, when `only_active`) are left out."""
-    numeric = {int(value) for value in ids if value.isdigit() and len(value) < 10}
+    numeric = {key for key in map(validation.integer_id, ids) if key is not None}
     statement = sa.select(Product).where(Product.id.in_(numeric))
     if only_active:
         statement = statement.where(Product.is_active)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import money
 from models.custom_fields import CustomFieldDefinition, CustomFieldValue
 from models.enums import CustomFieldTarget, CustomFieldType
+from resolvers.core import validation
 from resolvers.core.errors import DomainError, DomainErrors, invalid, not_found
 
 SYSTEM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -59,10 +60,14 @@ async def create_definition(
         raise invalid(
             "A system name starts with a letter and holds only letters, digits and _.", ["input", "systemName"]
         )
-    if not name.strip():
+    if not validation.text_fits(CustomFieldDefinition.name, name, field=["input", "name"]):
         raise invalid("A name may not be empty.", ["input", "name"])
     if type is CustomFieldType.LIST:
+        # An option is what a LIST value may be: as long as a TEXT value at most.
         cleaned = [option.strip() for option in options or ()]
+        too_long = [position for position, option in enumerate(cleaned) if len(option) > MAX_TEXT_LENGTH]
+        if too_long:
+            raise invalid(f"At most {MAX_TEXT_LENGTH} characters.", ["input", "options", str(too_long[0])])
         if not cleaned or any(not option for option in cleaned) or len(set(cleaned)) != len(cleaned):
             raise invalid("A LIST field needs distinct, non-empty options.", ["input", "options"])
     elif options:

@@ -3,7 +3,8 @@
 A received return puts its returned quantities back (`restock`); the return's status makes that once.
 
 `orders.is_stock_taken` records which side of that the order is on, so neither happens twice.
-Products are locked in id order, so two orders sharing products never deadlock.
+Products are locked in id order, so two orders sharing products never deadlock, and FOR NO KEY
+UPDATE (`lock_rows`), so neither does a checkout with carts adding lines of those products.
 """
 
 from __future__ import annotations

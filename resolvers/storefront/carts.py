@@ -3,8 +3,13 @@
 A cart is a CART record, or an ORDER whose checkout has started and not completed: such a
 checkout is changed like a cart, and a change on the downgrade list turns it back into a
 cart with a new CART id (`checkout.downgrade_if_changed`). Completed, cancelled or deleted
-records, quotes, and checkouts whose completion is under way (stock taken) are NOT_EDITABLE.
-Calls on an existing cart lock it, so they queue behind a completing checkout.
+records, quotes, and checkouts whose completion is under way (stock taken) are NOT_EDITABLE, with
+one exception: the details of an OPEN quote may be set (addresses, payment and shipping method, reference,
+language…), its fees computed again and its negotiated lines left as they are, so a currency or voucher
+is INVALID there. Calls on an existing cart lock it, so they queue behind a completing checkout.
+
+A new cart keeps the request's Referer header as its `referrer` and, unless the details give a
+`languageId`, the first language tag of its Accept-Language header as its `language_id`.
 
 Field paths in errors name the mutation arguments (`lines`, `details`, `lineId`).
 """
@@ -19,12 +24,13 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import PaymentMethod, ShippingMethod
-from models.enums import OrderKind, OrderLineType, Role
+from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus, Role
 from models.orders import ADDRESS_FIELDS, Order, OrderLine
 from resolvers.core import access, events, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.fulfilment import flows, state_changes
 from resolvers.setup import catalog, custom_fields
-from resolvers.storefront import checkout, pricing
+from resolvers.storefront import checkout, pricing, visits
 
 FieldValueInput = custom_fields.FieldValue
 
@@ -51,6 +57,8 @@ class DetailsInput:
     voucher_code: str | None = None
     currency_code: str | None = None
     custom_fields: Sequence[FieldValueInput] | None = None
+    reference: str | None = None
+    language_id: str | None = None
 
 
 async def create(
@@ -59,11 +67,18 @@ async def create(
     viewer: access.Viewer,
     details: DetailsInput | None,
     ip: str | None,
+    referrer: str | None,
+    accept_language: str | None,
     now: datetime.datetime,
     actor: str | None,
 ) -> tuple[Order, str]:
-    """Create a cart (a CUSTOMER's belongs to them); returns it with its secret, which is shown only this once."""
+    """Create a cart (a CUSTOMER's belongs to them) in the default state of the default CART flow; returns it
+    with its secret, which is shown only this once. Raises NOT_FOUND when no CART flow is set up.
+
+    `referrer` and `accept_language` are the request's Referer and Accept-Language headers, as sent.
+    """
     shop = await catalog.default_shop(session)
+    state = await flows.default_state(session, kind=FlowKind.CART)
     code = (details.currency_code if details else None) or shop.default_currency_code
     currency = await catalog.currency(session, code, field=["details", "currencyCode"])
     issued = await orders.new_number(session, kind=OrderKind.CART, now=now)
@@ -78,6 +93,10 @@ async def create(
         created_at=now,
         modified_at=now,
         ip=ip,
+        referrer=visits.referrer_of(referrer),
+        language_id=visits.language_of(accept_language),
+        flow_id=state.flow_id,
+        state_id=state.id,
         **catalog.currency_values(currency),
     )
     session.add(order)
@@ -89,6 +108,7 @@ async def create(
     events.record(
         session, order_id=order.id, source="cart", message=f"Cart {order.public_id} created.", actor=actor, now=now
     )
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     await session.flush()
     return order, secret
 
@@ -106,13 +126,14 @@ async def add_lines(
     """Add products; a product already in the cart with the same unit gets the quantity added to its line."""
     if not lines:
         raise invalid("Give at least one line to add.", ["lines"])
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     products = await catalog.products_by_id(session, [line.product_id for line in lines], only_active=True)
     for index, line in enumerate(lines):
         field = ["lines", str(index)]
         product = products.get(line.product_id)
         if product is None:
             raise not_found("Product", line.product_id, [*field, "productId"])
+        validation.text_fits(OrderLine.unit_id, line.unit_id, field=[*field, "unitId"])
         validation.positive_quantity(line.quantity, field=[*field, "quantity"])
         target = _merge_target(cart.lines, product_id=product.id, unit_id=line.unit_id)
         if target is None:
@@ -147,7 +168,7 @@ async def update_line(
         return await remove_line(
             session, cart_id=cart_id, secret=secret, viewer=viewer, line_id=line_id, now=now, actor=actor
         )
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     line = _product_line(cart.lines, line_id)
     validation.positive_quantity(quantity, field=["quantity"])
     message = f"Line {line_id} ({line.product_number}): quantity {line.quantity} → {quantity}."
@@ -167,7 +188,7 @@ async def remove_line(
     actor: str | None,
 ) -> Order:
     """Remove a product line with its line discounts."""
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now)
     line = _product_line(cart.lines, line_id)
     for child in [child for child in cart.lines if child.parent_line_id == line.id]:
         await session.delete(child)
@@ -187,19 +208,24 @@ async def set_details(
     now: datetime.datetime,
     actor: str | None,
 ) -> Order:
-    """Set addresses, comment, methods, voucher, currency or display name.
+    """Set addresses, comment, methods, voucher, currency, reference, language or display name.
 
-    A signed-in customer who sets the details of a cart without a customer adopts it.
+    A signed-in customer who sets the details of a cart without a customer adopts it. An OPEN quote takes
+    every detail but a currency or voucher (INVALID): its negotiated lines stay, its fees are computed again.
     """
-    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer)
+    cart = await _open(session, cart_id=cart_id, secret=secret, viewer=viewer, now=now, open_quote_allowed=True)
+    if cart.order.kind is OrderKind.QUOTE:
+        _refuse_repricing(cart.order, details)
     changed = await _apply_details(session, order=cart.order, lines=cart.lines, details=details, viewer=viewer)
     message = f"Details set: {', '.join(changed)}." if changed else "Details set: nothing changed."
     return await _finish(session, cart, message=message, now=now, actor=actor)
 
 
-def refuse_unless_editable(order: Order) -> None:
-    """Cart changes reach carts and unfinished checkouts only."""
-    if order.is_complete or order.is_cancelled or order.is_deleted or order.kind is OrderKind.QUOTE:
+def refuse_unless_editable(order: Order, *, open_quote_allowed: bool = False) -> None:
+    """Cart changes reach carts and unfinished checkouts only (and, where allowed, open quotes)."""
+    is_open_quote = order.kind is OrderKind.QUOTE and order.quote_status is QuoteStatus.OPEN
+    is_refused_quote = order.kind is OrderKind.QUOTE and not (open_quote_allowed and is_open_quote)
+    if order.is_complete or order.is_cancelled or order.is_deleted or is_refused_quote:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a cart and cannot be changed as one.")
     if order.is_stock_taken:
         raise DomainError(
@@ -216,10 +242,20 @@ class _OpenCart:
     before: dict[str, object]
 
 
-async def _open(session: AsyncSession, *, cart_id: str, secret: str | None, viewer: access.Viewer) -> _OpenCart:
+async def _open(
+    session: AsyncSession,
+    *,
+    cart_id: str,
+    secret: str | None,
+    viewer: access.Viewer,
+    now: datetime.datetime,
+    open_quote_allowed: bool = False,
+) -> _OpenCart:
     """Lock the cart the caller may see and refuse one that is not editable as a cart."""
-    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
-    refuse_unless_editable(order)
+    order = await orders.get_visible(
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
+    )
+    refuse_unless_editable(order, open_quote_allowed=open_quote_allowed)
     lines = await orders.lines_of(session, order_id=order.id)
     return _OpenCart(order, lines, checkout.snapshot(order, lines))
 
@@ -236,7 +272,8 @@ async def _finish(
         session, order=order, before=cart.before, after=checkout.snapshot(order, lines), now=now, actor=actor
     )
     orders.touch(order, now=now)
-    events.record(session, order_id=order.id, source="cart", message=message, actor=actor, now=now)
+    source = "quote" if order.kind is OrderKind.QUOTE else "cart"
+    events.record(session, order_id=order.id, source=source, message=message, actor=actor, now=now)
     await session.flush()
     return order
 
@@ -250,16 +287,16 @@ async def _apply_details(
         if address is not None and _set_address(order, prefix, address):
             changed.append(prefix)
     texts = {"display_name": details.display_name, "customer_comment": details.customer_comment}
-    texts["voucher_code"] = details.voucher_code
+    texts.update(voucher_code=details.voucher_code, reference=details.reference, language_id=details.language_id)
     for name, value in texts.items():
         if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
             changed.append(name)
     if details.payment_method_id is not None:
-        await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
-        changed += _set_if_different(order, "payment_method_id", int(details.payment_method_id))
+        key = await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
+        changed += _set_if_different(order, "payment_method_id", key)
     if details.shipping_method_id is not None:
-        await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
-        changed += _set_if_different(order, "shipping_method_id", int(details.shipping_method_id))
+        key = await _method(session, ShippingMethod, details.shipping_method_id, ["details", "shippingMethodId"])
+        changed += _set_if_different(order, "shipping_method_id", key)
     if details.currency_code is not None and details.currency_code.upper() != order.currency_code:
         await _change_currency(session, order=order, lines=lines, code=details.currency_code)
         changed.append("currency")
@@ -268,6 +305,18 @@ async def _apply_details(
         changed.append("customer")
     await _write_custom_fields(session, order=order, line=None, values=details.custom_fields, field=["details"])
     return changed
+
+
+def _refuse_repricing(quote: Order, details: DetailsInput) -> None:
+    """INVALID for a currency or voucher that would change an open quote's negotiated prices."""
+    if details.currency_code is not None and details.currency_code.strip().upper() != quote.currency_code:
+        raise _negotiated(quote, "currency", "currencyCode")
+    if details.voucher_code is not None and (details.voucher_code.strip() or None) != quote.voucher_code:
+        raise _negotiated(quote, "voucher", "voucherCode")
+
+
+def _negotiated(quote: Order, what: str, field: str) -> DomainError:
+    return invalid(f"{quote.public_id} is a quote: its prices are negotiated, so its {what} stays.", ["details", field])
 
 
 def _set_address(order: Order, prefix: str, address: Mapping[str, str | None]) -> bool:
@@ -282,10 +331,8 @@ def _set_address(order: Order, prefix: str, address: Mapping[str, str | None]) -
 
 def _set_text(order: Order, column: str, value: str, field: list[str]) -> bool:
     """Set a text column ('' clears it), refusing what the column cannot hold; whether it changed."""
-    length = getattr(Order.__table__.c[column].type, "length", None)
-    if length is not None and len(value) > length:
-        raise invalid(f"At most {length} characters.", field)
-    return bool(_set_if_different(order, column, value.strip() or None))
+    checked = validation.text_fits(getattr(Order, column), value, field=field)
+    return bool(_set_if_different(order, column, checked))
 
 
 def _set_if_different(order: Order, column: str, value: object) -> list[str]:
@@ -313,12 +360,13 @@ async def _change_currency(session: AsyncSession, *, order: Order, lines: list[O
 
 async def _method(
     session: AsyncSession, model: type[PaymentMethod] | type[ShippingMethod], method_id: str, field: list[str]
-) -> None:
-    method: PaymentMethod | ShippingMethod | None = (
-        await session.get(model, int(method_id)) if method_id.isdigit() and len(method_id) < 10 else None
-    )
+) -> int:
+    """The key of an active method, or NOT_FOUND at `field`."""
+    key = validation.integer_id(method_id)
+    method: PaymentMethod | ShippingMethod | None = await session.get(model, key) if key is not None else None
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
+    return method.id
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:

@@ -28,10 +28,18 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import money
-from models.enums import EventLevel, FlowKind, OrderKind, OrderLineType, TransactionKind, TransactionStatus
+from models.enums import (
+    EventLevel,
+    FlowKind,
+    OrderKind,
+    OrderLineType,
+    TransactionKind,
+    TransactionStatus,
+    WebhookEvent,
+)
 from models.orders import Order, OrderLine
 from models.payments import Transaction
-from resolvers.core import access, events, orders
+from resolvers.core import access, events, notifications, orders
 from resolvers.core.errors import DomainError, ErrorCode, invalid
 from resolvers.fulfilment import flows, state_changes
 from resolvers.payments import engine, idempotency, payment_providers, purposes
@@ -109,7 +117,9 @@ async def start(
     Raises NOT_EDITABLE for a quote or a cancelled or deleted record, ALREADY_DONE for a completed
     order and INVALID for a cart without products.
     """
-    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
+    order = await orders.get_visible(
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
+    )
     if order.is_complete:
         raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is completed already.")
     if order.kind is OrderKind.ORDER and order.checkout_started_at is not None:
@@ -157,7 +167,7 @@ async def complete(
 
     async def find(session: AsyncSession, requested_id: str) -> Order:
         return await orders.get_visible(
-            session, requested_id, viewer=viewer, secret=secret, for_update=True, field=["orderId"]
+            session, requested_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["orderId"]
         )
 
     async def prepare_and_plan(session: AsyncSession, facts: engine.Facts) -> engine.Plan:
@@ -167,7 +177,7 @@ async def complete(
 
     movement = engine.Movement(
         purpose=AUTHORIZATION, plan=prepare_and_plan, actor=actor, now=now, timeout_seconds=timeout_seconds,
-        keyed=await _keyed(sessions, order_id=order_id, secret=secret, viewer=viewer, key=idempotency_key),
+        keyed=await _keyed(sessions, order_id=order_id, secret=secret, viewer=viewer, key=idempotency_key, now=now),
         find=find, replays_failures=False, unanswered=_unanswered,
     )  # fmt: skip
     [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order_id], movement=movement)
@@ -223,6 +233,7 @@ class _Authorization:
         message = f"Checkout completed: {_shown(settled.transaction.amount, order)} authorized."
         events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=settled.actor, now=now)
         # Entering the default state is a state change like any other: its mails go out too.
+        notifications.notify(session, event=WebhookEvent.ORDER_CREATED, order=order, now=now)
         await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
         await session.flush()
 
@@ -252,12 +263,13 @@ async def _keyed(
     secret: str | None,
     viewer: access.Viewer,
     key: str | None,
+    now: datetime.datetime,
 ) -> idempotency.KeyedRequest | None:
     """The completion's key, its request the order's internal id: any of the order's ids replays it."""
     if key is None:
         return None
     async with sessions() as session:
-        order = await orders.get_visible(session, order_id, viewer=viewer, secret=secret, field=["orderId"])
+        order = await orders.get_visible(session, order_id, viewer=viewer, secret=secret, now=now, field=["orderId"])
     return idempotency.KeyedRequest(IDEMPOTENCY_SCOPE, key, {"order": order.id})
 
 

@@ -129,6 +129,8 @@ async def recalculate(
 ) -> None:
     """Price the lines and set every total of the order; fees follow the chosen methods when `recalculate_fees`.
 
+    Keeps the shop's standard VAT rate on the order, and the name of the shipping fee rule that set the fee.
+
     Raises NEGATIVE_TOTAL when a discount or the total would go below zero (the caller's savepoint undoes
     whatever was set).
     """
@@ -139,14 +141,11 @@ async def recalculate(
     order.price_before_fees = totals.price_before_fees
     order.weight = totals.weight
     order.volume = totals.volume
+    order.standard_vat_percent = shop.default_vat_percent
     if recalculate_fees:
         # The shipping rules read the order's price before fees and weight, set just above.
         order.payment_fee = await _payment_fee(session, order=order, prices_include_vat=shop.prices_include_vat)
-        order.shipping_fee = (
-            await shipping.fee_for(session, method_id=order.shipping_method_id, order=order)
-            if order.shipping_method_id is not None
-            else money.ZERO_PRICE
-        )
+        await _set_shipping_fee(session, order=order)
     total = money.sum_prices([totals.price_before_fees, order.payment_fee, order.shipping_fee])
     _refuse_negative(total, "The order's total would be below zero.", prices_include_vat=shop.prices_include_vat)
     order.total = total
@@ -249,6 +248,15 @@ def _measure(products: Sequence[OrderLine], attribute: str) -> Decimal:
 
 def _zero(vat_percent: Decimal) -> money.Price:
     return money.Price(money.ZERO, money.ZERO, money.ZERO, vat_percent)
+
+
+async def _set_shipping_fee(session: AsyncSession, *, order: Order) -> None:
+    """The chosen shipping method's fee and the name of the fee rule that set it (none for a flat fee)."""
+    if order.shipping_method_id is None:
+        order.shipping_fee, order.shipping_fee_rule_name = money.ZERO_PRICE, None
+        return
+    fee = await shipping.fee_for(session, method_id=order.shipping_method_id, order=order)
+    order.shipping_fee, order.shipping_fee_rule_name = fee.price, fee.rule_name
 
 
 async def _payment_fee(session: AsyncSession, *, order: Order, prices_include_vat: bool) -> money.Price:

@@ -24,17 +24,16 @@ import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus
+from models.enums import FlowKind, OrderKind, OrderLineType, QuoteStatus, WebhookEvent
 from models.flows import State
 from models.orders import Order
-from resolvers.core import access, events, orders, validation
+from resolvers.core import access, events, notifications, orders, validation
 from resolvers.core.errors import DomainError, ErrorCode, invalid
-from resolvers.fulfilment import flows
+from resolvers.fulfilment import flows, state_changes
 from resolvers.payments import payment_providers
 from resolvers.storefront import checkout, pricing
 
 EVENT_SOURCE = "quote"
-MAX_REASON_LENGTH = 2000
 
 
 async def submit(
@@ -51,7 +50,9 @@ async def submit(
 
     Raises NOT_FOUND, NOT_EDITABLE (not a cart, or its checkout is under way), INVALID (no products).
     """
-    order = await orders.get_visible(session, cart_id, viewer=viewer, secret=secret, for_update=True, field=["cartId"])
+    order = await orders.get_visible(
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
+    )
     if order.kind is not OrderKind.CART or order.is_complete or order.is_cancelled or order.is_deleted:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a cart.", ["cartId"])
     lines = await orders.lines_of(session, order_id=order.id)
@@ -68,7 +69,9 @@ async def submit(
         order.customer_comment = customer_comment
     orders.touch(order, now=now)
     message = f"Quote requested: cart {cart_public_id} became {order.public_id}."
+    notifications.notify(session, event=WebhookEvent.QUOTE_SUBMITTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
+    await state_changes.on_state_changed(session, state=state, orders=[order], now=now)
     await session.flush()
     return order
 
@@ -119,18 +122,17 @@ async def reject(
     Raises NOT_FOUND, ALREADY_DONE (rejected before), NOT_EDITABLE (not an open quote), INVALID.
     """
     order = await orders.get_visible(
-        session, quote_id, viewer=viewer, secret=secret, for_update=True, field=["quoteId"]
+        session, quote_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["quoteId"]
     )
     if order.quote_status is QuoteStatus.REJECTED:
         raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is rejected already.", ["quoteId"])
     _refuse_unless_open_quote(order)
-    reason = reason.strip() if reason is not None else None
-    if reason is not None and len(reason) > MAX_REASON_LENGTH:
-        raise invalid(f"At most {MAX_REASON_LENGTH} characters.", ["reason"])
+    reason = validation.text_fits(Order.quote_rejection_reason, reason, field=["reason"])
     order.quote_status = QuoteStatus.REJECTED
-    order.quote_rejection_reason = reason or None
+    order.quote_rejection_reason = reason
     orders.touch(order, now=now)
     message = f"Quote rejected: {reason}" if reason else "Quote rejected."
+    notifications.notify(session, event=WebhookEvent.QUOTE_REJECTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
     return order
@@ -163,6 +165,7 @@ async def _start_checkout(session: AsyncSession, *, order: Order, now: datetime.
     order.checkout_started_at = now
     orders.touch(order, now=now)
     message = f"Quote accepted: {quote_public_id} became {order.public_id}."
+    notifications.notify(session, event=WebhookEvent.QUOTE_ACCEPTED, order=order, now=now)
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
 

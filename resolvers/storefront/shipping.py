@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -14,15 +15,22 @@ from models.orders import Order
 from resolvers.core import access, orders
 
 
-def matching_fee(
-    method: ShippingMethod,
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fee:
+    """A shipping fee in the order's currency and the fee rule that set it (None: the method's flat fee)."""
+
+    price: money.Price
+    rule_name: str | None
+
+
+def matching_rule(
     rules: Sequence[ShippingFeeRule],
     *,
     country_code: str | None,
     total_in_default_currency: Decimal,
     weight: Decimal,
-) -> Decimal:
-    """The fee (in the shop's default currency) of the first rule whose conditions all hold, else the flat fee."""
+) -> ShippingFeeRule | None:
+    """The first rule in sort order whose conditions all hold, or None (the method's flat fee applies)."""
     for rule in sorted(rules, key=lambda rule: (rule.sort_order, rule.id)):
         if rule.country_code is not None and (country_code or "").upper() != rule.country_code.upper():
             continue
@@ -34,31 +42,31 @@ def matching_fee(
             continue
         if rule.max_weight is not None and weight >= rule.max_weight:
             continue
-        return rule.fee
-    return method.fee
+        return rule
+    return None
 
 
-async def fee_for(session: AsyncSession, *, method_id: int, order: Order) -> money.Price:
-    """The method's fee for the order as it stands, in the order's currency."""
+async def fee_for(session: AsyncSession, *, method_id: int, order: Order) -> Fee:
+    """The method's fee for the order as it stands, in the order's currency, with the rule that set it."""
     method = await session.get_one(ShippingMethod, method_id)
     rules = (
         await session.scalars(sa.select(ShippingFeeRule).where(ShippingFeeRule.shipping_method_id == method_id))
     ).all()
     shop = await session.get_one(Shop, order.shop_id)
     total_in_default = order.price_before_fees.with_vat / order.currency_rate if order.currency_rate else Decimal(0)
-    fee = matching_fee(
-        method,
+    rule = matching_rule(
         rules,
         country_code=order.delivery_country_code or order.customer_country_code,
         total_in_default_currency=total_in_default,
         weight=order.weight,
     )
-    return money.price_of(
-        money.convert(fee, rate=order.currency_rate),
+    price = money.price_of(
+        money.convert(rule.fee if rule is not None else method.fee, rate=order.currency_rate),
         vat_percent=method.fee_vat_percent,
         includes_vat=shop.prices_include_vat,
         minor_unit=order.currency_minor_unit,
     )
+    return Fee(price, rule.name if rule is not None else None)
 
 
 async def fee_for_order(
@@ -66,6 +74,6 @@ async def fee_for_order(
 ) -> money.Price | None:
     """The fee for a cart the caller may see without a secret (an admin's, a customer's own), else None."""
     order = await orders.find(session, order_public_id)
-    if order is None or not orders.may_see(order, viewer=viewer, secret=None):
+    if order is None or not orders.is_own(order, viewer=viewer):
         return None
-    return await fee_for(session, method_id=method_id, order=order)
+    return (await fee_for(session, method_id=method_id, order=order)).price

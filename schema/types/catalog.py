@@ -40,6 +40,10 @@ class Shop:
     name: str
     prices_include_vat: bool
 
+    @strawberry.field(description="The standard VAT rate of the shop's products.")
+    def standard_vat_percent(self, root: strawberry.Parent[catalog.Shop]) -> Decimal:
+        return root.default_vat_percent
+
     @strawberry.field
     async def default_currency(self, root: strawberry.Parent[catalog.Shop], info: strawberry.Info[Context]) -> Currency:
         return await info.context.loaders.currency_by_code.load(root.default_currency_code)

@@ -5,6 +5,10 @@ loaders; the money an order derives from its transactions (captureState, authori
 `resolvers.payments.ledger`. Its lines are `order_lines.OrderLine`, its payment records
 `transactions.Transaction`; versions, returns and schedules are `strawberry.lazy` references, as their
 modules refer back to Order.
+
+Staff data (design.md, Access): `comment`, `ip`, `events`, `versions`, `version` and `compare` answer
+admins only; every other caller, the record's customer and its secret's holder included, reads them as
+null, an empty list or a comparison without changes, never as an error, so one fragment serves every client.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from aiodataloader import DataLoader
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
 from models import money
@@ -23,7 +28,7 @@ from models import orders as order_models
 from models import payments as payment_models
 from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
-from resolvers.fulfilment import tracking
+from resolvers.fulfilment import tracking, transitions
 from resolvers.payments import delta, ledger
 from schema import loaded
 from schema.context import Context
@@ -31,7 +36,7 @@ from schema.enums import CaptureState, EventLevel, OrderKind, QuoteStatus
 from schema.types import custom_fields
 from schema.types.catalog import Currency, PaymentMethod, Price, ShippingMethod, Shop, TrackAndTrace
 from schema.types.custom_fields import CustomFieldValue
-from schema.types.flows import Flow, State
+from schema.types.flows import Flow, State, Transition
 from schema.types.order_lines import OrderLine
 from schema.types.transactions import Transaction
 
@@ -95,6 +100,20 @@ async def _load_if_set(loader: DataLoader[Any, Any], key: int | None) -> Any:
     return None if key is None else await loader.load(key)
 
 
+def _staff_only(column: str) -> Callable[..., Any]:
+    """A resolver of an order column that is staff data: its value for admins, null for everyone else."""
+
+    def resolve(root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> str | None:
+        return getattr(root, column) if info.context.viewer.is_admin else None  # type: ignore[no-any-return]
+
+    return resolve
+
+
+async def _transitions_now(session: AsyncSession, orders: Sequence[order_models.Order]) -> list[Any]:
+    """The orders' transitions judged when the batch runs (one function, so the request's loader batches)."""
+    return await transitions.transitions_of(session, orders, now=datetime.datetime.now(datetime.UTC))
+
+
 def _in_minor_units(order: order_models.Order, amount: Decimal) -> Decimal:
     # The ledger keeps the store's scale (4 places); money is served at the order currency's minor unit.
     return money.round_money(amount, minor_unit=order.currency_minor_unit)
@@ -110,7 +129,7 @@ class Order:
         description="Bumped by every change of the order; pass it back as expectedRevision to guard a change."
     )
     customer_id: strawberry.ID | None
-    comment: str | None
+    comment: str | None = strawberry.field(resolver=_staff_only("comment"))
     customer_comment: str | None
     payment_fee: Price
     shipping_fee: Price
@@ -123,12 +142,20 @@ class Order:
     volume: Decimal
     tracking_number: str | None
     tracking_parameters: JSON | None
-    ip: str | None
+    ip: str | None = strawberry.field(resolver=_staff_only("ip"))
     referrer: str | None
     language_id: str | None
     is_exported: bool
     integration_order_id: str | None
     price_calculated_at: datetime.datetime | None
+    external_id: str | None = strawberry.field(description="The external channel's order id for an imported order.")
+    reference: str | None = strawberry.field(description="The customer's own reference (a purchase-order number).")
+    shipping_fee_rule_name: str | None = strawberry.field(
+        description="The shipping fee rule that set the shipping fee, if a rule did."
+    )
+    standard_vat_percent: Decimal | None = strawberry.field(
+        description="The shop's standard VAT rate as it was when the order was priced."
+    )
 
     @strawberry.field(description="CART…, QUOTE… or ORDER…: a cart gets a new ORDER id at checkout.")
     def id(self, root: strawberry.Parent[order_models.Order]) -> strawberry.ID:
@@ -160,6 +187,10 @@ class Order:
     @strawberry.field
     def deleted(self, root: strawberry.Parent[order_models.Order]) -> bool:
         return root.is_deleted
+
+    @strawberry.field(description="The channel an imported order came from.")
+    def channel(self, root: strawberry.Parent[order_models.Order]) -> str | None:
+        return root.import_channel
 
     @strawberry.field
     def flow(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Flow | None:
@@ -280,20 +311,38 @@ class Order:
     def quote_status(self, root: strawberry.Parent[order_models.Order]) -> QuoteStatus | None:  # type: ignore[valid-type]
         return root.quote_status
 
+    @strawberry.field(
+        description="Every state of the flows of this record's kind (except its current state), with whether it "
+        "may move there now and why not."
+    )
+    def transitions(
+        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
+    ) -> list[Transition]:
+        if not info.context.viewer.is_admin:
+            return []
+        found = info.context.loaders.orders_batch(_transitions_now).load(root)
+        return loaded.then([found], lambda rows: [Transition.of(row) for row in rows])  # type: ignore[no-any-return]
+
     @strawberry.field
     def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
+        if not info.context.viewer.is_admin:
+            return []
         return loaded.value(info.context.loaders.events_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
     @strawberry.field
     async def versions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[Annotated[Version, strawberry.lazy("schema.types.versions")]]:
+        if not info.context.viewer.is_admin:
+            return []
         return await info.context.loaders.versions_by_order_id.load(root.id)
 
     @strawberry.field
     async def version(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context], number: int
     ) -> Annotated[Version, strawberry.lazy("schema.types.versions")] | None:
+        if not info.context.viewer.is_admin:
+            return None
         versions = await info.context.loaders.versions_by_order_id.load(root.id)
         return next((version for version in versions if version.number == number), None)
 
@@ -307,6 +356,8 @@ class Order:
     ) -> Annotated[VersionComparison, strawberry.lazy("schema.types.versions")]:
         from schema.types import versions
 
+        if not info.context.viewer.is_admin:
+            return versions.VersionComparison(from_=from_, to=to, changes=[])
         return await versions.compare(info, root, from_number=from_, to_number=to)
 
     @strawberry.field

@@ -22,7 +22,7 @@ class ImportMutation:
         if not orders:
             raise errors.ClientError("`orders` may not be empty.")
         context = info.context
-        labels = [strawberry.ID(f"{given.channel}:{given.external_id}") for given in orders]
+        labels = [label(given.channel, given.external_id) for given in orders]
         return await run_admin_bulk(
             context,
             labels,
@@ -31,6 +31,11 @@ class ImportMutation:
                 actor=context.viewer.actor,
             ),
         )  # fmt: skip
+
+
+def label(channel: str, external_id: str) -> strawberry.ID:
+    """How a result names the input it answers."""
+    return strawberry.ID(f"{channel}:{external_id}")
 
 
 def _import(given: ImportOrderInput) -> imports.ImportInput:

@@ -8,7 +8,9 @@ import strawberry
 
 from models.enums import RecurringUnit
 from resolvers.channels import recurring
+from resolvers.core.errors import DomainError
 from schema.context import Context
+from schema.errors import user_errors
 from schema.guards import admin_errors, require_admin
 from schema.inputs import RecurringInput
 from schema.operations.payments import movements
@@ -66,9 +68,12 @@ class RecurringMutation:
             return BulkOrderPayload(results=[OrderResult(order_id=RUN_ID, user_errors=refusal)])
         # UNSET: the contract gives `now` no default; left out or null, it is the current time.
         at = now if isinstance(now, datetime.datetime) else context.now
-        # Not in the request's session: generating and charging commit their own short transactions.
+        # Not in the field's session: generating and charging commit their own short transactions.
         arguments = movements.movement_arguments(context)
-        outcomes = await recurring.run_due(
-            context.db.write_sessions, charged_at=arguments.pop("now"), now=at, **arguments
-        )
+        try:
+            outcomes = await recurring.run_due(
+                context.movement_sessions(), charged_at=arguments.pop("now"), now=at, **arguments
+            )
+        except DomainError as error:
+            return BulkOrderPayload(results=[OrderResult(order_id=RUN_ID, user_errors=user_errors(error))])
         return BulkOrderPayload(results=await movements.results(info, outcomes))

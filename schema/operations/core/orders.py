@@ -18,7 +18,8 @@ class OrderQuery:
         )
     )
     async def order(self, info: strawberry.Info[Context], id: strawberry.ID, secret: str | None = None) -> Order | None:
-        order = await orders.find(info.context.session, str(id))
-        if order is None or not orders.may_see(order, viewer=info.context.viewer, secret=secret):
+        context = info.context
+        order = await orders.find(context.session, str(id))
+        if order is None or not orders.may_see(order, viewer=context.viewer, secret=secret, now=context.now):
             return None
         return order  # type: ignore[return-value]

@@ -6,6 +6,7 @@ import strawberry
 
 from models.enums import FlowKind
 from resolvers.fulfilment import flow_setup
+from resolvers.fulfilment import mail as state_mail
 from schema.context import Context
 from schema.inputs import FlowInput, StateInput, StateMailInput, StateUpdateInput
 from schema.payloads import DeletePayload, FlowPayload, StatePayload
@@ -54,6 +55,7 @@ class FlowSetupMutation:
 
     @strawberry.mutation
     async def create_state(self, info: strawberry.Info[Context], input: StateInput) -> StatePayload:
+        composer = state_mail.composer_from(info.context.settings)
         return await StatePayload.attempt(
             info.context,
             lambda session: flow_setup.create_state(
@@ -61,6 +63,7 @@ class FlowSetupMutation:
                 color=input.color, sort_order=input.sort_order, is_default=bool(input.is_default),
                 allow_edit=bool(input.allow_edit), allow_order=bool(input.allow_order),
                 exclude_from_statistics=bool(input.exclude_from_statistics), mail=_mail(input.mail),
+                requirements=list(input.requirements or ()), composer=composer,
             ),
             admin_only=True,
         )  # fmt: skip
@@ -70,10 +73,18 @@ class FlowSetupMutation:
         self, info: strawberry.Info[Context], id: strawberry.ID, input: StateUpdateInput
     ) -> StatePayload:
         changes = {name: getattr(input, name) for name in _STATE_ATTRIBUTES if getattr(input, name) is not None}
+        requirements = list(input.requirements) if input.requirements is not None else None
+        composer = state_mail.composer_from(info.context.settings)
         return await StatePayload.attempt(
             info.context,
             lambda session: flow_setup.update_state(
-                session, state_id=str(id), changes=changes, mail=_mail(input.mail), clear_mail=bool(input.clear_mail)
+                session,
+                state_id=str(id),
+                changes=changes,
+                mail=_mail(input.mail),
+                clear_mail=bool(input.clear_mail),
+                requirements=requirements,
+                composer=composer,
             ),
             admin_only=True,
         )
@@ -108,4 +119,5 @@ def _mail(mail: StateMailInput | None) -> flow_setup.StateMail | None:
         send_to_delivery_email=bool(mail.send_to_delivery_email),
         other_recipients=tuple(mail.other_recipients or ()),
         other_template=mail.other_template,
+        recipient_field=mail.recipient_field,
     )

@@ -1,4 +1,4 @@
-"""Flow and state queries."""
+"""Flow and state queries: staff data, so admins only (a top-level FORBIDDEN for anyone else)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from models.enums import FlowKind as DomainFlowKind
 from resolvers.fulfilment import flows
 from schema.context import Context
 from schema.enums import FlowKind
+from schema.guards import require_admin
 from schema.types.flows import Flow, State
 
 
@@ -16,17 +17,20 @@ from schema.types.flows import Flow, State
 class FlowsQuery:
     @strawberry.field
     async def flows(self, info: strawberry.Info[Context], kind: FlowKind | None = None) -> list[Flow]:  # type: ignore[valid-type]
+        require_admin(info.context.viewer)
         return await flows.list_flows(  # type: ignore[return-value]
             info.context.session, kind=DomainFlowKind(kind) if kind is not None else None
         )
 
     @strawberry.field
     async def flow(self, info: strawberry.Info[Context], id: strawberry.ID) -> Flow | None:
+        require_admin(info.context.viewer)
         flow_id = flows.parse_id(id)
         return await info.context.loaders.flow_by_id.load(flow_id) if flow_id is not None else None
 
     @strawberry.field
     async def state(self, info: strawberry.Info[Context], id: strawberry.ID) -> State | None:
+        require_admin(info.context.viewer)
         state_id = flows.parse_id(id)
         row: flow_models.State | None = (
             await info.context.loaders.state_by_id.load(state_id) if state_id is not None else None

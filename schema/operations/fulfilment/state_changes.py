@@ -16,12 +16,23 @@ class StateChangeMutation:
     async def change_state(
         self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
     ) -> BulkOrderPayload:
-        context = info.context
-        return await run_admin_bulk(
-            context,
-            order_ids,
-            lambda: state_changes.change_state(
-                context.session, order_ids=[str(i) for i in order_ids], state_id=str(state_id), now=context.now,
-                actor=context.viewer.actor, composer=mail.composer_from(context.settings),
-            ),
-        )  # fmt: skip
+        return await _change_state(info.context, order_ids, state_id, dry_run=False)
+
+    @strawberry.mutation(description="Dry run of a state change: the results changeState would give, writing nothing.")
+    async def preview_state_change(
+        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
+    ) -> BulkOrderPayload:
+        return await _change_state(info.context, order_ids, state_id, dry_run=True)
+
+
+async def _change_state(
+    context: Context, order_ids: list[strawberry.ID], state_id: strawberry.ID, *, dry_run: bool
+) -> BulkOrderPayload:
+    return await run_admin_bulk(
+        context,
+        order_ids,
+        lambda: state_changes.change_state(
+            context.session, order_ids=[str(i) for i in order_ids], state_id=str(state_id), now=context.now,
+            actor=context.viewer.actor, composer=mail.composer_from(context.settings), dry_run=dry_run,
+        ),
+    )  # fmt: skip

@@ -1,9 +1,9 @@
 """Money and end-of-life mutations: authorize, capture, refund, release, cancel, delete (admins only).
 
 Authorize, capture, refund, release and cancel run in their own short transactions (`resolvers.payments.engine`,
-over `db.write_sessions`) because they commit before and after the provider call; the
-request's session only reads the results afterwards, and must not be touched before (on
-SQLite it would hold the write lock the movements need). Delete is one plain transaction.
+over `Context.movement_sessions`) because they commit before and after the provider call; the
+field's own session then only reads the results. Delete is one plain transaction.
+The bulk ones refuse a caller who is not an admin and an empty id list as a whole (`schema.bulk`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 import strawberry
 
 from resolvers.core.bulk import Outcome
-from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import deletion
 from resolvers.payments import authorization, cancellation, capture, refunds, release
+from schema.bulk import refused_as_a_whole
 from schema.context import Context
 from schema.errors import attempt, user_errors
+from schema.guards import admin_errors
 from schema.payloads import BulkOrderPayload, OrderPayload, OrderResult
 
 Value = TypeVar("Value")
@@ -39,10 +40,6 @@ def movement_arguments(context: Context) -> dict[str, Any]:
         "now": context.now,
         "timeout_seconds": context.settings.provider_timeout_seconds,
     }
-
-
-def _forbidden() -> DomainError:
-    return DomainError(ErrorCode.FORBIDDEN, "Only an admin may do this.")
 
 
 async def results(info: strawberry.Info[Context], outcomes: Sequence[Outcome]) -> list[OrderResult]:
@@ -67,16 +64,12 @@ async def _one_order(
 ) -> OrderPayload:
     """An admin's movement of one order: its arguments (left out: None), with who, when and the providers added."""
     context = info.context
-    if not context.viewer.is_admin:
-        return OrderPayload(user_errors=user_errors(_forbidden()))
+    if errors := admin_errors(context.viewer):
+        return OrderPayload(user_errors=errors)
     values = {name: given(value) for name, value in arguments.items()}
-    outcome = await operation(context.db.write_sessions, **values, **movement_arguments(context))
+    outcome = await operation(context.movement_sessions(), **values, **movement_arguments(context))
     [result] = await results(info, [outcome])
     return OrderPayload(order=result.order, user_errors=result.user_errors)
-
-
-def _refused(order_ids: list[strawberry.ID]) -> BulkOrderPayload:
-    return BulkOrderPayload(results=[OrderResult(order_id=i, user_errors=user_errors(_forbidden())) for i in order_ids])
 
 
 AUTHORIZE_DESCRIPTION = (
@@ -98,10 +91,10 @@ class PaymentsMutation:
         idempotency_key: str | None = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return _refused(order_ids)
+        if refused := refused_as_a_whole(context, order_ids):
+            return refused
         outcomes = await capture.capture(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_ids=[str(i) for i in order_ids],
             amount=given(amount),
             idempotency_key=given(idempotency_key),
@@ -149,10 +142,10 @@ class PaymentsMutation:
         self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], reason: str | None = strawberry.UNSET
     ) -> BulkOrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return _refused(order_ids)
+        if refused := refused_as_a_whole(context, order_ids):
+            return refused
         outcomes = await cancellation.cancel(
-            context.db.write_sessions,
+            context.movement_sessions(),
             order_ids=[str(i) for i in order_ids],
             reason=given(reason),
             **movement_arguments(context),
@@ -162,8 +155,8 @@ class PaymentsMutation:
     @strawberry.mutation(description="Soft-deletes carts, unfinished checkouts, quotes and cancelled orders.")
     async def delete(self, info: strawberry.Info[Context], order_ids: list[strawberry.ID]) -> BulkOrderPayload:
         context = info.context
-        if not context.viewer.is_admin:
-            return _refused(order_ids)
+        if refused := refused_as_a_whole(context, order_ids):
+            return refused
         results = []
         for order_id in order_ids:
             order, errors = await attempt(

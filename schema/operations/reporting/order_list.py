@@ -6,14 +6,14 @@ from typing import Any
 
 import strawberry
 
-from models.enums import CaptureState, OrderKind, Role
+from models.enums import CaptureState, OrderKind
 from resolvers.core.errors import DomainError
 from resolvers.reporting import order_list
 from schema import inputs
 from schema.context import Context
 from schema.enums import OrderKind as OrderKindEnum
 from schema.errors import ClientError
-from schema.guards import require_admin
+from schema.guards import require_admin, require_customer
 from schema.inputs import OrderFilter, OrderSort
 from schema.types.orders import OrderConnection, OrderEdge, PageInfo
 
@@ -48,10 +48,8 @@ class OrderListQuery:
         first: int | None = 50,
         after: str | None = None,
     ) -> OrderConnection:
-        viewer = info.context.viewer
-        if viewer.role is not Role.CUSTOMER or not viewer.customer_id:
-            raise ClientError("myOrders needs a customer token.")
-        mine = order_list.Filter(customer_id=viewer.customer_id, kind=OrderKind(kind) if kind else None)
+        customer_id = require_customer(info.context.viewer, field="myOrders")
+        mine = order_list.Filter(customer_id=customer_id, kind=OrderKind(kind) if kind else None)
         return await _connection(
             info, mine, sort=order_list.SortField.CREATED_AT, descending=True, first=first, after=after
         )

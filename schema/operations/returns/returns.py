@@ -1,9 +1,8 @@
 """Returns (RMA) mutations (admins only): createReturn, receiveReturn, rejectReturn, refundReturn.
 
 Create, receive and reject are one plain transaction each. refundReturn moves money in its own
-short transactions (`resolvers.payments.engine`, over `db.write_sessions`), as refund does: the
-request's session only reads the return afterwards and must not be touched before (on SQLite it
-would hold the write lock the movement needs).
+short transactions (`resolvers.payments.engine`, over `Context.movement_sessions`), as refund
+does: the field's own session then only reads the return.
 """
 
 from __future__ import annotations
@@ -90,7 +89,7 @@ class ReturnsMutation:
         if refused:
             return ReturnPayload(user_errors=refused)
         refunded = await return_refunds.refund(
-            context.db.write_sessions,
+            context.movement_sessions(),
             return_id=str(return_id),
             amount=given(amount),
             idempotency_key=given(idempotency_key),

@@ -24,11 +24,13 @@ class StorefrontMutation:
     @strawberry.mutation
     async def create_cart(self, info: strawberry.Info[Context], details: CartDetailsInput | None = None) -> CartPayload:
         context = info.context
+        headers = context.request.headers if context.request is not None else {}
         created, problems = await errors.attempt(
             context.session,
             lambda: carts.create(
                 context.session, viewer=context.viewer, details=_details(details) if details else None,
-                ip=context.ip, now=context.now, actor=context.viewer.actor,
+                ip=context.ip, referrer=headers.get("referer"), accept_language=headers.get("accept-language"),
+                now=context.now, actor=context.viewer.actor,
             ),
         )  # fmt: skip
         cart, secret = created if created is not None else (None, None)
@@ -93,13 +95,12 @@ class StorefrontMutation:
         self, info: strawberry.Info[Context], order_id: strawberry.ID, secret: str | None = None,
         idempotency_key: str | None = None,
     ) -> OrderPayload:  # fmt: skip
-        # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why),
-        # so the request's session must stay closed until it returns.
+        # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why).
         context = info.context
         assert context.providers is not None, "the app sets the payment providers"
         try:
             order = await checkout.complete(
-                context.db.write_sessions, order_id=str(order_id), secret=secret, viewer=context.viewer,
+                context.movement_sessions(), order_id=str(order_id), secret=secret, viewer=context.viewer,
                 idempotency_key=idempotency_key, providers=context.providers,
                 timeout_seconds=context.settings.provider_timeout_seconds, now=context.now,
                 actor=context.viewer.actor,
@@ -140,4 +141,6 @@ def _details(details: CartDetailsInput) -> carts.DetailsInput:
         voucher_code=details.voucher_code,
         currency_code=details.currency_code,
         custom_fields=inputs.field_values(details.custom_fields),
+        reference=details.reference,
+        language_id=details.language_id,
     )

@@ -40,7 +40,7 @@ class QuotesMutation:
         assert context.providers is not None, "the app sets the payment providers"
         try:
             order = await quotes.accept(
-                context.db.write_sessions, quote_id=str(quote_id), secret=secret, viewer=context.viewer,
+                context.movement_sessions(), quote_id=str(quote_id), secret=secret, viewer=context.viewer,
                 providers=context.providers, timeout_seconds=context.settings.provider_timeout_seconds,
                 now=context.now, actor=context.viewer.actor,
             )  # fmt: skip

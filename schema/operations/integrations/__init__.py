@@ -1,0 +1,1 @@
+"""GraphQL operations of `resolvers.integrations`: webhook endpoints (admin only)."""
