@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.enums import CaptureState, OrderKind, TransactionKind, TransactionStatus
 from models.orders import Order
 from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.payments import delta, ledger, transaction_rows
 from resolvers.reporting import order_list
 from tests import factories
 
@@ -139,6 +140,36 @@ async def _one_order_for_each_filter(session: AsyncSession, now: datetime.dateti
     b.is_exported = True
     await session.flush()
     return [a, b, c, d, deleted]
+
+
+async def test_the_capture_state_filter_agrees_with_the_field_over_the_total(
+    seeded: AsyncSession, now: datetime.datetime
+) -> None:
+    # One T-shirt, 19.95: captured in full, then raised by an edit (10.00 of it captured), then edited down.
+    paid = [
+        (TransactionKind.AUTHORIZE, SUCCEEDED, Decimal("19.95")),
+        (TransactionKind.CAPTURE, SUCCEEDED, Decimal("19.95")),
+    ]
+    raised = [(TransactionKind.AUTHORIZE, SUCCEEDED, Decimal(10)), (TransactionKind.CAPTURE, SUCCEEDED, Decimal(10))]
+    captured = await factories.create_order(seeded, now=now, payment_method="Card", transactions=paid)
+    owing = await factories.create_order(seeded, now=now, payment_method="Card", transactions=raised)
+    lowered = await factories.create_order(
+        seeded, now=now, payment_method="Card", transactions=paid, lines=[factories.Line("SOCKS-3PK")]
+    )
+
+    found = {
+        state: set(await _ids(seeded, filter=order_list.Filter(capture_state=state)))
+        for state in (CaptureState.SPLIT_CAPTURED, CaptureState.CAPTURED)
+    }
+
+    assert found == {
+        CaptureState.SPLIT_CAPTURED: {owing.public_id},
+        CaptureState.CAPTURED: {captured.public_id, lowered.public_id},
+    }
+    for order in (captured, owing, lowered):
+        rows = await transaction_rows.transactions_of(seeded, order_id=order.id)
+        held = delta.position(order, ledger.amounts(rows, now=now))
+        assert order.public_id in found[delta.capture_state(held, provider_name="test")]
 
 
 async def test_every_filter(seeded: AsyncSession, now: datetime.datetime) -> None:

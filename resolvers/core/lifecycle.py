@@ -171,5 +171,7 @@ def _not_captured(order: Order, fulfilment: Fulfilment) -> list[str]:
     settled_states = (CaptureState.CAPTURED, CaptureState.NOT_SUPPORTED)
     if fulfilment.capture_state in settled_states and fulfilment.payment_delta <= 0:
         return []
-    delta = money.round_money(fulfilment.payment_delta, minor_unit=order.currency_minor_unit)
-    return [f"CAPTURED (captureState is {fulfilment.capture_state.value}, paymentDelta {delta} {order.currency_code})"]
+    delta = money.shown(
+        fulfilment.payment_delta, currency_code=order.currency_code, minor_unit=order.currency_minor_unit
+    )
+    return [f"CAPTURED (captureState is {fulfilment.capture_state.value}, paymentDelta {delta})"]

@@ -152,7 +152,12 @@ def encode_cursor(sort: SortField, order: Order) -> str:
 
 
 def capture_state_of(state: CaptureState) -> sa.ColumnElement[bool]:
-    """Orders whose capture state is `state`, derived in SQL exactly as `ledger.capture_state` does."""
+    """Orders whose capture state is `state`, derived in SQL as `payments.delta.capture_state` does.
+
+    Over every authorization and the total: paymentDelta is positive when the total (zero once cancelled)
+    and the refunds that settled a negative delta exceed what is authorized. Unlike the served field, the
+    filter does not tell lapsed authorizations apart (that needs each authorization's draws).
+    """
     capable = [name for name in payment_providers.names() if payment_providers.capabilities(name).capture]
     # correlate_except: the page statement joins payment_methods too, yet this must look the method up by itself.
     supported = (
@@ -168,9 +173,11 @@ def capture_state_of(state: CaptureState) -> sa.ColumnElement[bool]:
         return sa.not_(supported)
     if state is CaptureState.NOT_CAPTURED:
         return sa.and_(supported, captured <= zero)
+    owed = sa.case((Order.is_cancelled, zero), else_=Order.__table__.c.total_with_vat)
+    owes_more = owed + _ledger_sum(TransactionKind.REFUND, column=Transaction.delta_settled) > authorized
     if state is CaptureState.SPLIT_CAPTURED:
-        return sa.and_(supported, captured > zero, captured < authorized)
-    return sa.and_(supported, captured > zero, captured >= authorized)
+        return sa.and_(supported, captured > zero, sa.or_(captured < authorized, owes_more))
+    return sa.and_(supported, captured > zero, captured >= authorized, sa.not_(owes_more))
 
 
 # ---------------------------------------------------------------- helpers
@@ -243,9 +250,9 @@ def _search(text: str) -> sa.ColumnElement[bool]:
     return sa.or_(*(sa.func.lower(column).like(pattern, escape="\\") for column in columns), product_numbers)
 
 
-def _ledger_sum(kind: TransactionKind) -> Any:
+def _ledger_sum(kind: TransactionKind, *, column: Any = Transaction.amount) -> Any:
     return (
-        sa.select(sa.func.coalesce(sa.func.sum(Transaction.amount), sa.literal_column("0")))
+        sa.select(sa.func.coalesce(sa.func.sum(column), sa.literal_column("0")))
         .where(
             Transaction.order_id == Order.id,
             Transaction.kind == kind,
