@@ -351,6 +351,17 @@ async def test_input_faults_name_their_field(seeded: AsyncSession, now: datetime
             ErrorCode.INVALID,
             ["input", "addOrderDiscounts", "0", "percent"],
         ),
+        # An order discount of "-0" percent (or 0) takes nothing off: refused, not added as a zero line.
+        (
+            {"add_order_discounts": [edit_lines.OrderDiscount(name="Nothing", percent=D("-0"))]},
+            ErrorCode.INVALID,
+            ["input", "addOrderDiscounts", "0", "percent"],
+        ),
+        (
+            {"add_order_discounts": [edit_lines.OrderDiscount(name="Nothing", amount=D("0"))]},
+            ErrorCode.INVALID,
+            ["input", "addOrderDiscounts", "0", "amount"],
+        ),
         ({"remove_discount_line_ids": [str(book.id)]}, ErrorCode.INVALID, ["input", "removeDiscountLineIds", "0"]),
         (
             {"custom_fields": [custom_fields.FieldValue("gift_wrap", True)]},

@@ -166,6 +166,9 @@ class LineEditor:
         amount, percent = _discount(discount.amount, discount.percent, field=field, amount_name="amount")
         if amount is None and percent is None:
             raise invalid("Give the discount's amount or its percent.", field)
+        if (amount if amount is not None else percent) == 0:
+            given = "amount" if amount is not None else "percent"
+            raise invalid("An order discount takes more than 0 off.", [*field, given])
         self.session.add(self._discount_line(name=name, parent=None, amount=amount, percent=percent))
         self.summary.append(f"order discount {name} {_described(amount, percent)}")
 
@@ -307,7 +310,7 @@ def _amount(value: Decimal, *, field: list[str]) -> Decimal:
         raise invalid(f"Give a number from 0 up to {MAX_AMOUNT:,}.", field)
     if value != value.quantize(AMOUNT_PLACES):
         raise invalid("At most 4 decimal places.", field)
-    return value
+    return value + 0  # "-0" becomes 0: a signed zero is no amount to store or show
 
 
 def _described(amount: Decimal | None, percent: Decimal | None) -> str:

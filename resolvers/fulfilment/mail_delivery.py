@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.enums import EventLevel, MailStatus
 from models.mail import OutboxMail
 from models.settings import Settings
-from resolvers.core import bulk
+from resolvers.core import bulk, outbox
 from resolvers.fulfilment import mail_smtp
 from resolvers.fulfilment.mail import EVENT_SOURCE
 
@@ -132,15 +132,13 @@ async def _claim(
     sessions: async_sessionmaker[AsyncSession], *, options: Options, now: datetime.datetime
 ) -> list[_Claimed]:
     async with sessions() as session, session.begin():
-        rows = (
-            await session.scalars(
-                sa.select(OutboxMail)
-                .where(_claimable(now), OutboxMail.attempts < options.max_attempts)
-                .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-                .limit(options.batch_size)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+        rows = await outbox.due_batch(
+            session,
+            OutboxMail,
+            where=[_claimable(now), OutboxMail.attempts < options.max_attempts],
+            order_by=[OutboxMail.next_attempt_at, OutboxMail.id],
+            limit=options.batch_size,
+        )
         if not rows:
             return []
         longest = max(_worst_case(row.recipients, options) for row in rows)

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.enums import DeliveryStatus
 from models.settings import Settings
 from models.webhooks import Webhook, WebhookDelivery
+from resolvers.core import outbox
 from resolvers.fulfilment import mail_delivery
 
 RESPONSE_LIMIT = 4096
@@ -95,7 +96,7 @@ async def deliver_due(
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport) as client:
         while stop is None or not stop.is_set():
             report.failed += await _fail_abandoned(sessions, options=options, now=clock())
-            claimed = await _claim(sessions, options=options, now=clock())
+            claimed = await _claim_deliveries(sessions, options=options, now=clock())
             if not claimed:
                 break
             for position, delivery in enumerate(claimed):
@@ -112,19 +113,17 @@ async def deliver_due(
 # ---------------------------------------------------------------- claiming
 
 
-async def _claim(
+async def _claim_deliveries(
     sessions: async_sessionmaker[AsyncSession], *, options: Options, now: datetime.datetime
 ) -> list[_Claimed]:
     async with sessions() as session, session.begin():
-        rows = (
-            await session.scalars(
-                sa.select(WebhookDelivery)
-                .where(_claimable(now), WebhookDelivery.attempts < options.max_attempts, ~_earlier_pending())
-                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-                .limit(options.batch_size)
-                .with_for_update(skip_locked=True, of=WebhookDelivery)
-            )
-        ).all()
+        rows = await outbox.due_batch(
+            session,
+            WebhookDelivery,
+            where=[_claimable(now), WebhookDelivery.attempts < options.max_attempts, ~_earlier_pending()],
+            order_by=[WebhookDelivery.next_attempt_at, WebhookDelivery.id],
+            limit=options.batch_size,
+        )
         if not rows:
             return []
         lease_until = now + max(options.lease, datetime.timedelta(seconds=options.timeout_seconds * 2))
