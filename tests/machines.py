@@ -23,9 +23,10 @@ from resolvers.payments.payment_providers import Providers
 class Harness:
     """The machine's loop, store and providers."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 2) -> None:
+        self.url = url
         self.loop = asyncio.new_event_loop()
-        self.db = database.connect(Settings(pool_size=2), url=url)
+        self.db = database.connect(Settings(pool_size=pool_size), url=url)
         self.providers = Providers(self.db.write_sessions)
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -37,10 +38,15 @@ class Harness:
 
 
 def run_machine(
-    build: Callable[[Harness], type[RuleBasedStateMachine]], url: str, *, examples: int, steps: int
+    build: Callable[[Harness], type[RuleBasedStateMachine]],
+    url: str,
+    *,
+    examples: int,
+    steps: int,
+    pool_size: int = 2,
 ) -> None:
     """Build the machine over a harness of the store at `url` and run it: `examples` runs of up to `steps` steps."""
-    harness = Harness(url)
+    harness = Harness(url, pool_size=pool_size)
     try:
         run_state_machine_as_test(
             build(harness),
