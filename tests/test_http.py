@@ -148,7 +148,7 @@ async def test_tokens_of_a_document_are_bounded(api: GraphQLClient) -> None:
 async def test_a_fault_while_reading_the_token_is_masked_coded_and_logged(
     api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(access, "authenticate", _raising("SELECT token_hash FROM api_tokens"))
+    monkeypatch.setattr(access, "valid_token", _raising("SELECT token_hash FROM api_tokens"))
 
     with caplog.at_level(logging.ERROR):
         response = await api.post("{ products { id } }", token="og_some-token")
