@@ -118,9 +118,9 @@ async def create_token(
     return row, token
 
 
-async def authenticate(session: AsyncSession, *, token: str, now: datetime.datetime | None = None) -> Viewer:
+async def authenticate(session: AsyncSession, *, token: str, now: datetime.datetime) -> Viewer:
     """The viewer a bearer token stands for; UnauthenticatedToken for an unknown, revoked or expired one."""
-    return viewer_of(await valid_token(session, token=token, now=now or datetime.datetime.now(datetime.UTC)))
+    return viewer_of(await valid_token(session, token=token, now=now))
 
 
 async def valid_token(session: AsyncSession, *, token: str, now: datetime.datetime) -> ApiToken:
