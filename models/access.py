@@ -25,3 +25,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime.datetime]
     revoked_at: Mapped[datetime.datetime | None]
+    # None: the token never expires.
+    expires_at: Mapped[datetime.datetime | None]
+    # Written at most once a minute per token (resolvers.core.access.LAST_USED_RESOLUTION).
+    last_used_at: Mapped[datetime.datetime | None]

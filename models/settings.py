@@ -57,6 +57,18 @@ class Settings(pydantic_settings.BaseSettings):
     idempotency_keep_hours: int = 48
     # Access: how many days after completion an order's cart secret still reads it.
     secret_read_days: int = 30
+    # Customer sign-in by the shop's JWT: HS256 with the shared secret, or RS256/ES256 with a public key (PEM).
+    customer_jwt_secret: str | None = None
+    customer_jwt_public_key_file: str | None = None
+    # Checked only when set.
+    customer_jwt_issuer: str | None = None
+    customer_jwt_audience: str | None = None
+    # Browser origins allowed to call /graphql (comma-separated); none by default.
+    cors_origins: str = ""
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @classmethod
     def settings_customise_sources(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
+import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +14,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -24,8 +27,7 @@ from strawberry.types import ExecutionResult
 
 from models import database
 from models.settings import Settings, get_settings
-from resolvers.core import access
-from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core import access, customer_jwt
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
 from schema import cost, errors, limits, logs, request_body, root
@@ -114,17 +116,24 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 class Authenticated:
-    """Resolves the bearer token before GraphQL runs: a bad token is a 401, no token an anonymous shopper."""
+    """Resolves the bearer token before GraphQL runs: a bad token is a 401, no token an anonymous shopper.
 
-    def __init__(self, view: GraphQLView, db: database.Database) -> None:
+    A bearer token is an API token (`ordergraph token create`) or, when customer sign-in is configured,
+    the shop's JWT for a customer (`resolvers.core.customer_jwt`).
+    """
+
+    def __init__(
+        self, view: GraphQLView, db: database.Database, customer_sign_in: customer_jwt.CustomerJwt | None = None
+    ) -> None:
         self.view = view
         self.db = db
+        self.customer_sign_in = customer_sign_in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         try:
             viewer = await self._viewer(request.headers.get("authorization"))
-        except DomainError as error:
+        except access.UnauthenticatedToken as error:
             response = JSONResponse(
                 errors.body(error.message, TopLevelCode.UNAUTHENTICATED),
                 status_code=401,
@@ -142,10 +151,27 @@ class Authenticated:
         if not header:
             return access.ANONYMOUS
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise DomainError(ErrorCode.FORBIDDEN, "Authorization must be `Bearer <token>`.")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise access.UnauthenticatedToken("Authorization must be `Bearer <token>`.")
+        if self.customer_sign_in is not None and customer_jwt.looks_like_jwt(token):
+            return self.customer_sign_in.viewer(token)
+        now = datetime.datetime.now(datetime.UTC)
         async with self.db.read_sessions() as session:
-            return await access.authenticate(session, token=token.strip())
+            row = await access.valid_token(session, token=token, now=now)
+        if access.is_use_due(row, now=now):
+            await self._record_use(row.id, now=now)
+        return access.viewer_of(row)
+
+    async def _record_use(self, token_id: int, *, now: datetime.datetime) -> None:
+        """Note the token's use; a busy store skips it (the next request after a minute tries again)."""
+        try:
+            async with self.db.write_sessions() as session, session.begin():
+                await access.record_use(session, token_id=token_id, now=now)
+        except Exception as fault:
+            if not database.is_conflict(fault):
+                raise
+            log.warning("token use not recorded", token_id=token_id, error=repr(fault))
 
 
 def _unexpected(fault: Exception) -> JSONResponse:
@@ -154,12 +180,39 @@ def _unexpected(fault: Exception) -> JSONResponse:
     return JSONResponse(errors.body(errors.MASKED_MESSAGE, TopLevelCode.INTERNAL_SERVER_ERROR), status_code=500)
 
 
+def _customer_jwt(settings: Settings) -> customer_jwt.CustomerJwt | None:
+    key_file = settings.customer_jwt_public_key_file
+    return customer_jwt.CustomerJwt.configure(
+        secret=settings.customer_jwt_secret,
+        public_key_pem=pathlib.Path(key_file).read_bytes() if key_file else None,
+        issuer=settings.customer_jwt_issuer,
+        audience=settings.customer_jwt_audience,
+    )
+
+
+def _cors(settings: Settings) -> Middleware:
+    """Browsers on ORDERGRAPH_CORS_ORIGINS may call /graphql with a bearer token; no origin by default.
+
+    Outermost, so that refusals (401, 413) carry the headers too and a storefront can read them.
+    """
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+        allow_credentials=True,
+        expose_headers=["X-Request-ID"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None, *, db: database.Database | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.configure_structlog()
     db = db or database.connect(settings)
     webhook_outbox.install()
     view = GraphQLView(root.build(settings), db, settings)
+    authenticated = Authenticated(view, db, _customer_jwt(settings))
 
     async def healthz(_: Request) -> Response:
         try:
@@ -179,12 +232,12 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
         routes=[
             Route(
                 "/graphql",
-                request_body.BodySizeLimit(Authenticated(view, db), max_bytes=settings.max_body_bytes),
+                request_body.BodySizeLimit(authenticated, max_bytes=settings.max_body_bytes),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
         ],
-        middleware=[Middleware(logs.RequestIds)],
+        middleware=[_cors(settings), Middleware(logs.RequestIds)],
         lifespan=lifespan,
     )
     app.state.db = db

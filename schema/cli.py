@@ -17,6 +17,7 @@ from models.settings import get_settings
 from resolvers.core import access
 from resolvers.payments import payment_providers, reconciliation
 from resolvers.setup import demo
+from schema import token_listing
 from schema import worker as worker_loop
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ordergraph: an order-management GraphQL service.")
@@ -93,23 +94,73 @@ def token_create(
     role: Annotated[Role, typer.Option(help="ADMIN, STOREFRONT or CUSTOMER.", case_sensitive=False)],
     customer: Annotated[str | None, typer.Option(help="The customer a CUSTOMER token is bound to.")] = None,
     name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
+    expires_in: Annotated[
+        str | None, typer.Option("--expires-in", help="Expire after DURATION: a number and s, m, h or d (30d).")
+    ] = None,
 ) -> None:
     """Create a token and print it alone on the last line (it is shown only once)."""
     try:
-        token = asyncio.run(_create_token(role, customer, name))
-    except access.DomainError as error:
-        typer.echo(error.message, err=True)
+        lifetime = None if expires_in is None else token_listing.parse_duration(expires_in)
+        token, expires_at = asyncio.run(_create_token(role, customer, name, lifetime))
+    except (access.DomainError, ValueError) as error:
+        typer.echo(getattr(error, "message", str(error)), err=True)
         raise typer.Exit(2) from error
-    typer.echo(f"created a {role.value} token" + (f" for customer {customer}" if customer else ""))
+    typer.echo(
+        f"created a {role.value} token"
+        + (f" for customer {customer}" if customer else "")
+        + (f", expires {token_listing.moment(expires_at)}" if expires_at else "")
+    )
     typer.echo(token)
 
 
-async def _create_token(role: Role, customer: str | None, name: str | None) -> str:
+async def _create_token(
+    role: Role, customer: str | None, name: str | None, lifetime: datetime.timedelta | None
+) -> tuple[str, datetime.datetime | None]:
+    db = database.connect(get_settings())
+    now = _now()
+    try:
+        async with db.write_sessions() as session, session.begin():
+            row, token = await access.create_token(
+                session, role=role, customer_id=customer, name=name, now=now,
+                expires_at=None if lifetime is None else now + lifetime,
+            )  # fmt: skip
+            return token, row.expires_at
+    finally:
+        await db.dispose()
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Print one line per token: id, role, customer, name, created, expires, last used (never the secret)."""
+    for line in asyncio.run(_token_lines()):
+        typer.echo(line)
+
+
+async def _token_lines() -> list[str]:
+    db = database.connect(get_settings())
+    try:
+        async with db.read_sessions() as session:
+            return [token_listing.line(row) for row in await access.list_tokens(session)]
+    finally:
+        await db.dispose()
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(metavar="ID", help="The id `token list` shows.")]) -> None:
+    """Revoke a token: its next request is refused."""
+    try:
+        asyncio.run(_revoke_token(token_id))
+    except access.DomainError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"revoked token {token_id}")
+
+
+async def _revoke_token(token_id: int) -> None:
     db = database.connect(get_settings())
     try:
         async with db.write_sessions() as session, session.begin():
-            _, token = await access.create_token(session, role=role, customer_id=customer, name=name, now=_now())
-            return token
+            await access.revoke_token(session, token_id=token_id, now=_now())
     finally:
         await db.dispose()
 

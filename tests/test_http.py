@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -55,7 +56,7 @@ async def test_tokens_are_stored_hashed_and_resolve_to_their_role(demo_store: St
 
     async with demo_store.db.read_sessions() as session:
         stored = (await session.scalars(sa.select(ApiToken.token_hash))).all()
-        viewer = await access.authenticate(session, token=token)
+        viewer = await access.authenticate(session, token=token, now=datetime.datetime.now(datetime.UTC))
 
     assert token not in stored
     assert access.hash_secret(token) in stored
@@ -148,7 +149,7 @@ async def test_tokens_of_a_document_are_bounded(api: GraphQLClient) -> None:
 async def test_a_fault_while_reading_the_token_is_masked_coded_and_logged(
     api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(access, "authenticate", _raising("SELECT token_hash FROM api_tokens"))
+    monkeypatch.setattr(access, "valid_token", _raising("SELECT token_hash FROM api_tokens"))
 
     with caplog.at_level(logging.ERROR):
         response = await api.post("{ products { id } }", token="og_some-token")

@@ -224,22 +224,36 @@ async def test_a_chosen_state_is_used_and_a_deleted_one_refused(admin: GraphQLCl
     ]
 
 
-async def test_an_import_beyond_the_stock_is_accepted_and_leaves_stock_below_zero(
+async def test_an_import_beyond_the_stock_is_refused_as_checkout_refuses_it_and_writes_nothing(
     admin: GraphQLClient, demo_store: Store
 ) -> None:
     ids = await catalogue(admin)
-    sale = _sale(ids, "OOS-1", lines=[{"productId": ids["SUNGLASSES"], "quantity": "5"}], paid=False)
+    sunglasses_before = await stock_of(demo_store, "SUNGLASSES")
+    tshirts_before = await stock_of(demo_store, "TSHIRT-BLK-M")
+    count_before = await _order_count(demo_store)
+    tshirts = {"productId": ids["TSHIRT-BLK-M"], "quantity": "2"}
+    beyond = _sale(ids, "OOS-1", lines=[tshirts, {"productId": ids["SUNGLASSES"], "quantity": "5"}], paid=True)
+    a_million = _sale(ids, "OOS-2", lines=[{"productId": ids["BOOK-COOK"], "quantity": "1000000"}])
+    # Two lines of one product are summed, as at checkout: 2 + 2 of 3 sunglasses is too many.
+    summed = _sale(ids, "OOS-3", lines=[{"productId": ids["SUNGLASSES"], "quantity": "2"}] * 2)
 
-    [result] = (await _import(admin, [sale]))["results"]
+    payload = await _import(admin, [beyond, a_million, summed, _sale(ids, "OOS-OK")])
 
-    assert result["userErrors"] == []
-    assert await stock_of(demo_store, "SUNGLASSES") == Decimal(-2)
-    assert result["order"]["events"][-1] == {
-        "source": "import",
-        "level": "WARNING",
-        "actor": "admin:test-admin",
-        "message": "Stock below zero after the import: SUNGLASSES (-2).",
-    }
+    assert payload["ok"] is False
+    refused = payload["results"][:3]
+    assert [(r["orderId"], r["order"], [(e["field"], e["code"]) for e in r["userErrors"]]) for r in refused] == [
+        ("pos-copenhagen:OOS-1", None, [(["orders", "0", "lines", "1", "quantity"], "OUT_OF_STOCK")]),
+        ("pos-copenhagen:OOS-2", None, [(["orders", "1", "lines", "0", "quantity"], "OUT_OF_STOCK")]),
+        ("pos-copenhagen:OOS-3", None, [(["orders", "2", "lines", "1", "quantity"], "OUT_OF_STOCK")]),
+    ]
+    assert refused[0]["userErrors"][0]["message"].endswith("(SUNGLASSES) asks for 5; 3 in stock.")
+    assert payload["results"][3]["userErrors"] == []
+    assert await _order_count(demo_store) == count_before + 1
+    assert await stock_of(demo_store, "SUNGLASSES") == sunglasses_before == Decimal(3)
+    assert await stock_of(demo_store, "TSHIRT-BLK-M") == tshirts_before - 2
+    async with demo_store.db.read_sessions() as session:
+        imported = (await session.scalars(sa.select(Order.external_id).where(Order.import_channel.is_not(None)))).all()
+    assert imported == ["OOS-OK"]
 
 
 async def test_line_custom_fields_are_written_and_validated(admin: GraphQLClient, demo_store: Store) -> None:

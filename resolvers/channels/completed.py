@@ -1,5 +1,5 @@
 """What imported and generated orders share: they arrive complete, in a state, with product lines priced
-from the catalogue now, and say which products their stock took below zero."""
+from the catalogue now; a generated one says which products its stock took below zero."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ Each input is judged alone, in its own savepoint, and answers one outcome in req
 
 Decisions a caller should know:
 
-- Stock is taken even where it goes below zero: the sale happened already in the channel, and
-  refusing it would leave the books wrong (Shopify accepts such orders the same way). The
-  products left below zero are named in a WARNING event.
+- Stock is taken as checkout takes it: an input with a line asking for more than is in stock
+  is refused OUT_OF_STOCK at that line's quantity and nothing of that order is written, so an
+  import can never take stock below zero (a channel selling beyond it re-imports after restocking).
 - `paid` records a SUCCEEDED AUTHORIZE and CAPTURE of the total with provider "external" and no
   provider call, so capturedAmount is the total. The capture state follows the payment method,
   as for every order: CAPTURED with a capturing provider, NOT_SUPPORTED with `manual` or none.
@@ -81,7 +81,8 @@ async def import_orders(
 
     Raises INVALID for an empty or oversized list (the whole request). Per input: INVALID (a bad
     quantity, an over-long text, a custom field, no lines), NOT_FOUND (a product, currency, method
-    or state), TRANSITION_NOT_ALLOWED (a state of another kind, or deleted).
+    or state), TRANSITION_NOT_ALLOWED (a state of another kind, or deleted), OUT_OF_STOCK (a line
+    asking for more than is in stock).
     """
     if not inputs:
         raise invalid("Give at least one order to import.", ["orders"])
@@ -110,8 +111,8 @@ async def _import_one(
             return bulk.Outcome(existing.public_id, existing)
         try:
             async with session.begin_nested():
-                order, short = await _create(session, given=given, key=(channel, external_id), field=field, now=now)
-                _record_events(session, order=order, given=given, short=short, actor=actor, now=now)
+                order = await _create(session, given=given, key=(channel, external_id), field=field, now=now)
+                _record_events(session, order=order, given=given, actor=actor, now=now)
                 await session.flush()
         except sa.exc.IntegrityError:
             # A concurrent import of the same key committed first; its order is the answer.
@@ -136,8 +137,8 @@ def _key(given: ImportInput, field: list[str]) -> tuple[str, str]:
 
 async def _create(
     session: AsyncSession, *, given: ImportInput, key: tuple[str, str], field: list[str], now: datetime.datetime
-) -> tuple[Order, list[Product]]:
-    """Check the input, then write the completed order with its lines, stock and payment; also the products short."""
+) -> Order:
+    """Check the input, then write the completed order with its lines, stock and payment."""
     shop = await catalog.default_shop(session)
     code = given.currency_code or shop.default_currency_code
     currency = await catalog.currency(session, code, field=[*field, "currencyCode"])
@@ -163,10 +164,10 @@ async def _create(
     )
     lines = await _add_lines(session, order=order, given=given.lines, products=products, field=field, now=now)
     await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
-    short = await stock.take_even_if_short(session, order=order, lines=lines)
+    await stock.take(session, order=order, lines=lines, field=field)
     if given.is_paid and order.total.with_vat > 0:
         _record_payment_outside(session, order=order, now=now)
-    return order, short
+    return order
 
 
 async def _line_products(
@@ -282,11 +283,10 @@ def _record_events(
     *,
     order: Order,
     given: ImportInput,
-    short: Sequence[Product],
     actor: str | None,
     now: datetime.datetime,
 ) -> None:
-    """What was imported, what was paid outside, and which products the import took below zero."""
+    """What was imported and what was paid outside."""
     total = _shown(order.total.with_vat, order)
     lines = f"{len(given.lines)} line{'s' if len(given.lines) != 1 else ''}"
     message = f"Imported from {order.import_channel} as {order.external_id}: {lines}, total {total}."
@@ -295,9 +295,6 @@ def _record_events(
     if given.is_paid and order.total.with_vat > 0:
         message = f"Paid outside ordergraph: {total} captured."
         events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
-    completed.record_short_stock(
-        session, order=order, short=short, after="the import", source=EVENT_SOURCE, actor=actor, now=now
-    )
 
 
 def _shown(amount: Decimal, order: Order) -> str:

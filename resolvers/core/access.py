@@ -26,12 +26,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.access import ApiToken
 from models.enums import Role
-from resolvers.core.errors import DomainError, ErrorCode, invalid
+from resolvers.core.errors import DomainError, ErrorCode, invalid, not_found
 
-__all__ = ["DomainError", "Viewer", "authenticate", "create_token"]
+__all__ = ["DomainError", "UnauthenticatedToken", "Viewer", "authenticate", "create_token", "revoke_token"]
 
 TOKEN_PREFIX = "og_"
 DEFAULT_SECRET_READ_WINDOW = datetime.timedelta(days=30)
+# A token's `last_used_at` is exact to this: a request writes it only when it is older, so the
+# hot path of a busy token reads the row and writes nothing.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+class UnauthenticatedToken(Exception):
+    """A bearer token that is not valid (unknown, revoked, expired, badly signed): nothing runs."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -82,26 +93,83 @@ def new_secret() -> str:
 
 
 async def create_token(
-    session: AsyncSession, *, role: Role, customer_id: str | None, name: str | None, now: datetime.datetime
+    session: AsyncSession,
+    *,
+    role: Role,
+    customer_id: str | None,
+    name: str | None,
+    now: datetime.datetime,
+    expires_at: datetime.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Store a new token's hash and return the row with the token itself (shown once)."""
     if role is Role.CUSTOMER and not customer_id:
         raise invalid("A CUSTOMER token needs a customer id.", ["customer"])
     if role is not Role.CUSTOMER and customer_id:
         raise invalid("Only a CUSTOMER token is bound to a customer.", ["customer"])
+    if expires_at is not None and expires_at <= now:
+        raise invalid("A token must expire in the future.", ["expiresIn"])
     token = TOKEN_PREFIX + new_secret()
-    row = ApiToken(role=role, customer_id=customer_id, name=name, token_hash=hash_secret(token), created_at=now)
+    row = ApiToken(
+        role=role, customer_id=customer_id, name=name, token_hash=hash_secret(token), created_at=now,
+        expires_at=expires_at,
+    )  # fmt: skip
     session.add(row)
     await session.flush()
     return row, token
 
 
-async def authenticate(session: AsyncSession, *, token: str) -> Viewer:
-    """The viewer a bearer token stands for; FORBIDDEN for an unknown or revoked token."""
+async def authenticate(session: AsyncSession, *, token: str, now: datetime.datetime) -> Viewer:
+    """The viewer a bearer token stands for; UnauthenticatedToken for an unknown, revoked or expired one."""
+    return viewer_of(await valid_token(session, token=token, now=now))
+
+
+async def valid_token(session: AsyncSession, *, token: str, now: datetime.datetime) -> ApiToken:
+    """The stored token a bearer token is; UnauthenticatedToken when unknown, revoked or expired at `now`."""
     # The lookup is by hash, so the comparison never touches the token itself.
-    row = await session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(token), ApiToken.revoked_at.is_(None))
-    )
-    if row is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "The token is not valid.")
+    row = await session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(token)))
+    if row is None or row.revoked_at is not None:
+        raise UnauthenticatedToken("The token is not valid.")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise UnauthenticatedToken("The token has expired.")
+    return row
+
+
+def viewer_of(row: ApiToken) -> Viewer:
     return Viewer(role=row.role, customer_id=row.customer_id, name=row.name)
+
+
+def is_use_due(row: ApiToken, *, now: datetime.datetime) -> bool:
+    """Whether `last_used_at` is older than LAST_USED_RESOLUTION, so this use should be recorded."""
+    return row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+
+
+async def record_use(session: AsyncSession, *, token_id: int, now: datetime.datetime) -> None:
+    """Set `last_used_at`, unless a concurrent request recorded a use within LAST_USED_RESOLUTION."""
+    await session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+    )
+
+
+async def list_tokens(session: AsyncSession) -> list[ApiToken]:
+    """Every token, revoked and expired ones included, oldest first."""
+    return list((await session.scalars(sa.select(ApiToken).order_by(ApiToken.id))).all())
+
+
+async def revoke_token(session: AsyncSession, *, token_id: int, now: datetime.datetime) -> ApiToken:
+    """Revoke a token from its next request on.
+
+    Raises NOT_FOUND for an unknown id, ALREADY_DONE for a token revoked before.
+    """
+    row = await session.get(ApiToken, token_id, with_for_update=True)
+    if row is None:
+        raise not_found("Token", token_id, ["id"])
+    if row.revoked_at is not None:
+        raise DomainError(ErrorCode.ALREADY_DONE, f"Token {token_id} was revoked already.", ["id"])
+    row.revoked_at = now
+    await session.flush()
+    return row

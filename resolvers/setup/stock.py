@@ -23,11 +23,12 @@ from models.returns import Return, ReturnLine
 from resolvers.core.errors import DomainError, ErrorCode
 
 
-async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine]) -> None:
+async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine], field: Sequence[str] = ()) -> None:
     """Take every product line's quantity from stock.
 
-    Raises OUT_OF_STOCK naming the first line (its index in `lines`) that asks for more than is
-    left, with nothing taken; ALREADY_DONE when the order's stock is taken already.
+    Raises OUT_OF_STOCK naming the first line (`[*field, "lines", index, "quantity"]`, its index in
+    `lines`) that asks for more than is left, with nothing taken; ALREADY_DONE when the order's
+    stock is taken already.
     """
     if order.is_stock_taken:
         raise DomainError(ErrorCode.ALREADY_DONE, f"The stock of {order.public_id} is taken already.")
@@ -42,7 +43,7 @@ async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine
             raise DomainError(
                 ErrorCode.OUT_OF_STOCK,
                 f"Line {line.id} ({product.number}) asks for {line.quantity}; {product.stock.normalize():f} in stock.",
-                ["lines", str(index), "quantity"],
+                [*field, "lines", str(index), "quantity"],
             )
     for product_id, quantity in asked.items():
         products[product_id].stock -= quantity
@@ -52,7 +53,7 @@ async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine
 async def take_even_if_short(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine]) -> list[Product]:
     """Take every product line's quantity from stock even where it goes below zero: the sale happened already.
 
-    For orders made elsewhere (an import, a subscription's occurrence), which a shortage cannot undo.
+    For a subscription's occurrence, which a shortage cannot undo.
     Returns the products left below zero; raises ALREADY_DONE when the order's stock is taken already.
     """
     if order.is_stock_taken:
