@@ -81,5 +81,5 @@ async def checkouts(bench: Bench) -> list[str]:
                     f"errors={stats.errors} p50_ms={stats.p50_ms:.1f} p95_ms={stats.p95_ms:.1f}"
                 )
                 if stats.first_error:
-                    print(f"# first error: {stats.first_error}", flush=True)
+                    print(f"# first error: {stats.first_error} (server log: {api.log})", flush=True)
     return lines

@@ -1,7 +1,8 @@
 """Servers on loopback for the HTTP workloads: a real `ordergraph serve`, and the floor server beside it.
 
 Each runs in a process of its own on a free port and is stopped (SIGTERM, then SIGKILL) when its block
-ends; `url` is ready to take requests once the block is entered.
+ends; `url` is ready to take requests once the block is entered. What a server writes goes to `log`, a
+file in the temporary folder, so the benchmark's own lines stay readable.
 
     with server.ordergraph(store_url, workers=2) as api, server.floor(store_url) as floor:
         ...  # api.url, floor.url
@@ -17,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -31,6 +33,7 @@ READY_TIMEOUT_SECONDS = 60.0
 class Running:
     url: str
     pid: int
+    log: pathlib.Path
 
 
 @contextlib.contextmanager
@@ -64,8 +67,12 @@ def free_port() -> int:
 @contextlib.contextmanager
 def _process(command: list[str], env: dict[str, str], port: int) -> Iterator[Running]:
     root = pathlib.Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(command, cwd=root, env={**os.environ, **env}, start_new_session=True)
-    running = Running(url=f"http://127.0.0.1:{port}", pid=process.pid)
+    log = pathlib.Path(tempfile.gettempdir()) / f"ordergraph-bench-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=root, env={**os.environ, **env}, stdout=output, stderr=output, start_new_session=True
+        )
+    running = Running(url=f"http://127.0.0.1:{port}", pid=process.pid, log=log)
     try:
         _wait_ready(process, running.url)
         yield running
