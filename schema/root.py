@@ -18,7 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from models.settings import Settings
-from schema import errors, limits, scalars
+from schema import direct_resolvers, errors, limits, scalars
 from schema.operations.channels.imports import ImportMutation
 from schema.operations.channels.recurring import RecurringMutation, RecurringQuery
 from schema.operations.core.orders import OrderQuery
@@ -113,4 +113,5 @@ def build(settings: Settings) -> Schema:
         ),
     )
     own_transactions(schema._schema)
+    direct_resolvers.install(schema)
     return schema
