@@ -52,7 +52,7 @@ def _is_plain(field: StrawberryField) -> bool:
 def _direct(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]:
     resolver = field.base_resolver
     assert resolver is not None
-    function = resolver.wrapped_func
+    function: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]
     passes_self = resolver.self_parameter is not None
     parent_names = [parameter.name for parameter in (resolver.parent_parameter, resolver.root_parameter) if parameter]
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
