@@ -23,31 +23,44 @@ async def admin_pages(bench: Bench) -> list[str]:
     with server.ordergraph(bench.url, workers=1) as api, server.floor(bench.url) as floor:
         for first in PAGE_SIZES:
             statements = await bench.statements(scenarios.ADMIN_PAGE, {"first": first})
-            api_ms, floor_ms = _interleaved(bench, api.url, floor.url, first)
+            (api_ms, api_cpu), (floor_ms, floor_cpu) = _interleaved(bench, api, floor, first)
             lines.append(
                 f"http_admin_page_{first} store={bench.store} p50_ms={api_ms:.1f} floor_ms={floor_ms:.1f} "
-                f"ratio={api_ms / floor_ms:.1f} statements={statements}"
+                f"ratio={api_ms / floor_ms:.1f} statements={statements} "
+                f"cpu_ms={api_cpu:.1f} floor_cpu_ms={floor_cpu:.1f} cpu_ratio={api_cpu / floor_cpu:.1f}"
             )
     return lines
 
 
-def _interleaved(bench: Bench, api_url: str, floor_url: str, first: int) -> tuple[float, float]:
-    """Median latencies of the page and its floor, measured in alternating short runs after a warm-up."""
-    api: list[float] = []
-    floor: list[float] = []
+def _interleaved(
+    bench: Bench, api: server.Running, floor: server.Running, first: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(median latency, server CPU per request) of the page and of its floor, in alternating short runs.
+
+    The first round warms caches and connections and is not counted.
+    """
+    measured: dict[str, tuple[list[float], list[float]]] = {"api": ([], []), "floor": ([], [])}
     for round_number in range(PAGE_ROUNDS + 1):
-        for url, scenario, into in (
-            (api_url, "benchmarks.scenarios:admin_page", api),
-            (floor_url, "benchmarks.scenarios:floor_page", floor),
+        for name, running, scenario in (
+            ("api", api, "benchmarks.scenarios:admin_page"),
+            ("floor", floor, "benchmarks.scenarios:floor_page"),
         ):
+            cpu_before = running.cpu_seconds()
             stats = bench.load.run(
-                scenario, base_url=url, iterations=3, headers=bench.admin_headers, params={"first": first}
+                scenario, base_url=running.url, iterations=3, headers=bench.admin_headers, params={"first": first}
             )
             if stats.errors:
                 raise RuntimeError(f"{scenario} failed: {stats.first_error}")
-            if round_number:  # the first round warms caches and connections
-                into.extend(stats.latencies_ms)
-    return statistics.median(api), statistics.median(floor)
+            if round_number:
+                latencies, cpu = measured[name]
+                latencies.extend(stats.latencies_ms)
+                cpu.append((running.cpu_seconds() - cpu_before) * 1000 / stats.iterations)
+    api_times, api_cpu = measured["api"]
+    floor_times, floor_cpu = measured["floor"]
+    return (
+        (statistics.median(api_times), statistics.fmean(api_cpu)),
+        (statistics.median(floor_times), statistics.fmean(floor_cpu)),
+    )
 
 
 async def checkouts(bench: Bench) -> list[str]:
