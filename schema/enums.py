@@ -140,7 +140,7 @@ ReturnStatus = described(
         "REQUESTED": "Created, its products not received yet.",
         "RECEIVED": "Its products are back and restocked.",
         "REFUNDED": "Its refund went through the provider.",
-        "REJECTED": "Refused; nothing more can be done to it (a return rejected before it was received frees its quantities).",
+        "REJECTED": "Refused; nothing more can be done to it (rejected before receipt, it frees its quantities).",
     },
 )
 RecurringUnit = described(
