@@ -36,8 +36,9 @@ class Webhook:
         root: strawberry.Parent[webhook_models.Webhook],
         info: strawberry.Info[Context],
         first: Annotated[int | None, strawberry.argument(description="How many to answer (newest first).")] = 50,
-        status: Annotated[  # type: ignore[valid-type]
-            DeliveryStatus | None, strawberry.argument(description="Only deliveries with this status.")
+        status: Annotated[
+            DeliveryStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only deliveries with this status."),
         ] = None,
     ) -> list[WebhookDelivery]:
         return await webhooks.deliveries(  # type: ignore[return-value]

@@ -35,7 +35,7 @@ class OrderListQuery:
         sort: OrderSort | None = None,
     ) -> OrderConnection:
         require_admin(info.context.viewer)
-        sort_field = order_list.SortField(sort.field.value) if sort else order_list.SortField.CREATED_AT
+        sort_field = order_list.SortField(sort.field.name) if sort else order_list.SortField.CREATED_AT
         descending = sort is None or sort.direction.value == "DESC"
         paging = {"first": first, "after": after, "last": last, "before": before}
         return await _connection(info, _filter(filter), sort=sort_field, descending=descending, **paging)
