@@ -30,7 +30,7 @@ from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
 from resolvers.fulfilment import tracking, transitions
 from resolvers.payments import delta, ledger
-from schema import loaded
+from schema import addresses, loaded
 from schema.context import Context
 from schema.enums import CaptureState, EventLevel, OrderKind, QuoteStatus
 from schema.types import custom_fields
@@ -46,42 +46,14 @@ if TYPE_CHECKING:
     from schema.types.versions import Version, VersionComparison
 
 
+_AddressParts: Any = addresses.fields("AddressParts")
+
+
 @strawberry.type(
     description="A customer or delivery address of a record; every part is null until it is given "
     "(setCartDetails, an edit, an import)."
 )
-class Address:
-    company: str | None = strawberry.field(default=None, description="The company name.")
-    title: str | None = strawberry.field(default=None, description="A form of address, e.g. Ms.")
-    first_name: str | None = strawberry.field(default=None, description="The first name.")
-    middle_name: str | None = strawberry.field(default=None, description="The middle name.")
-    surname: str | None = strawberry.field(default=None, description="The surname.")
-    name: str | None = strawberry.field(default=None, description="The full name as one string.")
-    address: str | None = strawberry.field(default=None, description="The street address, first line.")
-    address2: str | None = strawberry.field(default=None, description="The second address line.")
-    house_number: str | None = strawberry.field(
-        default=None, description="The house number, where kept apart from the street."
-    )
-    zip: str | None = strawberry.field(default=None, description="The postal code.")
-    city: str | None = strawberry.field(default=None, description="The city.")
-    region: str | None = strawberry.field(default=None, description="The region or state.")
-    country: str | None = strawberry.field(default=None, description="The country's name.")
-    country_code: str | None = strawberry.field(
-        default=None, description="The ISO 3166-1 alpha-2 country code, e.g. DK; it decides VAT and shipping fee rules."
-    )
-    phone: str | None = strawberry.field(default=None, description="The phone number.")
-    cell: str | None = strawberry.field(default=None, description="The mobile phone number.")
-    email: str | None = strawberry.field(
-        default=None, description="The e-mail address; state mails go to the customer's."
-    )
-    vat_reg_number: str | None = strawberry.field(
-        default=None, description="The VAT registration number of a business customer."
-    )
-    ean: str | None = strawberry.field(default=None, description="The EAN (GLN) number for electronic invoicing.")
-    customer_number: str | None = strawberry.field(
-        default=None, description="The customer's number in the shop's own systems."
-    )
-
+class Address(_AddressParts):
     @classmethod
     def of(cls, order: order_models.Order, prefix: str) -> Address:
         return cls(**{field: getattr(order, f"{prefix}_{field}") for field in ADDRESS_FIELDS})
