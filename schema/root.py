@@ -63,8 +63,27 @@ MUTATION_CLASSES: tuple[type, ...] = (
     WebhookMutation,
 )
 
-Query = merge_types("Query", QUERY_CLASSES)
-Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
+
+def _merged(name: str, classes: tuple[type, ...], description: str) -> Any:
+    """`merge_types` with a description, which it does not take."""
+    merged = merge_types(name, classes)
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
+
+Query = _merged(
+    "Query",
+    QUERY_CLASSES,
+    "What a client reads. A bearer token (Authorization: Bearer <token>) gives a role: ADMIN reads everything, "
+    "STOREFRONT the catalogue and carts by their secret, CUSTOMER (or a customer JWT) their own records; without "
+    "one a caller is an anonymous shopper.",
+)
+Mutation = _merged(
+    "Mutation",
+    MUTATION_CLASSES,
+    "What a client changes. Each root field is its own transaction, run in document order; an expected failure "
+    "is a userError with a stable code and changes nothing.",
+)
 
 
 class Schema(strawberry.Schema):
