@@ -69,8 +69,8 @@ class OrderEvent:
     )
     message: str = strawberry.field(description='What happened, for a person (amounts as "1.00 EUR").')
     actor: str | None = strawberry.field(
-        description="Who did it: admin:<token name>, storefront:<token name>, customer:<id>, anonymous; "
-        "null for the system (the worker, reconciliation)."
+        description="Who did it: admin:<token name>, storefront:<token name>, customer:<id>, anonymous, or a "
+        "process (mail-worker, reconciliation); null for a system event without one."
     )
 
 

@@ -105,8 +105,8 @@ class WebhookMutation:
         )
 
     @strawberry.mutation(
-        description="Gives an endpoint a new signing secret, answered this once (admins only); the old one stops "
-        "signing at once."
+        description="Gives an endpoint a new signing secret, answered this once (admins only); every later "
+        "attempt, queued deliveries included, is signed with it."
     )
     async def rotate_webhook_secret(
         self,

@@ -46,8 +46,8 @@ class StorefrontMutation:
         return CartPayload(cart=cart, secret=secret, user_errors=problems)  # type: ignore[arg-type]
 
     @strawberry.mutation(
-        description="Adds product lines to a cart (or a line's quantity to an equal line); an unfinished checkout "
-        "becomes a cart again with a new CART id."
+        description="Adds product lines to a cart (a product already in it with the same unit gets the quantity "
+        "added to its line); an unfinished checkout becomes a cart again with a new CART id."
     )
     async def add_to_cart(
         self,
