@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint bench migrate schema worker clean
+.PHONY: install serve test lint bench migrate schema update-schema worker clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ migrate: install
 
 schema: install
 	@$(BIN)/ordergraph schema
+
+# The committed SDL (schema.graphql), written again from what the service serves; a test fails when it is stale.
+update-schema: install
+	$(BIN)/ordergraph schema > schema.graphql
 
 worker: install
 	$(BIN)/ordergraph worker
