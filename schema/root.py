@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -108,15 +108,18 @@ class CodedMaskErrors(MaskErrors):
 def build(settings: Settings) -> Schema:
     # The limiters' rule classes are made once, so the validation cache (keyed by document and rules) can hit:
     # a client sending the same document again is neither parsed nor validated again, and still limited.
-    limit_rules = limits.coded_limit_rules(
+    validation_rules = limits.coded_limit_rules(
         [
             *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
             *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
         ]
     )
+    if not settings.introspection:
+        # __schema and __type fail validation (GRAPHQL_VALIDATION_FAILED); __typename still answers.
+        validation_rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, so each operation gets fresh extension instances.
     extensions: list[Any] = [
-        lambda: AddValidationRules(limit_rules),
+        lambda: AddValidationRules(validation_rules),
         lambda: limits.CachedParse(max_tokens=settings.max_tokens),
         lambda: ValidationCache(maxsize=limits.CACHED_DOCUMENTS),
         lambda: limits.RequestLimits(max_page_size=settings.max_page_size, max_list_length=settings.max_bulk_ids),
