@@ -98,8 +98,9 @@ EventLevel = described(
     description="How serious an order event is.",
     values={
         "INFO": "Something happened as asked.",
-        "WARNING": "Something needs attention (a declined recurring charge, a mail that could not be queued).",
-        "ERROR": "Something failed (a mail that could not be delivered after its attempts).",
+        "WARNING": "Something needs attention: a declined recurring charge, a state mail missing an address it "
+        "asks for, an import taking stock below zero.",
+        "ERROR": "Something failed: a state mail that could not be rendered, or not delivered after its attempts.",
     },
 )
 FlowKind = described(
@@ -138,7 +139,7 @@ ReturnStatus = described(
     description="Where a return (RMA) stands.",
     values={
         "REQUESTED": "Created, its products not received yet.",
-        "RECEIVED": "Its products are back and restocked.",
+        "RECEIVED": "Its products are back; lines marked restock went back into stock.",
         "REFUNDED": "Its refund went through the provider.",
         "REJECTED": "Refused; nothing more can be done to it (rejected before receipt, it frees its quantities).",
     },

@@ -182,7 +182,7 @@ class EditOrderInput:
     )
 
 
-@strawberry.input(description="A new flow, or the changes to one.")
+@strawberry.input(description="A flow's settings (updateFlow takes all of them).")
 class FlowInput:
     name: str = strawberry.field(description="The flow's name.")
     description: str | None = strawberry.field(default=None, description="The shop's text about the flow.")
@@ -198,7 +198,7 @@ class FlowInput:
     description="The mail a state sends when an order enters it; its templates must exist when it is saved."
 )
 class StateMailInput:
-    template: str = strawberry.field(description="The Jinja2 template's file name, e.g. order_shipped.html.")
+    template: str = strawberry.field(description="The Jinja2 template's file name, e.g. order-shipped.html.")
     subject: str = strawberry.field(description="The subject line; it may use the order's fields.")
     sender_email: str | None = strawberry.field(
         default=None, description="The sender's address; null uses ORDERGRAPH_MAIL_DEFAULT_SENDER."

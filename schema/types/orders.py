@@ -149,7 +149,7 @@ class Order:
     language_id: str | None = strawberry.field(
         description="The shopper's language: from the cart details, else Accept-Language at creation."
     )
-    is_exported: bool = strawberry.field(description="Whether an integration marked it exported (markOrdersExported).")
+    is_exported: bool = strawberry.field(description="Whether an integration marked it exported (markExported).")
     integration_order_id: str | None = strawberry.field(
         description="The order's id in the external channel it was imported from."
     )

@@ -21,7 +21,7 @@ class Transaction:
     id: strawberry.ID = strawberry.field(description="The transaction's id.")
     kind: TransactionKind = strawberry.field(description="What it did.")  # type: ignore[valid-type]
     status: TransactionStatus = strawberry.field(description="Where it stands with the provider.")  # type: ignore[valid-type]
-    amount: Decimal = strawberry.field(description="The amount, a Decimal string in currency.")
+    amount: Decimal = strawberry.field(description="The amount, a Decimal string in `currency`.")
     currency: str = strawberry.field(description="The ISO 4217 code of the amount, the order's currency.")
     provider: str = strawberry.field(description="The payment provider that handled it, e.g. test.")
     transaction_number: str | None = strawberry.field(description="The payment provider's own transaction number.")

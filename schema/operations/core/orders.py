@@ -30,7 +30,8 @@ class OrderQuery:
             str | None,
             strawberry.argument(
                 description="The cart's secret; needed for a cart, quote or checkout unless the caller is its "
-                "customer or an admin, and for 30 days after completion it still reads the order."
+                "customer or an admin, and for ORDERGRAPH_SECRET_READ_DAYS (30) days after completion it still reads "
+                "the order."
             ),
         ] = None,
     ) -> Order | None:

@@ -20,7 +20,9 @@ from schema.types.webhooks import Webhook
 
 @strawberry.input(description="A webhook endpoint's settings.")
 class WebhookInput:
-    url: str = strawberry.field(description="http or https.")
+    url: str = strawberry.field(
+        description="Where deliveries are POSTed: an http or https URL (loopback and private addresses allowed)."
+    )
     events: list[WebhookEvent] = strawberry.field(description="The events it receives (at least one).")  # type: ignore[valid-type]
     description: str | None = strawberry.field(default=None, description="A note for admins, e.g. what listens there.")
     is_active: bool | None = strawberry.field(

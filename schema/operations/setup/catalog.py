@@ -19,7 +19,7 @@ from schema.types.custom_fields import CustomFieldDefinition
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Active products of the catalogue by product number, for every caller.")
+    @strawberry.field(description="Active products of the catalogue in product number order, for every caller.")
     async def products(
         self,
         info: strawberry.Info[Context],
