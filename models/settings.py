@@ -57,6 +57,11 @@ class Settings(pydantic_settings.BaseSettings):
     idempotency_keep_hours: int = 48
     # Access: how many days after completion an order's cart secret still reads it.
     secret_read_days: int = 30
+    # GraphiQL at GET /graphql and schema introspection, both on unless turned off (0/false); the folder
+    # GraphiQL's files are served from (default: graphiql/node_modules of the checkout, filled by `make install`).
+    graphiql: bool = True
+    introspection: bool = True
+    graphiql_assets: str | None = None
 
     @classmethod
     def settings_customise_sources(

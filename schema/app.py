@@ -1,4 +1,4 @@
-"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL), GET /healthz."""
+"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL, its files under /graphiql), GET /healthz."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
@@ -30,7 +31,7 @@ from resolvers.core import access
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import cost, errors, limits, logs, request_body, root
+from schema import cost, errors, graphiql, limits, logs, request_body, root
 from schema.context import Context
 from schema.errors import TopLevelCode
 
@@ -82,6 +83,19 @@ class GraphQLView(GraphQL[Context, None]):
         if content_type != request_body.JSON_CONTENT_TYPE:
             raise request_body.RefusedRequest(f"A GraphQL request is a POST of {request_body.JSON_CONTENT_TYPE}.")
         return request_body.operations(await request.get_body(), max_operations=self.settings.max_batch_size)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A browser's GET is the page, ?query= links included (they fill the editor; queries over GET are refused).
+        accept = request.headers.get("accept", "")
+        return request.method == "GET" and ("text/html" in accept or "*/*" in accept)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if not self.settings.graphiql:
+            raise request_body.RefusedRequest(
+                f"GraphiQL is turned off (ORDERGRAPH_GRAPHIQL); a GraphQL request is a POST of "
+                f"{request_body.JSON_CONTENT_TYPE}."
+            )
+        return graphiql.page(self.settings)
 
     async def execute_operation(  # type: ignore[override]
         self, *, request_data: GraphQLRequestData | list[GraphQLRequestData], **kwargs: Any
@@ -193,6 +207,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            *([graphiql.asset_route(settings)] if settings.graphiql else []),
         ],
         middleware=[Middleware(logs.RequestIds)],
         lifespan=lifespan,

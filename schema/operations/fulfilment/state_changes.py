@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.fulfilment import mail, state_changes
@@ -14,13 +16,29 @@ from schema.payloads import BulkOrderPayload
 class StateChangeMutation:
     @strawberry.mutation(description="Moves each order to the state; one result per requested id, each judged alone.")
     async def change_state(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
+        self,
+        info: strawberry.Info[Context],
+        order_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+        state_id: Annotated[strawberry.ID, strawberry.argument(description="The target state (State.id).")],
     ) -> BulkOrderPayload:
         return await _change_state(info.context, order_ids, state_id, dry_run=False)
 
     @strawberry.mutation(description="Dry run of a state change: the results changeState would give, writing nothing.")
     async def preview_state_change(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
+        self,
+        info: strawberry.Info[Context],
+        order_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+        state_id: Annotated[strawberry.ID, strawberry.argument(description="The target state (State.id).")],
     ) -> BulkOrderPayload:
         return await _change_state(info.context, order_ids, state_id, dry_run=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -86,9 +86,26 @@ class PaymentsMutation:
     async def capture(
         self,
         info: strawberry.Info[Context],
-        order_ids: list[strawberry.ID],
-        amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
+        order_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="With one order: how much to capture (a Decimal string in the order's currency); left "
+                "out, what it still needs."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A key of your choosing: the same request again with it answers the first result again; a "
+                "different request with it is IDEMPOTENCY_CONFLICT."
+            ),
+        ] = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
@@ -108,10 +125,24 @@ class PaymentsMutation:
     async def refund(
         self,
         info: strawberry.Info[Context],
-        order_id: strawberry.ID,
-        amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
-        reason: str | None = strawberry.UNSET,
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="How much (a Decimal string in the order's currency); left out, all captured and not "
+                "refunded."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A key of your choosing: the same request again with it answers the first result again; a "
+                "different request with it is IDEMPOTENCY_CONFLICT."
+            ),
+        ] = strawberry.UNSET,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, kept in the order's event of the refund.")
+        ] = strawberry.UNSET,
     ) -> OrderPayload:
         return await _one_order(
             info, refunds.refund, order_id=str(order_id), amount=amount, reason=reason, idempotency_key=idempotency_key
@@ -119,9 +150,24 @@ class PaymentsMutation:
 
     @strawberry.mutation(description=AUTHORIZE_DESCRIPTION)
     async def authorize(
-        self, info: strawberry.Info[Context], order_id: strawberry.ID, amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="How much to authorize (a Decimal string in the order's currency); left out, the positive "
+                "paymentDelta."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A key of your choosing: the same request again with it answers the first result again; a "
+                "different request with it is IDEMPOTENCY_CONFLICT."
+            ),
+        ] = strawberry.UNSET,
+    ) -> OrderPayload:
         return await _one_order(
             info, authorization.authorize, order_id=str(order_id), amount=amount, idempotency_key=idempotency_key
         )
@@ -131,7 +177,16 @@ class PaymentsMutation:
         "(the rest after a split capture, or what an edit made too much)."
     )
     async def release_authorization(
-        self, info: strawberry.Info[Context], order_id: strawberry.ID, idempotency_key: str | None = strawberry.UNSET
+        self,
+        info: strawberry.Info[Context],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A key of your choosing: the same request again with it answers the first result again; a "
+                "different request with it is IDEMPOTENCY_CONFLICT."
+            ),
+        ] = strawberry.UNSET,
     ) -> OrderPayload:
         return await _one_order(info, release.release, order_id=str(order_id), idempotency_key=idempotency_key)
 
@@ -139,7 +194,17 @@ class PaymentsMutation:
         description="Cancels orders with nothing captured: voids the authorization and returns the stock."
     )
     async def cancel(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], reason: str | None = strawberry.UNSET
+        self,
+        info: strawberry.Info[Context],
+        order_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, kept in the order's event of the cancellation.")
+        ] = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
@@ -153,7 +218,16 @@ class PaymentsMutation:
         return BulkOrderPayload(results=await results(info, outcomes))
 
     @strawberry.mutation(description="Soft-deletes carts, unfinished checkouts, quotes and cancelled orders.")
-    async def delete(self, info: strawberry.Info[Context], order_ids: list[strawberry.ID]) -> BulkOrderPayload:
+    async def delete(
+        self,
+        info: strawberry.Info[Context],
+        order_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+    ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
             return refused

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types.nodes import SelectedField
@@ -24,30 +24,57 @@ _FILTERS_AS_GIVEN = ("search", "created_from", "created_to", "completed", "is_ex
 
 @strawberry.type
 class OrderListQuery:
-    @strawberry.field
+    @strawberry.field(
+        description="The order list (admins only: FORBIDDEN otherwise): carts, quotes and orders, filtered, sorted "
+        "and paged by keyset. Deleted records are left out unless the filter includes them."
+    )
     async def orders(
         self,
         info: strawberry.Info[Context],
-        first: int | None = 50,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: OrderFilter | None = None,
-        sort: OrderSort | None = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page size from the start or from `after`: at most ORDERGRAPH_MAX_PAGE_SIZE (250)."
+            ),
+        ] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An endCursor of an earlier page: the records after it.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Page size from the end or from `before`, instead of first.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="A startCursor of an earlier page: the records before it.")
+        ] = None,
+        filter: Annotated[
+            OrderFilter | None, strawberry.argument(description="Which records; left out, all that are not deleted.")
+        ] = None,
+        sort: Annotated[
+            OrderSort | None, strawberry.argument(description="The order; left out, newest created first.")
+        ] = None,
     ) -> OrderConnection:
         require_admin(info.context.viewer)
-        sort_field = order_list.SortField(sort.field.value) if sort else order_list.SortField.CREATED_AT
+        sort_field = order_list.SortField(sort.field.name) if sort else order_list.SortField.CREATED_AT
         descending = sort is None or sort.direction.value == "DESC"
         paging = {"first": first, "after": after, "last": last, "before": before}
         return await _connection(info, _filter(filter), sort=sort_field, descending=descending, **paging)
 
-    @strawberry.field(description="A customer's carts and quotes (customer token).")
+    @strawberry.field(
+        description="The signed-in customer's own carts, quotes and orders, newest first (a CUSTOMER token or a "
+        "customer JWT; FORBIDDEN for other callers)."
+    )
     async def my_orders(
         self,
         info: strawberry.Info[Context],
-        kind: OrderKindEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = 50,
-        after: str | None = None,
+        kind: Annotated[
+            OrderKindEnum | None, strawberry.argument(description="Only this kind; left out, every kind.")  # type: ignore[valid-type]
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size: at most ORDERGRAPH_MAX_PAGE_SIZE (250).")
+        ] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An endCursor of an earlier page: the records after it.")
+        ] = None,
     ) -> OrderConnection:
         customer_id = require_customer(info.context.viewer, field="myOrders")
         mine = order_list.Filter(customer_id=customer_id, kind=OrderKind(kind) if kind else None)

@@ -26,9 +26,17 @@ class StatisticsQuery:
     async def sales_summary(
         self,
         info: strawberry.Info[Context],
-        from_: Annotated[datetime.datetime, strawberry.argument(name="from")],
-        to: datetime.datetime,
-        group_by: str = "DAY",
+        from_: Annotated[
+            datetime.datetime,
+            strawberry.argument(name="from", description="The start, included: orders completed at or after it."),
+        ],
+        to: Annotated[
+            datetime.datetime, strawberry.argument(description="The end, left out: orders completed before it.")
+        ],
+        group_by: Annotated[
+            str,
+            strawberry.argument(description="DAY or MONTH of completion (in UTC), or STATE; anything else is refused."),
+        ] = "DAY",
     ) -> list[SalesSummaryRow]:
         require_admin(info.context.viewer)
         try:
@@ -40,9 +48,21 @@ class StatisticsQuery:
 
 @strawberry.type
 class ExportMutation:
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Marks orders exported to an integration, or not (admins only); the order list filters on it."
+    )
     async def mark_exported(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], exported: bool | None = True
+        self,
+        info: strawberry.Info[Context],
+        order_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+        exported: Annotated[
+            bool | None, strawberry.argument(description="true (or null) marks them exported, false not exported.")
+        ] = True,
     ) -> BulkOrderPayload:
         context = info.context
         is_exported = exported is not False  # null marks them exported, as the default does

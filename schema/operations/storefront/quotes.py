@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.core.errors import DomainError
@@ -15,9 +17,23 @@ from schema.payloads import OrderPayload
 class QuotesMutation:
     @strawberry.mutation(description="Turns a cart into a quote (a new QUOTE id; the cart id keeps resolving).")
     async def submit_quote(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
-        comment: str | None = None,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        cart_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The cart's (or unfinished checkout's) current or earlier id."),
+        ],
+        secret: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
+                "an admin."
+            ),
+        ] = None,
+        comment: Annotated[
+            str | None, strawberry.argument(description="The customer's comment on the request.")
+        ] = None,
+    ) -> OrderPayload:
         context = info.context
         quote, problems = await errors.attempt(
             context.session,
@@ -33,7 +49,16 @@ class QuotesMutation:
         "its stock taken and its payment authorized as at checkout."
     )
     async def accept_quote(
-        self, info: strawberry.Info[Context], quote_id: strawberry.ID, secret: str | None = None
+        self,
+        info: strawberry.Info[Context],
+        quote_id: Annotated[strawberry.ID, strawberry.argument(description="The quote's current or earlier id.")],
+        secret: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The secret of the cart the quote came from; not needed by the quote's customer or an "
+                "admin."
+            ),
+        ] = None,
     ) -> OrderPayload:
         # Not through `attempt`: like completeCheckout, the operation commits its own steps.
         context = info.context
@@ -52,9 +77,18 @@ class QuotesMutation:
         description="Rejects an open quote with the customer's reason; nothing more can be done to it."
     )
     async def reject_quote(
-        self, info: strawberry.Info[Context], quote_id: strawberry.ID, secret: str | None = None,
-        reason: str | None = None,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        quote_id: Annotated[strawberry.ID, strawberry.argument(description="The quote's current or earlier id.")],
+        secret: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The secret of the cart the quote came from; not needed by the quote's customer or an "
+                "admin."
+            ),
+        ] = None,
+        reason: Annotated[str | None, strawberry.argument(description="Why the customer rejects it.")] = None,
+    ) -> OrderPayload:
         context = info.context
         quote, problems = await errors.attempt(
             context.session,
