@@ -22,6 +22,8 @@ ADMIN_PAGE = f"""query($first: Int!) {{
     }} }}
   }}
 }}"""
+# The page of 100 as a document of its own, as the request limits' tests estimate its cost.
+ADMIN_LIST = ADMIN_PAGE.replace("query($first: Int!)", "query").replace("first: $first", "first: 100")
 CREATE_CART = """mutation($d: CartDetailsInput) {
   createCart(details: $d) { secret cart { id } userErrors { code message } } }"""
 ADD = """mutation($c: ID!, $s: String, $l: [CartLineInput!]!) {
