@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 from typing import Any
 
 import strawberry
@@ -22,6 +23,12 @@ _DATETIME_FORM = "A DateTime is an ISO 8601 string with a time zone, e.g. 2026-0
 
 def _serialize_decimal(value: decimal.Decimal) -> str:
     """One canonical string per value, whatever its scale in memory or in the store: "73.85", "2.00", "0.125"."""
+    # A page serves the same few amounts many times; equal Decimals have one canonical string, so it is cached.
+    return _canonical(value) if type(value) is decimal.Decimal else _canonical.__wrapped__(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(value: decimal.Decimal) -> str:
     if value.is_zero():
         value = abs(value)
     places = max(2, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
