@@ -9,6 +9,7 @@ import strawberry
 from models.enums import FlowKind
 from resolvers.fulfilment import flow_setup
 from resolvers.fulfilment import mail as state_mail
+from schema import arguments
 from schema.context import Context
 from schema.inputs import FlowInput, StateInput, StateMailInput, StateUpdateInput
 from schema.payloads import DeletePayload, FlowPayload, StatePayload
@@ -46,7 +47,7 @@ class FlowSetupMutation:
     async def update_flow(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The flow's id.")],
+        id: arguments.FlowId,
         input: Annotated[FlowInput, strawberry.argument(description="Its new settings (all of them).")],
     ) -> FlowPayload:
         return await FlowPayload.attempt(
@@ -64,7 +65,7 @@ class FlowSetupMutation:
     async def delete_flow(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The flow's id.")],
+        id: arguments.FlowId,
     ) -> DeletePayload:
         return await DeletePayload.attempt(
             info.context, lambda session: flow_setup.delete_flow(session, flow_id=str(id)), admin_only=True
@@ -95,7 +96,7 @@ class FlowSetupMutation:
     async def update_state(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The state's id.")],
+        id: arguments.StateId,
         input: Annotated[StateUpdateInput, strawberry.argument(description="The changes.")],
     ) -> StatePayload:
         changes = {name: getattr(input, name) for name in _STATE_ATTRIBUTES if getattr(input, name) is not None}
@@ -122,7 +123,7 @@ class FlowSetupMutation:
     async def delete_state(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The state's id.")],
+        id: arguments.StateId,
     ) -> DeletePayload:
         return await DeletePayload.attempt(
             info.context, lambda session: flow_setup.delete_state(session, state_id=str(id)), admin_only=True

@@ -9,6 +9,7 @@ import strawberry
 from models import flows as flow_models
 from models.enums import FlowKind as DomainFlowKind
 from resolvers.fulfilment import flows
+from schema import arguments
 from schema.context import Context
 from schema.enums import FlowKind
 from schema.guards import require_admin
@@ -32,7 +33,7 @@ class FlowsQuery:
     async def flow(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The flow's id.")],
+        id: arguments.FlowId,
     ) -> Flow | None:
         require_admin(info.context.viewer)
         flow_id = flows.parse_id(id)
@@ -42,7 +43,7 @@ class FlowsQuery:
     async def state(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The state's id.")],
+        id: arguments.StateId,
     ) -> State | None:
         require_admin(info.context.viewer)
         state_id = flows.parse_id(id)

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.fulfilment import mail, state_changes
+from schema import arguments
 from schema.bulk import run_admin_bulk
 from schema.context import Context
 from schema.payloads import BulkOrderPayload
@@ -18,12 +19,7 @@ class StateChangeMutation:
     async def change_state(
         self,
         info: strawberry.Info[Context],
-        order_ids: Annotated[
-            list[strawberry.ID],
-            strawberry.argument(
-                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
-            ),
-        ],
+        order_ids: arguments.OrderIds,
         state_id: Annotated[strawberry.ID, strawberry.argument(description="The target state (State.id).")],
     ) -> BulkOrderPayload:
         return await _change_state(info.context, order_ids, state_id, dry_run=False)
@@ -32,12 +28,7 @@ class StateChangeMutation:
     async def preview_state_change(
         self,
         info: strawberry.Info[Context],
-        order_ids: Annotated[
-            list[strawberry.ID],
-            strawberry.argument(
-                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
-            ),
-        ],
+        order_ids: arguments.OrderIds,
         state_id: Annotated[strawberry.ID, strawberry.argument(description="The target state (State.id).")],
     ) -> BulkOrderPayload:
         return await _change_state(info.context, order_ids, state_id, dry_run=True)

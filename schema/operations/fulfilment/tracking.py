@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers.fulfilment import tracking
+from schema import arguments
 from schema.context import Context
 from schema.inputs import TrackAndTraceInput
 from schema.payloads import DeletePayload, OrderPayload, TrackAndTracePayload
@@ -22,7 +23,7 @@ class TrackingMutation:
     async def set_tracking(
         self,
         info: strawberry.Info[Context],
-        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
+        order_id: arguments.OrderId,
         track_and_trace_id: Annotated[strawberry.ID, strawberry.argument(description="The carrier's configuration.")],
         tracking_number: Annotated[
             str, strawberry.argument(description="The carrier's tracking number (at most 255 characters).")

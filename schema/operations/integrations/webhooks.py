@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.integrations import webhooks
-from schema import errors, guards
+from schema import arguments, errors, guards
 from schema.context import Context
 from schema.enums import WebhookEvent
 from schema.errors import UserError
@@ -55,7 +55,7 @@ class WebhookQuery:
     async def webhook(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook's id.")],
+        id: arguments.WebhookId,
     ) -> Webhook | None:
         require_admin(info.context.viewer)
         return await webhooks.find(info.context.session, webhook_id=str(id))  # type: ignore[return-value]
@@ -84,7 +84,7 @@ class WebhookMutation:
     async def update_webhook(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook's id.")],
+        id: arguments.WebhookId,
         input: Annotated[WebhookInput, strawberry.argument(description="Its new settings (all of them).")],
     ) -> WebhookPayload:
         return await WebhookPayload.attempt(
@@ -100,7 +100,7 @@ class WebhookMutation:
     async def delete_webhook(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook's id.")],
+        id: arguments.WebhookId,
     ) -> DeletePayload:
         return await DeletePayload.attempt(
             info.context, lambda session: webhooks.delete(session, webhook_id=str(id)), admin_only=True
@@ -113,7 +113,7 @@ class WebhookMutation:
     async def rotate_webhook_secret(
         self,
         info: strawberry.Info[Context],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook's id.")],
+        id: arguments.WebhookId,
     ) -> WebhookPayload:
         return await _with_secret(info.context, lambda session: webhooks.rotate_secret(session, webhook_id=str(id)))
 

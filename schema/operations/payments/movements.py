@@ -17,6 +17,7 @@ import strawberry
 from resolvers.core.bulk import Outcome
 from resolvers.fulfilment import deletion
 from resolvers.payments import authorization, cancellation, capture, refunds, release
+from schema import arguments
 from schema.bulk import refused_as_a_whole
 from schema.context import Context
 from schema.errors import attempt, user_errors
@@ -86,12 +87,7 @@ class PaymentsMutation:
     async def capture(
         self,
         info: strawberry.Info[Context],
-        order_ids: Annotated[
-            list[strawberry.ID],
-            strawberry.argument(
-                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
-            ),
-        ],
+        order_ids: arguments.OrderIds,
         amount: Annotated[
             Decimal | None,
             strawberry.argument(
@@ -99,13 +95,7 @@ class PaymentsMutation:
                 "out, what it still needs."
             ),
         ] = strawberry.UNSET,
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="A key of your choosing: the same request again with it answers the first result again; a "
-                "different request with it is IDEMPOTENCY_CONFLICT."
-            ),
-        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
@@ -125,7 +115,7 @@ class PaymentsMutation:
     async def refund(
         self,
         info: strawberry.Info[Context],
-        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
+        order_id: arguments.OrderId,
         amount: Annotated[
             Decimal | None,
             strawberry.argument(
@@ -133,13 +123,7 @@ class PaymentsMutation:
                 "refunded."
             ),
         ] = strawberry.UNSET,
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="A key of your choosing: the same request again with it answers the first result again; a "
-                "different request with it is IDEMPOTENCY_CONFLICT."
-            ),
-        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
         reason: Annotated[
             str | None, strawberry.argument(description="Why, kept in the order's event of the refund.")
         ] = strawberry.UNSET,
@@ -152,7 +136,7 @@ class PaymentsMutation:
     async def authorize(
         self,
         info: strawberry.Info[Context],
-        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
+        order_id: arguments.OrderId,
         amount: Annotated[
             Decimal | None,
             strawberry.argument(
@@ -160,13 +144,7 @@ class PaymentsMutation:
                 "paymentDelta."
             ),
         ] = strawberry.UNSET,
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="A key of your choosing: the same request again with it answers the first result again; a "
-                "different request with it is IDEMPOTENCY_CONFLICT."
-            ),
-        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> OrderPayload:
         return await _one_order(
             info, authorization.authorize, order_id=str(order_id), amount=amount, idempotency_key=idempotency_key
@@ -179,14 +157,8 @@ class PaymentsMutation:
     async def release_authorization(
         self,
         info: strawberry.Info[Context],
-        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's current or earlier id.")],
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="A key of your choosing: the same request again with it answers the first result again; a "
-                "different request with it is IDEMPOTENCY_CONFLICT."
-            ),
-        ] = strawberry.UNSET,
+        order_id: arguments.OrderId,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> OrderPayload:
         return await _one_order(info, release.release, order_id=str(order_id), idempotency_key=idempotency_key)
 
@@ -196,12 +168,7 @@ class PaymentsMutation:
     async def cancel(
         self,
         info: strawberry.Info[Context],
-        order_ids: Annotated[
-            list[strawberry.ID],
-            strawberry.argument(
-                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
-            ),
-        ],
+        order_ids: arguments.OrderIds,
         reason: Annotated[
             str | None, strawberry.argument(description="Why, kept in the order's event of the cancellation.")
         ] = strawberry.UNSET,
@@ -221,12 +188,7 @@ class PaymentsMutation:
     async def delete(
         self,
         info: strawberry.Info[Context],
-        order_ids: Annotated[
-            list[strawberry.ID],
-            strawberry.argument(
-                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
-            ),
-        ],
+        order_ids: arguments.OrderIds,
     ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):

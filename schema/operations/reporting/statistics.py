@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.core.errors import DomainError
 from resolvers.reporting import exports, statistics
+from schema import arguments
 from schema.bulk import run_admin_bulk
 from schema.context import Context
 from schema.errors import ClientError
@@ -54,12 +55,7 @@ class ExportMutation:
     async def mark_exported(
         self,
         info: strawberry.Info[Context],
-        order_ids: Annotated[
-            list[strawberry.ID],
-            strawberry.argument(
-                description="Public ids of the orders (current or earlier), at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
-            ),
-        ],
+        order_ids: arguments.OrderIds,
         exported: Annotated[
             bool | None, strawberry.argument(description="true (or null) marks them exported, false not exported.")
         ] = True,

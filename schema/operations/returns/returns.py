@@ -15,7 +15,7 @@ import strawberry
 
 from models.returns import Return as ReturnRow
 from resolvers.returns import return_refunds, returns
-from schema import guards
+from schema import arguments, guards
 from schema.context import Context
 from schema.errors import attempt, user_errors
 from schema.inputs import ReturnLineInput
@@ -73,7 +73,7 @@ class ReturnsMutation:
     async def receive_return(
         self,
         info: strawberry.Info[Context],
-        return_id: Annotated[strawberry.ID, strawberry.argument(description="The return's id.")],
+        return_id: arguments.ReturnId,
     ) -> ReturnPayload:
         context = info.context
         return await _admin_attempt(
@@ -89,20 +89,14 @@ class ReturnsMutation:
     async def refund_return(
         self,
         info: strawberry.Info[Context],
-        return_id: Annotated[strawberry.ID, strawberry.argument(description="The return's id.")],
+        return_id: arguments.ReturnId,
         amount: Annotated[
             Decimal | None,
             strawberry.argument(
                 description="How much (a Decimal string in the order's currency); left out, what its lines were paid."
             ),
         ] = strawberry.UNSET,
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="A key of your choosing: the same request again with it answers the first result again; a "
-                "different request with it is IDEMPOTENCY_CONFLICT."
-            ),
-        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> ReturnPayload:
         context = info.context
         refused = guards.admin_errors(context.viewer)
@@ -123,7 +117,7 @@ class ReturnsMutation:
     async def reject_return(
         self,
         info: strawberry.Info[Context],
-        return_id: Annotated[strawberry.ID, strawberry.argument(description="The return's id.")],
+        return_id: arguments.ReturnId,
         reason: Annotated[str | None, strawberry.argument(description="Why it is rejected.")] = strawberry.UNSET,
     ) -> ReturnPayload:
         context = info.context

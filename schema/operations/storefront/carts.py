@@ -11,7 +11,7 @@ import strawberry
 from models.orders import Order
 from resolvers.core.errors import DomainError
 from resolvers.storefront import carts, checkout
-from schema import errors, inputs
+from schema import arguments, errors, inputs
 from schema.context import Context
 from schema.inputs import CartDetailsInput, CartLineInput
 from schema.payloads import CartPayload, OrderPayload
@@ -52,17 +52,8 @@ class StorefrontMutation:
     async def add_to_cart(
         self,
         info: strawberry.Info[Context],
-        cart_id: Annotated[
-            strawberry.ID,
-            strawberry.argument(description="The cart's (or unfinished checkout's) current or earlier id."),
-        ],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
         *,
         lines: Annotated[list[CartLineInput], strawberry.argument(description="The products and quantities to add.")],
     ) -> CartPayload:
@@ -73,17 +64,8 @@ class StorefrontMutation:
     async def update_cart_line(
         self,
         info: strawberry.Info[Context],
-        cart_id: Annotated[
-            strawberry.ID,
-            strawberry.argument(description="The cart's (or unfinished checkout's) current or earlier id."),
-        ],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
         *,
         line_id: Annotated[strawberry.ID, strawberry.argument(description="The line (OrderLine.id).")],
         quantity: Annotated[
@@ -107,17 +89,8 @@ class StorefrontMutation:
     async def remove_cart_line(
         self,
         info: strawberry.Info[Context],
-        cart_id: Annotated[
-            strawberry.ID,
-            strawberry.argument(description="The cart's (or unfinished checkout's) current or earlier id."),
-        ],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
         *,
         line_id: Annotated[strawberry.ID, strawberry.argument(description="The line (OrderLine.id).")],
     ) -> CartPayload:
@@ -135,13 +108,7 @@ class StorefrontMutation:
         cart_id: Annotated[
             strawberry.ID, strawberry.argument(description="The cart's (or open quote's) current or earlier id.")
         ],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
+        secret: arguments.CartSecret = None,
         *,
         details: Annotated[
             CartDetailsInput, strawberry.argument(description="The details to change; parts left out stay as they are.")
@@ -159,17 +126,8 @@ class StorefrontMutation:
     async def start_checkout(
         self,
         info: strawberry.Info[Context],
-        cart_id: Annotated[
-            strawberry.ID,
-            strawberry.argument(description="The cart's (or unfinished checkout's) current or earlier id."),
-        ],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
     ) -> OrderPayload:
         return await _on_cart(OrderPayload, info, checkout.start, cart_id=cart_id, secret=secret)
 
@@ -181,20 +139,8 @@ class StorefrontMutation:
         self,
         info: strawberry.Info[Context],
         order_id: Annotated[strawberry.ID, strawberry.argument(description="The ORDER id startCheckout answered.")],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
-        idempotency_key: Annotated[
-            str | None,
-            strawberry.argument(
-                description="A key of your choosing: the same request again with it answers the first result again; a "
-                "different request with it is IDEMPOTENCY_CONFLICT."
-            ),
-        ] = None,
+        secret: arguments.CartSecret = None,
+        idempotency_key: arguments.IdempotencyKey = None,
     ) -> OrderPayload:
         # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why).
         context = info.context

@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers.core.errors import DomainError
 from resolvers.storefront import quotes
-from schema import errors
+from schema import arguments, errors
 from schema.context import Context
 from schema.payloads import OrderPayload
 
@@ -19,17 +19,8 @@ class QuotesMutation:
     async def submit_quote(
         self,
         info: strawberry.Info[Context],
-        cart_id: Annotated[
-            strawberry.ID,
-            strawberry.argument(description="The cart's (or unfinished checkout's) current or earlier id."),
-        ],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The cart's secret, answered once by createCart; not needed by the record's customer or "
-                "an admin."
-            ),
-        ] = None,
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
         comment: Annotated[
             str | None, strawberry.argument(description="The customer's comment on the request.")
         ] = None,
@@ -51,14 +42,8 @@ class QuotesMutation:
     async def accept_quote(
         self,
         info: strawberry.Info[Context],
-        quote_id: Annotated[strawberry.ID, strawberry.argument(description="The quote's current or earlier id.")],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The secret of the cart the quote came from; not needed by the quote's customer or an "
-                "admin."
-            ),
-        ] = None,
+        quote_id: arguments.QuoteId,
+        secret: arguments.QuoteSecret = None,
     ) -> OrderPayload:
         # Not through `attempt`: like completeCheckout, the operation commits its own steps.
         context = info.context
@@ -79,14 +64,8 @@ class QuotesMutation:
     async def reject_quote(
         self,
         info: strawberry.Info[Context],
-        quote_id: Annotated[strawberry.ID, strawberry.argument(description="The quote's current or earlier id.")],
-        secret: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The secret of the cart the quote came from; not needed by the quote's customer or an "
-                "admin."
-            ),
-        ] = None,
+        quote_id: arguments.QuoteId,
+        secret: arguments.QuoteSecret = None,
         reason: Annotated[str | None, strawberry.argument(description="Why the customer rejects it.")] = None,
     ) -> OrderPayload:
         context = info.context
