@@ -6,15 +6,24 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint bench migrate schema worker clean
+.PHONY: install serve test lint bench migrate schema update-schema worker clean
 
-install: $(STAMP)
+GRAPHIQL_STAMP := graphiql/node_modules/.installed
+
+install: $(STAMP) $(GRAPHIQL_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# GraphiQL's files (GET /graphql) from the npm registry, at the versions graphiql/package-lock.json pins.
+$(GRAPHIQL_STAMP): graphiql/package.json graphiql/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make install: npm is not installed. GraphiQL's files come from the npm registry:" \
+		"install Node.js 18+ with npm (e.g. apt-get install nodejs npm), then run make install again." >&2; exit 1; }
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error --prefix graphiql
+	touch $(GRAPHIQL_STAMP)
 
 serve: install
 	$(BIN)/ordergraph migrate
@@ -30,8 +39,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy models resolvers schema
 
+# Every workload on SQLite, and on PostgreSQL too when ORDERGRAPH_BENCH_POSTGRES_URL names a database it may
+# empty; BENCH_ARGS picks workloads and stores (`make bench BENCH_ARGS="admin_list --stores sqlite"`).
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 migrate: install
 	$(BIN)/ordergraph migrate
@@ -39,8 +51,12 @@ migrate: install
 schema: install
 	@$(BIN)/ordergraph schema
 
+# The committed SDL (schema.graphql), written again from what the service serves; a test fails when it is stale.
+update-schema: install
+	$(BIN)/ordergraph schema > schema.graphql
+
 worker: install
 	$(BIN)/ordergraph worker
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) graphiql/node_modules *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -69,6 +69,11 @@ class Settings(pydantic_settings.BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+    # GraphiQL at GET /graphql and schema introspection, both on unless turned off (0/false); the folder
+    # GraphiQL's files are served from (default: graphiql/node_modules of the checkout, filled by `make install`).
+    graphiql: bool = True
+    introspection: bool = True
+    graphiql_assets: str | None = None
 
     @classmethod
     def settings_customise_sources(

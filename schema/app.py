@@ -1,13 +1,15 @@
-"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL), GET /healthz."""
+"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL, its files under /graphiql), GET /healthz."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -22,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
@@ -30,7 +33,7 @@ from models.settings import Settings, get_settings
 from resolvers.core import access, customer_jwt
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import cost, errors, limits, logs, request_body, root
+from schema import cost, errors, graphiql, limits, logs, request_body, root
 from schema.context import Context
 from schema.errors import TopLevelCode
 
@@ -44,6 +47,14 @@ class GraphQLView(GraphQL[Context, None]):
         self.settings = settings
         self.graphql_schema = schema._schema  # what the cost estimate walks
         self.providers = payment_providers.Providers(db.write_sessions)
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson is several times faster than json on a page of orders; what it refuses (an integer past
+        # 64 bits in a JSON value, a key that is not a string) is encoded as json would.
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
@@ -74,6 +85,19 @@ class GraphQLView(GraphQL[Context, None]):
         if content_type != request_body.JSON_CONTENT_TYPE:
             raise request_body.RefusedRequest(f"A GraphQL request is a POST of {request_body.JSON_CONTENT_TYPE}.")
         return request_body.operations(await request.get_body(), max_operations=self.settings.max_batch_size)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A browser's GET is the page, ?query= links included (they fill the editor; queries over GET are refused).
+        accept = request.headers.get("accept", "")
+        return request.method == "GET" and ("text/html" in accept or "*/*" in accept)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if not self.settings.graphiql:
+            raise request_body.RefusedRequest(
+                f"GraphiQL is turned off (ORDERGRAPH_GRAPHIQL); a GraphQL request is a POST of "
+                f"{request_body.JSON_CONTENT_TYPE}."
+            )
+        return graphiql.page(self.settings)
 
     async def execute_operation(  # type: ignore[override]
         self, *, request_data: GraphQLRequestData | list[GraphQLRequestData], **kwargs: Any
@@ -236,6 +260,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            *([graphiql.asset_route(settings)] if settings.graphiql else []),
         ],
         middleware=[_cors(settings), Middleware(logs.RequestIds)],
         lifespan=lifespan,

@@ -26,21 +26,50 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.core import errors as domain_errors
+from schema import enums
 
-ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode")
+ErrorCode = enums.described(
+    domain_errors.ErrorCode,
+    name="ErrorCode",
+    description="The stable code of a user error; the message says more and may change.",
+    values={
+        "INVALID": "Input that breaks a rule: a bad quantity, a malformed value, a custom field of the wrong type, "
+        "a required field missing, a string over its column's length.",
+        "NOT_FOUND": "An unknown id, or a cart or quote whose secret is wrong (the two look the same).",
+        "FORBIDDEN": "The caller's role or customer may not do this.",
+        "STALE_REVISION": "expectedRevision is older than the order's revision: read the order again.",
+        "TRANSITION_NOT_ALLOWED": "A state change the rules, the state's kind, its requirements or its deletion "
+        "refuse.",
+        "NOT_EDITABLE": "An edit or cart change on a record whose kind or state does not allow it.",
+        "NOT_CAPTURABLE": "A capture of an order that is not complete, is cancelled or has nothing left to capture.",
+        "AMOUNT_EXCEEDS_AVAILABLE": "A capture or refund beyond what is authorized or captured, or a return of a "
+        "line beyond what was ordered and not returned already.",
+        "NEGATIVE_TOTAL": "An edit or discount that would take the total below zero.",
+        "PROVIDER_DECLINED": "The payment provider said no; a FAILED transaction is recorded, nothing else changed.",
+        "PROVIDER_UNSUPPORTED": "The payment method's provider cannot do this operation.",
+        "OUT_OF_STOCK": "A line asks for more than the product has in stock.",
+        "ALREADY_DONE": "The operation was done before (a completed checkout, a cancelled order).",
+        "IDEMPOTENCY_CONFLICT": "An idempotency key reused for a different request.",
+        "CLOSED": "The record is closed for this operation: cancelled, deleted, a rejected quote, or an unfinished "
+        "checkout moved into an ORDER state.",
+        "LIMIT_EXCEEDED": "The request is over a limit (body size, cost, depth, page size, bulk ids); nothing ran. "
+        "Answered as a top-level error.",
+        "CONFLICT": "The change lost to a concurrent one twice and was not applied; retrying it is safe.",
+    },
+)
 
 log = structlog.get_logger("ordergraph.errors")
 
 Result = TypeVar("Result")
 
 
-@strawberry.type
+@strawberry.type(description="An expected failure of a mutation: nothing it would have written was kept.")
 class UserError:
     field: list[str] | None = strawberry.field(
         description='Path to the input field at fault, e.g. ["input", "lines", "0", "quantity"].'
     )
-    message: str
-    code: ErrorCode  # type: ignore[valid-type]
+    message: str = strawberry.field(description="What went wrong, in English, for a person; may change.")
+    code: ErrorCode = strawberry.field(description="The stable code to act on.")  # type: ignore[valid-type]
 
 
 MASKED_MESSAGE = "Internal server error"

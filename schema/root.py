@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -18,7 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from models.settings import Settings
-from schema import errors, limits, scalars
+from schema import direct_resolvers, errors, limits, scalars
 from schema.operations.channels.imports import ImportMutation
 from schema.operations.channels.recurring import RecurringMutation, RecurringQuery
 from schema.operations.core.orders import OrderQuery
@@ -36,7 +36,7 @@ from schema.operations.setup.catalog import CatalogQuery
 from schema.operations.setup.custom_fields import CustomFieldMutation
 from schema.operations.storefront.carts import StorefrontMutation
 from schema.operations.storefront.quotes import QuotesMutation
-from schema.transactions import TransactionPerOperation
+from schema.transactions import TransactionPerOperation, own_transactions
 
 QUERY_CLASSES: tuple[type, ...] = (
     OrderQuery,
@@ -63,8 +63,27 @@ MUTATION_CLASSES: tuple[type, ...] = (
     WebhookMutation,
 )
 
-Query = merge_types("Query", QUERY_CLASSES)
-Mutation = merge_types("Mutation", MUTATION_CLASSES) if MUTATION_CLASSES else None
+
+def _merged(name: str, classes: tuple[type, ...], description: str) -> Any:
+    """`merge_types` with a description, which it does not take."""
+    merged = merge_types(name, classes)
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
+
+Query = _merged(
+    "Query",
+    QUERY_CLASSES,
+    "What a client reads. A bearer token (Authorization: Bearer <token>) gives a role: ADMIN reads everything, "
+    "STOREFRONT the catalogue and carts by their secret, CUSTOMER (or a customer JWT) their own records; without "
+    "one a caller is an anonymous shopper.",
+)
+Mutation = _merged(
+    "Mutation",
+    MUTATION_CLASSES,
+    "What a client changes. Each root field is its own transaction, run in document order; an expected failure "
+    "is a userError with a stable code and changes nothing.",
+)
 
 
 class Schema(strawberry.Schema):
@@ -89,22 +108,25 @@ class CodedMaskErrors(MaskErrors):
 def build(settings: Settings) -> Schema:
     # The limiters' rule classes are made once, so the validation cache (keyed by document and rules) can hit:
     # a client sending the same document again is neither parsed nor validated again, and still limited.
-    limit_rules = limits.coded_limit_rules(
+    validation_rules = limits.coded_limit_rules(
         [
             *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
             *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
         ]
     )
+    if not settings.introspection:
+        # __schema and __type fail validation (GRAPHQL_VALIDATION_FAILED); __typename still answers.
+        validation_rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, so each operation gets fresh extension instances.
     extensions: list[Any] = [
-        lambda: AddValidationRules(limit_rules),
+        lambda: AddValidationRules(validation_rules),
         lambda: limits.CachedParse(max_tokens=settings.max_tokens),
         lambda: ValidationCache(maxsize=limits.CACHED_DOCUMENTS),
         lambda: limits.RequestLimits(max_page_size=settings.max_page_size, max_list_length=settings.max_bulk_ids),
         TransactionPerOperation,
         lambda: CodedMaskErrors(should_mask_error=errors.should_mask, error_message=errors.MASKED_MESSAGE),
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -112,3 +134,6 @@ def build(settings: Settings) -> Schema:
             scalar_map=scalars.SCALAR_MAP, batching_config={"max_operations": settings.max_batch_size}
         ),
     )
+    own_transactions(schema._schema)
+    direct_resolvers.install(schema)
+    return schema

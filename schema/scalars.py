@@ -1,4 +1,4 @@
-"""Scalars as the contract has them: Decimal as an exact string, DateTime as ISO 8601 with a zone, JSON.
+"""Scalars as the contract has them: Decimal as an exact string, DateTime as ISO 8601 with a zone, JSON described.
 
 A malformed value is a GraphQLError, as graphql-core's own scalars raise: inline it fails validation
 with its location, as a variable it fails the variable, and neither reaches a resolver.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, IntValueNode, StringValueNode, ValueNode
+from strawberry import scalars
 
 from models import money
 
@@ -21,6 +23,12 @@ _DATETIME_FORM = "A DateTime is an ISO 8601 string with a time zone, e.g. 2026-0
 
 def _serialize_decimal(value: decimal.Decimal) -> str:
     """One canonical string per value, whatever its scale in memory or in the store: "73.85", "2.00", "0.125"."""
+    # A page serves the same few amounts many times; equal Decimals have one canonical string, so it is cached.
+    return _canonical(value) if type(value) is decimal.Decimal else _canonical.__wrapped__(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(value: decimal.Decimal) -> str:
     if value.is_zero():
         value = abs(value)
     places = max(2, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
@@ -70,7 +78,9 @@ def _shown(value: object) -> str:
 
 Decimal = strawberry.scalar(
     name="Decimal",
-    description='An exact decimal number, serialized as a string like "1249.50".',
+    description='An exact decimal number as a string: served with at least two decimals ("1249.50", "0.125"); '
+    'accepted as a string ("12.5") or an integer, never a float. Money is a Decimal in the currency of what it '
+    "prices, at that currency's minor unit.",
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
     parse_literal=_parse_decimal_literal,
@@ -78,10 +88,20 @@ Decimal = strawberry.scalar(
 
 DateTime = strawberry.scalar(
     name="DateTime",
-    description="An ISO 8601 date and time with a time zone.",
+    description="An ISO 8601 date and time with a time zone, e.g. 2026-01-31T12:00:00+00:00. Served in UTC; "
+    "accepted with any zone (Z or an offset), refused without one.",
     serialize=lambda value: value.isoformat(),
     parse_value=_parse_datetime,
     parse_literal=_parse_datetime_literal,
 )
 
-SCALAR_MAP: dict[object, Any] = {decimal.Decimal: Decimal, datetime.datetime: DateTime}
+JSON = strawberry.scalar(
+    name="JSON",
+    description="Any JSON value (ECMA-404): an object, array, string, number, boolean or null. Where it holds money "
+    'or a decimal, that is a string such as "12.50".',
+    specified_by_url="https://ecma-international.org/wp-content/uploads/ECMA-404_2nd_edition_december_2017.pdf",
+    serialize=lambda value: value,
+    parse_value=lambda value: value,
+)
+
+SCALAR_MAP: dict[object, Any] = {decimal.Decimal: Decimal, datetime.datetime: DateTime, scalars.JSON: JSON}

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from graphql import get_introspection_query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.__main__ import ADMIN_LIST
+from benchmarks.scenarios import ADMIN_LIST
 from models.base import Base
 from models.orders import Order
 from models.settings import Settings

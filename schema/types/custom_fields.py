@@ -18,22 +18,33 @@ from schema.context import Context
 from schema.enums import CustomFieldTarget, CustomFieldType
 
 
-@strawberry.type
+@strawberry.type(
+    description="A custom field the shop defines on orders or lines; every write validates values against it."
+)
 class CustomFieldDefinition:
-    system_name: str
-    name: str
-    target: CustomFieldTarget  # type: ignore[valid-type]
-    type: CustomFieldType  # type: ignore[valid-type]
-    options: list[str] | None
-    required: bool = strawberry.field(resolver=lambda root: root.is_required)  # type: ignore[misc]
+    system_name: str = strawberry.field(
+        description="The key clients write values under, e.g. GiftWrap; unique per target."
+    )
+    name: str = strawberry.field(description="The label shown to people.")
+    target: CustomFieldTarget = strawberry.field(description="Whether it belongs to orders or to order lines.")  # type: ignore[valid-type]
+    type: CustomFieldType = strawberry.field(description="The type every value must have.")  # type: ignore[valid-type]
+    options: list[str] | None = strawberry.field(
+        description="The allowed values of a LIST field; null for other types."
+    )
+    required: bool = strawberry.field(
+        resolver=lambda root: root.is_required, description="Whether every write must give it a value."
+    )  # type: ignore[misc]
 
 
-@strawberry.type
+@strawberry.type(description="The value of one custom field on an order or an order line.")
 class CustomFieldValue:
-    system_name: str
-    name: str
-    type: CustomFieldType  # type: ignore[valid-type]
-    value: JSON | None
+    system_name: str = strawberry.field(description="The field's system name.")
+    name: str = strawberry.field(description="The field's label.")
+    type: CustomFieldType = strawberry.field(description="The field's type, which says how to read value.")  # type: ignore[valid-type]
+    value: JSON | None = strawberry.field(
+        description="The value as JSON: TEXT, LIST and DATE (YYYY-MM-DD) a string, INTEGER a number, DECIMAL a string "
+        'like "12.50", BOOLEAN true or false.'
+    )
 
 
 def values_of(info: strawberry.Info[Context], *, order_id: int, line_id: int | None) -> Any:

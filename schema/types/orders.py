@@ -30,7 +30,7 @@ from models.enums import OrderKind as DomainOrderKind
 from models.orders import ADDRESS_FIELDS
 from resolvers.fulfilment import tracking, transitions
 from resolvers.payments import delta, ledger
-from schema import loaded
+from schema import addresses, loaded
 from schema.context import Context
 from schema.enums import CaptureState, EventLevel, OrderKind, QuoteStatus
 from schema.types import custom_fields
@@ -46,53 +46,49 @@ if TYPE_CHECKING:
     from schema.types.versions import Version, VersionComparison
 
 
-@strawberry.type
-class Address:
-    company: str | None = None
-    title: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    surname: str | None = None
-    name: str | None = None
-    address: str | None = None
-    address2: str | None = None
-    house_number: str | None = None
-    zip: str | None = None
-    city: str | None = None
-    region: str | None = None
-    country: str | None = None
-    country_code: str | None = None
-    phone: str | None = None
-    cell: str | None = None
-    email: str | None = None
-    vat_reg_number: str | None = None
-    ean: str | None = None
-    customer_number: str | None = None
+_AddressParts: Any = addresses.fields("AddressParts")
 
+
+@strawberry.type(
+    description="A customer or delivery address of a record; every part is null until it is given "
+    "(setCartDetails, an edit, an import)."
+)
+class Address(_AddressParts):
     @classmethod
     def of(cls, order: order_models.Order, prefix: str) -> Address:
         return cls(**{field: getattr(order, f"{prefix}_{field}") for field in ADDRESS_FIELDS})
 
 
-@strawberry.type
+@strawberry.type(description="One entry of an order's log (DynamicWeb's debugging info): what was done, by whom.")
 class OrderEvent:
-    id: strawberry.ID
-    at: datetime.datetime
-    level: EventLevel  # type: ignore[valid-type]
+    id: strawberry.ID = strawberry.field(description="The event's id.")
+    at: datetime.datetime = strawberry.field(description="When it happened.")
+    level: EventLevel = strawberry.field(description="How serious it is.")  # type: ignore[valid-type]
     source: str = strawberry.field(
         description="What raised it: checkout, changeState, capture, refund, edit, mail, import…"
     )
-    message: str
-    actor: str | None
+    message: str = strawberry.field(description='What happened, for a person (amounts as "1.00 EUR").')
+    actor: str | None = strawberry.field(
+        description="Who did it: admin:<token name>, storefront:<token name>, customer:<id>, anonymous, or a "
+        "process (mail-worker, reconciliation); null for a system event without one."
+    )
 
 
 def _with_ledger(
     info: strawberry.Info[Context], order: order_models.Order, function: Callable[[ledger.Amounts], Any]
 ) -> Any:
-    """`function` of the order's ledger (see `loaded`)."""
-    transactions = info.context.loaders.transactions_by_order_id.load(order.id)
+    """`function` of the order's ledger (see `loaded`), computed once per request for the rows loaded."""
+    loaders = info.context.loaders
     now = info.context.now
-    return loaded.then([transactions], lambda rows: function(ledger.amounts(rows, now=now)))
+
+    def of(rows: Sequence[payment_models.Transaction]) -> Any:
+        # Keyed by the loaded list itself: a loader cleared and loaded again gives a new list, so a new ledger.
+        known = loaders.computed.get(("ledger", id(rows)))
+        if known is None or known[0] is not rows:
+            known = loaders.computed[("ledger", id(rows))] = (rows, ledger.amounts(rows, now=now))
+        return function(known[1])
+
+    return loaded.then([loaders.transactions_by_order_id.load(order.id)], of)
 
 
 async def _load_if_set(loader: DataLoader[Any, Any], key: int | None) -> Any:
@@ -119,35 +115,55 @@ def _in_minor_units(order: order_models.Order, amount: Decimal) -> Decimal:
     return money.round_money(amount, minor_unit=order.currency_minor_unit)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A cart, quote or order (one record as it moves from cart to completion, told apart by kind). "
+    "Money fields are Decimal strings in the order's currency. Staff data (comment, ip, events, versions, version, "
+    "compare, transitions) reads as null or empty for anyone but an admin."
+)
 class Order:
     display_name: str | None = strawberry.field(description="A customer's name for a named cart or quote.")
-    created_at: datetime.datetime
-    modified_at: datetime.datetime
-    completed_at: datetime.datetime | None
+    created_at: datetime.datetime = strawberry.field(description="When the record was created (as a cart, mostly).")
+    modified_at: datetime.datetime = strawberry.field(description="When the record last changed.")
+    completed_at: datetime.datetime | None = strawberry.field(
+        description="When the checkout completed or the quote was accepted; null until then."
+    )
     revision: int = strawberry.field(
         description="Bumped by every change of the order; pass it back as expectedRevision to guard a change."
     )
-    customer_id: strawberry.ID | None
-    comment: str | None = strawberry.field(resolver=_staff_only("comment"))
-    customer_comment: str | None
-    payment_fee: Price
-    shipping_fee: Price
-    voucher_code: str | None
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="The shop's id of the customer the record belongs to; null for an anonymous shopper."
+    )
+    comment: str | None = strawberry.field(
+        resolver=_staff_only("comment"), description="The shop's internal comment. Staff data: null but for admins."
+    )
+    customer_comment: str | None = strawberry.field(description="The customer's comment on the order.")
+    payment_fee: Price = strawberry.field(description="The payment method's fee.")
+    shipping_fee: Price = strawberry.field(description="The shipping method's fee after its fee rules.")
+    voucher_code: str | None = strawberry.field(description="The voucher code the shopper gave, if any.")
     subtotal: Price = strawberry.field(description="Products after line discounts, before order discounts and fees.")
-    discount_total: Price
+    discount_total: Price = strawberry.field(description="All discounts (line and order), a negative price.")
     price_before_fees: Price = strawberry.field(description="Everything before payment and shipping fees.")
-    total: Price
-    weight: Decimal
-    volume: Decimal
-    tracking_number: str | None
-    tracking_parameters: JSON | None
-    ip: str | None = strawberry.field(resolver=_staff_only("ip"))
-    referrer: str | None
-    language_id: str | None
-    is_exported: bool
-    integration_order_id: str | None
-    price_calculated_at: datetime.datetime | None
+    total: Price = strawberry.field(description="What the customer pays: priceBeforeFees plus the fees.")
+    weight: Decimal = strawberry.field(description="The products' weight: unit weight times quantity, summed.")
+    volume: Decimal = strawberry.field(description="The products' volume: unit volume times quantity, summed.")
+    tracking_number: str | None = strawberry.field(description="The carrier's tracking number (setTracking).")
+    tracking_parameters: JSON | None = strawberry.field(
+        description="Values for the track-and-trace template's own placeholders, as a JSON object of strings."
+    )
+    ip: str | None = strawberry.field(
+        resolver=_staff_only("ip"), description="The IP address the cart was created from. Staff data."
+    )
+    referrer: str | None = strawberry.field(description="The Referer header when the cart was created.")
+    language_id: str | None = strawberry.field(
+        description="The shopper's language: from the cart details, else Accept-Language at creation."
+    )
+    is_exported: bool = strawberry.field(description="Whether an integration marked it exported (markExported).")
+    integration_order_id: str | None = strawberry.field(
+        description="The order's id in the external channel it was imported from."
+    )
+    price_calculated_at: datetime.datetime | None = strawberry.field(
+        description="When the prices were last calculated; null if never."
+    )
     external_id: str | None = strawberry.field(description="The external channel's order id for an imported order.")
     reference: str | None = strawberry.field(description="The customer's own reference (a purchase-order number).")
     shipping_fee_rule_name: str | None = strawberry.field(
@@ -168,23 +184,23 @@ class Order:
         numbers: Sequence[order_models.OrderNumber] = await info.context.loaders.order_numbers_by_order_id.load(root.id)
         return [strawberry.ID(f"{n.prefix.value}{n.number}") for n in numbers if n.number != root.number]
 
-    @strawberry.field
+    @strawberry.field(description="Cart, quote or order.")
     def kind(self, root: strawberry.Parent[order_models.Order]) -> OrderKind:  # type: ignore[valid-type]
         return DomainOrderKind(root.kind)
 
-    @strawberry.field
+    @strawberry.field(description="The shop the record belongs to.")
     async def shop(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Shop | None:
         return await info.context.loaders.shop_by_id.load(root.shop_id)
 
-    @strawberry.field
+    @strawberry.field(description="Whether the checkout completed (or the quote was accepted): a placed order.")
     def complete(self, root: strawberry.Parent[order_models.Order]) -> bool:
         return root.is_complete
 
-    @strawberry.field
+    @strawberry.field(description="Whether the order was cancelled: it is closed.")
     def cancelled(self, root: strawberry.Parent[order_models.Order]) -> bool:
         return root.is_cancelled
 
-    @strawberry.field
+    @strawberry.field(description="Whether it was (soft) deleted: hidden from lists unless asked for.")
     def deleted(self, root: strawberry.Parent[order_models.Order]) -> bool:
         return root.is_deleted
 
@@ -192,25 +208,25 @@ class Order:
     def channel(self, root: strawberry.Parent[order_models.Order]) -> str | None:
         return root.import_channel
 
-    @strawberry.field
+    @strawberry.field(description="The flow of its kind the record is in; null before it has one.")
     def flow(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Flow | None:
         return loaded.value(info.context.loaders.flow_by_id.load(root.flow_id)) if root.flow_id is not None else None
 
-    @strawberry.field
+    @strawberry.field(description="Its state in the flow; null before it has one.")
     def state(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> State | None:
         if root.state_id is None:
             return None
         return loaded.value(info.context.loaders.state_by_id.load(root.state_id))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="The customer's (billing) address and contact.")
     def customer(self, root: strawberry.Parent[order_models.Order]) -> Address:
         return Address.of(root, "customer")
 
-    @strawberry.field
+    @strawberry.field(description="The delivery address and contact: where it is shipped.")
     def delivery(self, root: strawberry.Parent[order_models.Order]) -> Address:
         return Address.of(root, "delivery")
 
-    @strawberry.field
+    @strawberry.field(description="Values of the shop's order custom fields that are set on it.")
     def custom_fields(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[CustomFieldValue]:
@@ -220,23 +236,23 @@ class Order:
     def currency(self, root: strawberry.Parent[order_models.Order]) -> Currency:
         return Currency(code=root.currency_code, name=root.currency_name, rate=root.currency_rate)
 
-    @strawberry.field
+    @strawberry.field(description="Its lines: products, discounts and taxes, in their sort order.")
     def lines(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderLine]:
         return loaded.value(info.context.loaders.order_lines_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="The chosen payment method; null until one is chosen.")
     async def payment_method(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> PaymentMethod | None:
         return await _load_if_set(info.context.loaders.payment_method_by_id, root.payment_method_id)
 
-    @strawberry.field
+    @strawberry.field(description="The chosen shipping method; null until one is chosen.")
     async def shipping_method(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> ShippingMethod | None:
         return await _load_if_set(info.context.loaders.shipping_method_by_id, root.shipping_method_id)
 
-    @strawberry.field
+    @strawberry.field(description="How much is captured, over all authorizations and the total.")
     def capture_state(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> CaptureState:  # type: ignore[valid-type]
@@ -252,15 +268,17 @@ class Order:
         method = info.context.loaders.payment_method_by_id.load(root.payment_method_id)
         return loaded.then([method], lambda found: state(found.provider if found else None))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Money authorized with the provider, less what was voided; captured money counts in it."
+    )
     def authorized_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
         return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.authorized))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="Money captured so far.")
     def captured_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
         return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.captured))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="Money refunded so far (never more than captured).")
     def refunded_amount(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> Decimal:
         return _with_ledger(info, root, lambda amounts: _in_minor_units(root, amounts.refunded))  # type: ignore[no-any-return]
 
@@ -286,19 +304,19 @@ class Order:
             info, root, lambda amounts: _in_minor_units(root, delta.position(root, amounts).payment_delta)
         )
 
-    @strawberry.field
+    @strawberry.field(description="Every payment transaction with the provider, failed ones included, oldest first.")
     def transactions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[Transaction]:
         return loaded.value(info.context.loaders.transactions_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="The carrier's tracking configuration set by setTracking; null when none.")
     async def track_and_trace(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> TrackAndTrace | None:
         return await _load_if_set(info.context.loaders.track_and_trace_by_id, root.track_and_trace_id)
 
-    @strawberry.field
+    @strawberry.field(description="The carrier's tracking page for this order; null without a tracking number.")
     async def tracking_url(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> str | None:
@@ -307,13 +325,13 @@ class Order:
         configuration = await info.context.loaders.track_and_trace_by_id.load(root.track_and_trace_id)
         return tracking.url_for(root, configuration) if configuration is not None else None
 
-    @strawberry.field
+    @strawberry.field(description="Where a quote stands; null for a record that never was a quote.")
     def quote_status(self, root: strawberry.Parent[order_models.Order]) -> QuoteStatus | None:  # type: ignore[valid-type]
         return root.quote_status
 
     @strawberry.field(
         description="Every state of the flows of this record's kind (except its current state), with whether it "
-        "may move there now and why not."
+        "may move there now and why not. Staff data: empty but for admins."
     )
     def transitions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
@@ -323,13 +341,13 @@ class Order:
         found = info.context.loaders.orders_batch(_transitions_now).load(root)
         return loaded.then([found], lambda rows: [Transition.of(row) for row in rows])  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="Its log, oldest first. Staff data: empty but for admins.")
     def events(self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]) -> list[OrderEvent]:
         if not info.context.viewer.is_admin:
             return []
         return loaded.value(info.context.loaders.events_by_order_id.load(root.id))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="Snapshots taken before each edit, oldest first. Staff data: empty but for admins.")
     async def versions(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[Annotated[Version, strawberry.lazy("schema.types.versions")]]:
@@ -337,22 +355,32 @@ class Order:
             return []
         return await info.context.loaders.versions_by_order_id.load(root.id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="One version by its number; null when there is none. Staff data: null but for admins."
+    )
     async def version(
-        self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context], number: int
+        self,
+        root: strawberry.Parent[order_models.Order],
+        info: strawberry.Info[Context],
+        number: Annotated[int, strawberry.argument(description="The version's number (1 is the first edit's).")],
     ) -> Annotated[Version, strawberry.lazy("schema.types.versions")] | None:
         if not info.context.viewer.is_admin:
             return None
         versions = await info.context.loaders.versions_by_order_id.load(root.id)
         return next((version for version in versions if version.number == number), None)
 
-    @strawberry.field(description="Differences between two versions; `to` omitted means the current order.")
+    @strawberry.field(
+        description="Differences between two versions, field by field and line by line. Staff data: no changes "
+        "but for admins."
+    )
     async def compare(
         self,
         root: strawberry.Parent[order_models.Order],
         info: strawberry.Info[Context],
-        from_: Annotated[int, strawberry.argument(name="from")],
-        to: int | None = None,
+        from_: Annotated[int, strawberry.argument(name="from", description="The earlier version's number.")],
+        to: Annotated[
+            int | None, strawberry.argument(description="The later version's number; null compares with the order now.")
+        ] = None,
     ) -> Annotated[VersionComparison, strawberry.lazy("schema.types.versions")]:
         from schema.types import versions
 
@@ -360,7 +388,7 @@ class Order:
             return versions.VersionComparison(from_=from_, to=to, changes=[])
         return await versions.compare(info, root, from_number=from_, to_number=to)
 
-    @strawberry.field
+    @strawberry.field(description="Its returns (RMAs), oldest first.")
     async def returns(
         self, root: strawberry.Parent[order_models.Order], info: strawberry.Info[Context]
     ) -> list[Annotated[Return, strawberry.lazy("schema.types.returns")]]:
@@ -380,22 +408,22 @@ class Order:
         return await _load_if_set(info.context.loaders.schedule_by_id, root.generated_by_schedule_id)
 
 
-@strawberry.type
+@strawberry.type(description="One record of the order list and where it stands in it.")
 class OrderEdge:
-    node: Order
-    cursor: str
+    node: Order = strawberry.field(description="The record.")
+    cursor: str = strawberry.field(description="Opaque; pass it as after or before to page from here.")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a list stands (keyset paging).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether records follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether records come before this page.")
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null on an empty page.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor; null on an empty page.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of the order list.")
 class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[OrderEdge] = strawberry.field(description="The page's records, in the order asked for.")
+    page_info: PageInfo = strawberry.field(description="Where the page stands.")
+    total_count: int = strawberry.field(description="How many records match the filter, over every page.")

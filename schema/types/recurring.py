@@ -21,23 +21,25 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A subscription: new orders generated from a template order on a schedule.")
 class RecurringSchedule:
-    id: strawberry.ID
-    interval: int
-    unit: RecurringUnit  # type: ignore[valid-type]
-    next_run_at: datetime.datetime
-    ends_at: datetime.datetime | None
+    id: strawberry.ID = strawberry.field(description="The schedule's id.")
+    interval: int = strawberry.field(description="How many units between two generated orders.")
+    unit: RecurringUnit = strawberry.field(description="The unit of the interval.")  # type: ignore[valid-type]
+    next_run_at: datetime.datetime = strawberry.field(description="When the worker generates the next order.")
+    ends_at: datetime.datetime | None = strawberry.field(
+        description="When it stops generating; null runs until stopped."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="Whether it still generates orders (cancelRecurring ends it).")
     def active(self, root: strawberry.Parent[recurring_models.RecurringSchedule]) -> bool:
         return root.is_active
 
-    @strawberry.field
+    @strawberry.field(description="The order every generated order copies (lines, customer, payment and shipping).")
     async def template_order(
         self, root: strawberry.Parent[recurring_models.RecurringSchedule], info: strawberry.Info[Context]
     ) -> Annotated[Order, strawberry.lazy("schema.types.orders")]:
         return await info.context.loaders.order_by_id.load(root.template_order_id)
 
-    @strawberry.field
+    @strawberry.field(description="The orders it generated, oldest first.")
     async def generated_orders(
         self, root: strawberry.Parent[recurring_models.RecurringSchedule], info: strawberry.Info[Context]
     ) -> list[Annotated[Order, strawberry.lazy("schema.types.orders")]]:

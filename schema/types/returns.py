@@ -21,35 +21,43 @@ if TYPE_CHECKING:
     from schema.types.orders import Order
 
 
-@strawberry.type
+@strawberry.type(description="One order line of a return and how many of it come back.")
 class ReturnLine:
-    quantity: Decimal
-    reason: str | None
-    restock: bool
+    quantity: Decimal = strawberry.field(description="How many units come back.")
+    reason: str | None = strawberry.field(description="Why, as the customer or admin gave it.")
+    restock: bool = strawberry.field(description="Whether receiving it puts the units back in stock.")
 
-    @strawberry.field
+    @strawberry.field(description="The order line returned.")
     def order_line_id(self, root: strawberry.Parent[return_models.ReturnLine]) -> strawberry.ID:
         return strawberry.ID(str(root.order_line_id))
 
 
-@strawberry.type
+@strawberry.type(
+    description="A return (RMA) of a completed order: requested, received (restocked), refunded or rejected."
+)
 class Return:
-    id: strawberry.ID
-    status: ReturnStatus  # type: ignore[valid-type]
-    created_at: datetime.datetime
-    refund_amount: Decimal | None
-    comment: str | None
+    id: strawberry.ID = strawberry.field(description="The return's id.")
+    status: ReturnStatus = strawberry.field(description="Where the return stands in its own life.")  # type: ignore[valid-type]
+    created_at: datetime.datetime = strawberry.field(description="When it was requested.")
+    refund_amount: Decimal | None = strawberry.field(
+        description="What its refund gave back (a Decimal string in the order's currency); null until refunded."
+    )
+    comment: str | None = strawberry.field(description="A comment given with the return.")
     rejection_reason: str | None = strawberry.field(description="Why the return was rejected.")
-    received_at: datetime.datetime | None
-    refunded_at: datetime.datetime | None
+    received_at: datetime.datetime | None = strawberry.field(
+        description="When its products were received; null until then."
+    )
+    refunded_at: datetime.datetime | None = strawberry.field(
+        description="When its refund went through; null until then."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The order returned from.")
     async def order(
         self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]
     ) -> Annotated[Order, strawberry.lazy("schema.types.orders")]:
         return await info.context.loaders.order_by_id.load(root.order_id)
 
-    @strawberry.field
+    @strawberry.field(description="What comes back.")
     async def lines(
         self, root: strawberry.Parent[return_models.Return], info: strawberry.Info[Context]
     ) -> list[ReturnLine]:

@@ -21,26 +21,28 @@ from schema.errors import ClientError
 
 @strawberry.type(description="A snapshot of an order taken right before an edit.")
 class Version:
-    number: int
-    created_at: datetime.datetime
+    number: int = strawberry.field(description="The version's number, from 1 in the order of the edits.")
+    created_at: datetime.datetime = strawberry.field(description="When the snapshot was taken (the time of the edit).")
     actor: str | None = strawberry.field(description="Who made the edit that followed this snapshot.")
-    summary: str | None
-    snapshot: JSON
+    summary: str | None = strawberry.field(
+        description='What the edit changed, in a few words ("added 2 x Mug (line 12)").'
+    )
+    snapshot: JSON = strawberry.field(description="The order as it was, as JSON: its fields, lines and custom fields.")
 
 
-@strawberry.type
+@strawberry.type(description="One difference between two versions of an order.")
 class FieldChange:
     path: str = strawberry.field(description="Dotted path, e.g. delivery.city or lines.12.quantity.")
-    change: ChangeKind
-    before: JSON | None
-    after: JSON | None
+    change: ChangeKind = strawberry.field(description="Whether it was added, removed or changed.")
+    before: JSON | None = strawberry.field(description="The value in the earlier version (JSON); null when added.")
+    after: JSON | None = strawberry.field(description="The value in the later version (JSON); null when removed.")
 
 
-@strawberry.type
+@strawberry.type(description="The differences between two versions of an order, or a version and the order now.")
 class VersionComparison:
-    from_: int = strawberry.field(name="from")
-    to: int | None
-    changes: list[FieldChange]
+    from_: int = strawberry.field(name="from", description="The earlier version's number.")
+    to: int | None = strawberry.field(description="The later version's number; null for the order now.")
+    changes: list[FieldChange] = strawberry.field(description="Every difference, field by field and line by line.")
 
 
 async def compare(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.channels import imports
@@ -18,7 +20,16 @@ class ImportMutation:
         description="Imports orders from external channels; importing the same (channel, externalId) again "
         "changes nothing and answers the order imported before. A failed input answers `channel:externalId`."
     )
-    async def import_orders(self, info: strawberry.Info[Context], orders: list[ImportOrderInput]) -> BulkOrderPayload:
+    async def import_orders(
+        self,
+        info: strawberry.Info[Context],
+        orders: Annotated[
+            list[ImportOrderInput],
+            strawberry.argument(
+                description="The orders to import, each judged alone, at most ORDERGRAPH_MAX_BULK_IDS (1,000)."
+            ),
+        ],
+    ) -> BulkOrderPayload:
         if not orders:
             raise errors.ClientError("`orders` may not be empty.")
         context = info.context

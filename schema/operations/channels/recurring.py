@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -25,7 +26,12 @@ RUN_ID = strawberry.ID("runDueRecurring")
 class RecurringQuery:
     @strawberry.field(description="Recurring schedules by id; only the active ones unless told otherwise.")
     async def recurring_schedules(
-        self, info: strawberry.Info[Context], active_only: bool | None = True
+        self,
+        info: strawberry.Info[Context],
+        active_only: Annotated[
+            bool | None,
+            strawberry.argument(description="Only active schedules (the default); false lists ended ones too."),
+        ] = True,
     ) -> list[RecurringSchedule]:
         require_admin(info.context.viewer)
         schedules = await recurring.list_schedules(info.context.session, active_only=active_only is not False)
@@ -35,7 +41,11 @@ class RecurringQuery:
 @strawberry.type
 class RecurringMutation:
     @strawberry.mutation(description="Starts a schedule that generates a copy of a completed order every interval.")
-    async def create_recurring(self, info: strawberry.Info[Context], input: RecurringInput) -> RecurringPayload:
+    async def create_recurring(
+        self,
+        info: strawberry.Info[Context],
+        input: Annotated[RecurringInput, strawberry.argument(description="The template order and the schedule.")],
+    ) -> RecurringPayload:
         context = info.context
         return await RecurringPayload.attempt(
             context,
@@ -48,7 +58,11 @@ class RecurringMutation:
         )  # fmt: skip
 
     @strawberry.mutation(description="Stops a schedule: it generates nothing more.")
-    async def cancel_recurring(self, info: strawberry.Info[Context], id: strawberry.ID) -> RecurringPayload:
+    async def cancel_recurring(
+        self,
+        info: strawberry.Info[Context],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The schedule's id.")],
+    ) -> RecurringPayload:
         context = info.context
         return await RecurringPayload.attempt(
             context,
@@ -61,7 +75,12 @@ class RecurringMutation:
         "the worker calls it on a timer. Running it twice for the same due time generates nothing twice."
     )
     async def run_due_recurring(
-        self, info: strawberry.Info[Context], now: datetime.datetime | None = strawberry.UNSET
+        self,
+        info: strawberry.Info[Context],
+        now: Annotated[
+            datetime.datetime | None,
+            strawberry.argument(description="The moment to run at; left out or null, the current time."),
+        ] = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
         if refusal := admin_errors(context.viewer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.editing import edit_lines, editing
@@ -25,11 +27,23 @@ class EditingMutation:
     async def edit(
         self,
         info: strawberry.Info[Context],
-        order_id: strawberry.ID,
-        expected_revision: int | None = None,
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The order's (or quote's) current or earlier id.")
+        ],
+        expected_revision: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The revision the edit was made against; an older one is STALE_REVISION, nothing changed."
+            ),
+        ] = None,
         *,
-        input: EditOrderInput,
-        dry_run: bool | None = False,
+        input: Annotated[EditOrderInput, strawberry.argument(description="The changes.")],
+        dry_run: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Answer the order as it would be after the edit, writing nothing (no version, no event)."
+            ),
+        ] = False,
     ) -> OrderPayload:
         context = info.context
         if refusal := admin_errors(context.viewer):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from models.enums import FlowKind
 from resolvers.fulfilment import flow_setup
 from resolvers.fulfilment import mail as state_mail
+from schema import arguments
 from schema.context import Context
 from schema.inputs import FlowInput, StateInput, StateMailInput, StateUpdateInput
 from schema.payloads import DeletePayload, FlowPayload, StatePayload
@@ -25,8 +28,12 @@ _STATE_ATTRIBUTES = (
 
 @strawberry.type
 class FlowSetupMutation:
-    @strawberry.mutation
-    async def create_flow(self, info: strawberry.Info[Context], input: FlowInput) -> FlowPayload:
+    @strawberry.mutation(description="Adds a flow (admins only); the first flow of a kind becomes its default.")
+    async def create_flow(
+        self,
+        info: strawberry.Info[Context],
+        input: Annotated[FlowInput, strawberry.argument(description="The new flow.")],
+    ) -> FlowPayload:
         kind, is_default = FlowKind(input.kind), bool(input.is_default)
         return await FlowPayload.attempt(
             info.context,
@@ -36,8 +43,13 @@ class FlowSetupMutation:
             admin_only=True,
         )
 
-    @strawberry.mutation
-    async def update_flow(self, info: strawberry.Info[Context], id: strawberry.ID, input: FlowInput) -> FlowPayload:
+    @strawberry.mutation(description="Changes a flow (admins only); a flow holding records cannot change kind.")
+    async def update_flow(
+        self,
+        info: strawberry.Info[Context],
+        id: arguments.FlowId,
+        input: Annotated[FlowInput, strawberry.argument(description="Its new settings (all of them).")],
+    ) -> FlowPayload:
         return await FlowPayload.attempt(
             info.context,
             lambda session: flow_setup.update_flow(
@@ -47,14 +59,26 @@ class FlowSetupMutation:
             admin_only=True,
         )  # fmt: skip
 
-    @strawberry.mutation
-    async def delete_flow(self, info: strawberry.Info[Context], id: strawberry.ID) -> DeletePayload:
+    @strawberry.mutation(
+        description="Deletes a flow that holds no records (admins only); INVALID naming what holds it otherwise."
+    )
+    async def delete_flow(
+        self,
+        info: strawberry.Info[Context],
+        id: arguments.FlowId,
+    ) -> DeletePayload:
         return await DeletePayload.attempt(
             info.context, lambda session: flow_setup.delete_flow(session, flow_id=str(id)), admin_only=True
         )
 
-    @strawberry.mutation
-    async def create_state(self, info: strawberry.Info[Context], input: StateInput) -> StatePayload:
+    @strawberry.mutation(
+        description="Adds a state to a flow (admins only); the first state of a flow becomes its default."
+    )
+    async def create_state(
+        self,
+        info: strawberry.Info[Context],
+        input: Annotated[StateInput, strawberry.argument(description="The new state.")],
+    ) -> StatePayload:
         composer = state_mail.composer_from(info.context.settings)
         return await StatePayload.attempt(
             info.context,
@@ -68,9 +92,12 @@ class FlowSetupMutation:
             admin_only=True,
         )  # fmt: skip
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Changes a state (admins only); parts left out stay as they are.")
     async def update_state(
-        self, info: strawberry.Info[Context], id: strawberry.ID, input: StateUpdateInput
+        self,
+        info: strawberry.Info[Context],
+        id: arguments.StateId,
+        input: Annotated[StateUpdateInput, strawberry.argument(description="The changes.")],
     ) -> StatePayload:
         changes = {name: getattr(input, name) for name in _STATE_ATTRIBUTES if getattr(input, name) is not None}
         requirements = list(input.requirements) if input.requirements is not None else None
@@ -89,15 +116,28 @@ class FlowSetupMutation:
             admin_only=True,
         )
 
-    @strawberry.mutation
-    async def delete_state(self, info: strawberry.Info[Context], id: strawberry.ID) -> DeletePayload:
+    @strawberry.mutation(
+        description="Marks a state deleted (admins only): it takes no new orders, those in it keep it. A default "
+        "state cannot be deleted."
+    )
+    async def delete_state(
+        self,
+        info: strawberry.Info[Context],
+        id: arguments.StateId,
+    ) -> DeletePayload:
         return await DeletePayload.attempt(
             info.context, lambda session: flow_setup.delete_state(session, state_id=str(id)), admin_only=True
         )
 
     @strawberry.mutation(description="Replaces the states `stateId` may move to.")
     async def set_state_rules(
-        self, info: strawberry.Info[Context], state_id: strawberry.ID, to_state_ids: list[strawberry.ID]
+        self,
+        info: strawberry.Info[Context],
+        state_id: Annotated[strawberry.ID, strawberry.argument(description="The state the rules start from.")],
+        to_state_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="Every state it may move to; empty lets it move to any state of its kind."),
+        ],
     ) -> StatePayload:
         targets = [str(target) for target in to_state_ids]
         return await StatePayload.attempt(

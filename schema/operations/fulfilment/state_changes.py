@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.fulfilment import mail, state_changes
+from schema import arguments
 from schema.bulk import run_admin_bulk
 from schema.context import Context
 from schema.payloads import BulkOrderPayload
@@ -14,13 +17,19 @@ from schema.payloads import BulkOrderPayload
 class StateChangeMutation:
     @strawberry.mutation(description="Moves each order to the state; one result per requested id, each judged alone.")
     async def change_state(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
+        self,
+        info: strawberry.Info[Context],
+        order_ids: arguments.OrderIds,
+        state_id: Annotated[strawberry.ID, strawberry.argument(description="The target state (State.id).")],
     ) -> BulkOrderPayload:
         return await _change_state(info.context, order_ids, state_id, dry_run=False)
 
     @strawberry.mutation(description="Dry run of a state change: the results changeState would give, writing nothing.")
     async def preview_state_change(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], state_id: strawberry.ID
+        self,
+        info: strawberry.Info[Context],
+        order_ids: arguments.OrderIds,
+        state_id: Annotated[strawberry.ID, strawberry.argument(description="The target state (State.id).")],
     ) -> BulkOrderPayload:
         return await _change_state(info.context, order_ids, state_id, dry_run=True)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from resolvers.core.bulk import Outcome
 from resolvers.fulfilment import deletion
 from resolvers.payments import authorization, cancellation, capture, refunds, release
+from schema import arguments
 from schema.bulk import refused_as_a_whole
 from schema.context import Context
 from schema.errors import attempt, user_errors
@@ -86,9 +87,15 @@ class PaymentsMutation:
     async def capture(
         self,
         info: strawberry.Info[Context],
-        order_ids: list[strawberry.ID],
-        amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
+        order_ids: arguments.OrderIds,
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="With one order: how much to capture (a Decimal string in the order's currency); left "
+                "out, what it still needs."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
@@ -108,10 +115,18 @@ class PaymentsMutation:
     async def refund(
         self,
         info: strawberry.Info[Context],
-        order_id: strawberry.ID,
-        amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
-        reason: str | None = strawberry.UNSET,
+        order_id: arguments.OrderId,
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="How much (a Decimal string in the order's currency); left out, all captured and not "
+                "refunded."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, kept in the order's event of the refund.")
+        ] = strawberry.UNSET,
     ) -> OrderPayload:
         return await _one_order(
             info, refunds.refund, order_id=str(order_id), amount=amount, reason=reason, idempotency_key=idempotency_key
@@ -119,9 +134,18 @@ class PaymentsMutation:
 
     @strawberry.mutation(description=AUTHORIZE_DESCRIPTION)
     async def authorize(
-        self, info: strawberry.Info[Context], order_id: strawberry.ID, amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        order_id: arguments.OrderId,
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="How much to authorize (a Decimal string in the order's currency); left out, the positive "
+                "paymentDelta."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
+    ) -> OrderPayload:
         return await _one_order(
             info, authorization.authorize, order_id=str(order_id), amount=amount, idempotency_key=idempotency_key
         )
@@ -131,7 +155,10 @@ class PaymentsMutation:
         "(the rest after a split capture, or what an edit made too much)."
     )
     async def release_authorization(
-        self, info: strawberry.Info[Context], order_id: strawberry.ID, idempotency_key: str | None = strawberry.UNSET
+        self,
+        info: strawberry.Info[Context],
+        order_id: arguments.OrderId,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> OrderPayload:
         return await _one_order(info, release.release, order_id=str(order_id), idempotency_key=idempotency_key)
 
@@ -139,7 +166,12 @@ class PaymentsMutation:
         description="Cancels orders with nothing captured: voids the authorization and returns the stock."
     )
     async def cancel(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], reason: str | None = strawberry.UNSET
+        self,
+        info: strawberry.Info[Context],
+        order_ids: arguments.OrderIds,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, kept in the order's event of the cancellation.")
+        ] = strawberry.UNSET,
     ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
@@ -153,7 +185,11 @@ class PaymentsMutation:
         return BulkOrderPayload(results=await results(info, outcomes))
 
     @strawberry.mutation(description="Soft-deletes carts, unfinished checkouts, quotes and cancelled orders.")
-    async def delete(self, info: strawberry.Info[Context], order_ids: list[strawberry.ID]) -> BulkOrderPayload:
+    async def delete(
+        self,
+        info: strawberry.Info[Context],
+        order_ids: arguments.OrderIds,
+    ) -> BulkOrderPayload:
         context = info.context
         if refused := refused_as_a_whole(context, order_ids):
             return refused

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from models.enums import CaptureState, OrderKind
 from resolvers.core.errors import DomainError
@@ -23,30 +24,57 @@ _FILTERS_AS_GIVEN = ("search", "created_from", "created_to", "completed", "is_ex
 
 @strawberry.type
 class OrderListQuery:
-    @strawberry.field
+    @strawberry.field(
+        description="The order list (admins only: FORBIDDEN otherwise): carts, quotes and orders, filtered, sorted "
+        "and paged by keyset. Deleted records are left out unless the filter includes them."
+    )
     async def orders(
         self,
         info: strawberry.Info[Context],
-        first: int | None = 50,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: OrderFilter | None = None,
-        sort: OrderSort | None = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page size from the start or from `after`: at most ORDERGRAPH_MAX_PAGE_SIZE (250)."
+            ),
+        ] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An endCursor of an earlier page: the records after it.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Page size from the end or from `before`, instead of first.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="A startCursor of an earlier page: the records before it.")
+        ] = None,
+        filter: Annotated[
+            OrderFilter | None, strawberry.argument(description="Which records; left out, all that are not deleted.")
+        ] = None,
+        sort: Annotated[
+            OrderSort | None, strawberry.argument(description="The order; left out, newest created first.")
+        ] = None,
     ) -> OrderConnection:
         require_admin(info.context.viewer)
-        sort_field = order_list.SortField(sort.field.value) if sort else order_list.SortField.CREATED_AT
+        sort_field = order_list.SortField(sort.field.name) if sort else order_list.SortField.CREATED_AT
         descending = sort is None or sort.direction.value == "DESC"
         paging = {"first": first, "after": after, "last": last, "before": before}
         return await _connection(info, _filter(filter), sort=sort_field, descending=descending, **paging)
 
-    @strawberry.field(description="A customer's carts and quotes (customer token).")
+    @strawberry.field(
+        description="The signed-in customer's own carts, quotes and orders, newest first (a CUSTOMER token or a "
+        "customer JWT; FORBIDDEN for other callers)."
+    )
     async def my_orders(
         self,
         info: strawberry.Info[Context],
-        kind: OrderKindEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = 50,
-        after: str | None = None,
+        kind: Annotated[
+            OrderKindEnum | None, strawberry.argument(description="Only this kind; left out, every kind.")  # type: ignore[valid-type]
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size: at most ORDERGRAPH_MAX_PAGE_SIZE (250).")
+        ] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An endCursor of an earlier page: the records after it.")
+        ] = None,
     ) -> OrderConnection:
         customer_id = require_customer(info.context.viewer, field="myOrders")
         mine = order_list.Filter(customer_id=customer_id, kind=OrderKind(kind) if kind else None)
@@ -86,6 +114,7 @@ async def _connection(info: strawberry.Info[Context], filter: order_list.Filter,
         ):
             if related is not None:
                 loader.prime(related.id, related)
+    await _preload(info, [row.order.id for row in page.rows])
     edges = [OrderEdge(node=row.order, cursor=row.cursor) for row in page.rows]  # type: ignore[arg-type]
     page_info = PageInfo(
         has_next_page=page.has_next_page,
@@ -97,6 +126,67 @@ async def _connection(info: strawberry.Info[Context], filter: order_list.Filter,
     return OrderConnection(
         edges=edges, page_info=page_info, total_count=page.total_count if page.total_count is not None else -1
     )
+
+
+# What a node's field reads through which loader (by its name on `Loaders`); `lines.customFields` reads the
+# order's custom field values too, and `events` is read for admins only.
+_PRELOADED = {
+    "lines": "order_lines_by_order_id",
+    "customFields": "custom_field_values_by_order_id",
+    "lines.customFields": "custom_field_values_by_order_id",
+    "events": "events_by_order_id",
+    **dict.fromkeys(
+        [
+            "transactions",
+            "captureState",
+            "authorizedAmount",
+            "capturedAmount",
+            "refundedAmount",
+            "paymentDelta",
+            "authorizationExpiresAt",
+        ],
+        "transactions_by_order_id",
+    ),
+}
+
+
+async def _preload(info: strawberry.Info[Context], order_ids: list[int]) -> None:
+    """Load the page's relations its nodes select, one batch each, before any field asks.
+
+    Every field of the page then finds its loader's value done and resolves without an awaitable
+    (`schema.loaded`); the statements are the batches the fields would have run anyway.
+    """
+    selected = _node_fields(info)
+    if not info.context.viewer.is_admin:
+        selected.discard("events")
+    loaders = info.context.loaders
+    for name in dict.fromkeys(_PRELOADED[field] for field in selected if field in _PRELOADED):
+        await getattr(loaders, name).load_many(order_ids)
+
+
+def _node_fields(info: strawberry.Info[Context]) -> set[str]:
+    """The names of the fields selected on `edges.node` (fragments included), and `lines.<field>`."""
+    # selected_fields holds the connection field itself (`orders`, `myOrders`).
+    edges = _children([child for field in info.selected_fields for child in field.selections], "edges")
+    nodes = _children(edges, "node")
+    found = {selection.name for selection in _fields(nodes)}
+    found |= {f"lines.{selection.name}" for selection in _fields(_children(nodes, "lines"))}
+    return found
+
+
+def _fields(selections: list[Any]) -> list[Any]:
+    """The fields among `selections`, with those of their fragments."""
+    flat = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            flat.append(selection)
+        else:
+            flat.extend(_fields(selection.selections))
+    return flat
+
+
+def _children(selections: list[Any], name: str) -> list[Any]:
+    return [child for field in _fields(selections) if field.name == name for child in field.selections]
 
 
 def _selects(info: strawberry.Info[Context], name: str) -> bool:

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.core.errors import DomainError
 from resolvers.reporting import exports, statistics
+from schema import arguments
 from schema.bulk import run_admin_bulk
 from schema.context import Context
 from schema.errors import ClientError
@@ -26,9 +27,17 @@ class StatisticsQuery:
     async def sales_summary(
         self,
         info: strawberry.Info[Context],
-        from_: Annotated[datetime.datetime, strawberry.argument(name="from")],
-        to: datetime.datetime,
-        group_by: str = "DAY",
+        from_: Annotated[
+            datetime.datetime,
+            strawberry.argument(name="from", description="The start, included: orders completed at or after it."),
+        ],
+        to: Annotated[
+            datetime.datetime, strawberry.argument(description="The end, left out: orders completed before it.")
+        ],
+        group_by: Annotated[
+            str,
+            strawberry.argument(description="DAY or MONTH of completion (in UTC), or STATE; anything else is refused."),
+        ] = "DAY",
     ) -> list[SalesSummaryRow]:
         require_admin(info.context.viewer)
         try:
@@ -40,9 +49,16 @@ class StatisticsQuery:
 
 @strawberry.type
 class ExportMutation:
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Marks orders exported to an integration, or not (admins only); the order list filters on it."
+    )
     async def mark_exported(
-        self, info: strawberry.Info[Context], order_ids: list[strawberry.ID], exported: bool | None = True
+        self,
+        info: strawberry.Info[Context],
+        order_ids: arguments.OrderIds,
+        exported: Annotated[
+            bool | None, strawberry.argument(description="true (or null) marks them exported, false not exported.")
+        ] = True,
     ) -> BulkOrderPayload:
         context = info.context
         is_exported = exported is not False  # null marks them exported, as the default does

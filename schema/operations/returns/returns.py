@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from models.returns import Return as ReturnRow
 from resolvers.returns import return_refunds, returns
-from schema import guards
+from schema import arguments, guards
 from schema.context import Context
 from schema.errors import attempt, user_errors
 from schema.inputs import ReturnLineInput
@@ -47,9 +48,13 @@ class ReturnsMutation:
     async def create_return(
         self,
         info: strawberry.Info[Context],
-        order_id: strawberry.ID,
-        lines: list[ReturnLineInput],
-        comment: str | None = strawberry.UNSET,
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The completed order's current or earlier id.")
+        ],
+        lines: Annotated[
+            list[ReturnLineInput], strawberry.argument(description="The lines and quantities that come back.")
+        ],
+        comment: Annotated[str | None, strawberry.argument(description="A comment on the return.")] = strawberry.UNSET,
     ) -> ReturnPayload:
         context = info.context
         return await _admin_attempt(
@@ -65,7 +70,11 @@ class ReturnsMutation:
         )
 
     @strawberry.mutation(description="Marks a requested return received and restocks its lines marked restock.")
-    async def receive_return(self, info: strawberry.Info[Context], return_id: strawberry.ID) -> ReturnPayload:
+    async def receive_return(
+        self,
+        info: strawberry.Info[Context],
+        return_id: arguments.ReturnId,
+    ) -> ReturnPayload:
         context = info.context
         return await _admin_attempt(
             context,
@@ -80,9 +89,14 @@ class ReturnsMutation:
     async def refund_return(
         self,
         info: strawberry.Info[Context],
-        return_id: strawberry.ID,
-        amount: Decimal | None = strawberry.UNSET,
-        idempotency_key: str | None = strawberry.UNSET,
+        return_id: arguments.ReturnId,
+        amount: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="How much (a Decimal string in the order's currency); left out, what its lines were paid."
+            ),
+        ] = strawberry.UNSET,
+        idempotency_key: arguments.IdempotencyKey = strawberry.UNSET,
     ) -> ReturnPayload:
         context = info.context
         refused = guards.admin_errors(context.viewer)
@@ -101,7 +115,10 @@ class ReturnsMutation:
 
     @strawberry.mutation(description="Rejects a requested or received return; nothing more can be done to it.")
     async def reject_return(
-        self, info: strawberry.Info[Context], return_id: strawberry.ID, reason: str | None = strawberry.UNSET
+        self,
+        info: strawberry.Info[Context],
+        return_id: arguments.ReturnId,
+        reason: Annotated[str | None, strawberry.argument(description="Why it is rejected.")] = strawberry.UNSET,
     ) -> ReturnPayload:
         context = info.context
         return await _admin_attempt(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from models.enums import CustomFieldTarget, CustomFieldType
@@ -14,9 +16,11 @@ from schema.payloads import CustomFieldPayload, DeletePayload
 
 @strawberry.type
 class CustomFieldMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Defines a custom field on orders or order lines (admins only).")
     async def create_custom_field_definition(
-        self, info: strawberry.Info[Context], input: CustomFieldDefinitionInput
+        self,
+        info: strawberry.Info[Context],
+        input: Annotated[CustomFieldDefinitionInput, strawberry.argument(description="The new field.")],
     ) -> CustomFieldPayload:
         return await CustomFieldPayload.attempt(
             info.context,
@@ -27,12 +31,14 @@ class CustomFieldMutation:
             admin_only=True,
         )  # fmt: skip
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Deletes a custom field and every value written for it (admins only).")
     async def delete_custom_field_definition(
         self,
         info: strawberry.Info[Context],
-        system_name: str,
-        target: CustomFieldTargetEnum,  # type: ignore[valid-type]
+        system_name: Annotated[str, strawberry.argument(description="The field's system name.")],
+        target: Annotated[
+            CustomFieldTargetEnum, strawberry.argument(description="Whether it is a field of orders or of order lines.")  # type: ignore[valid-type]
+        ],
     ) -> DeletePayload:
         return await DeletePayload.attempt(
             info.context,

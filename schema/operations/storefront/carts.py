@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from models.orders import Order
 from resolvers.core.errors import DomainError
 from resolvers.storefront import carts, checkout
-from schema import errors, inputs
+from schema import arguments, errors, inputs
 from schema.context import Context
 from schema.inputs import CartDetailsInput, CartLineInput
 from schema.payloads import CartPayload, OrderPayload
@@ -21,8 +21,17 @@ AnyPayload = TypeVar("AnyPayload", CartPayload, OrderPayload)
 
 @strawberry.type
 class StorefrontMutation:
-    @strawberry.mutation
-    async def create_cart(self, info: strawberry.Info[Context], details: CartDetailsInput | None = None) -> CartPayload:
+    @strawberry.mutation(
+        description="Creates a cart for any caller (anonymous shoppers included); its secret is answered this once."
+    )
+    async def create_cart(
+        self,
+        info: strawberry.Info[Context],
+        details: Annotated[
+            CartDetailsInput | None,
+            strawberry.argument(description="Details to start with (addresses, methods, currency…)."),
+        ] = None,
+    ) -> CartPayload:
         context = info.context
         headers = context.request.headers if context.request is not None else {}
         created, problems = await errors.attempt(
@@ -36,19 +45,36 @@ class StorefrontMutation:
         cart, secret = created if created is not None else (None, None)
         return CartPayload(cart=cart, secret=secret, user_errors=problems)  # type: ignore[arg-type]
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Adds product lines to a cart (a product already in it with the same unit gets the quantity "
+        "added to its line); an unfinished checkout becomes a cart again with a new CART id."
+    )
     async def add_to_cart(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
-        *, lines: list[CartLineInput],
-    ) -> CartPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
+        *,
+        lines: Annotated[list[CartLineInput], strawberry.argument(description="The products and quantities to add.")],
+    ) -> CartPayload:
         changes = [inputs.cart_line(line) for line in lines]
         return await _on_cart(CartPayload, info, carts.add_lines, cart_id=cart_id, secret=secret, lines=changes)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Sets a cart line's quantity; 0 removes the line.")
     async def update_cart_line(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
-        *, line_id: strawberry.ID, quantity: Decimal,
-    ) -> CartPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
+        *,
+        line_id: Annotated[strawberry.ID, strawberry.argument(description="The line (OrderLine.id).")],
+        quantity: Annotated[
+            Decimal,
+            strawberry.argument(
+                description="The new quantity: 0 to remove it, else more than 0 with at most 4 decimals."
+            ),
+        ],
+    ) -> CartPayload:
         return await _on_cart(
             CartPayload,
             info,
@@ -59,20 +85,35 @@ class StorefrontMutation:
             quantity=quantity,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Removes a line (and its line discounts) from a cart.")
     async def remove_cart_line(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
-        *, line_id: strawberry.ID,
-    ) -> CartPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
+        *,
+        line_id: Annotated[strawberry.ID, strawberry.argument(description="The line (OrderLine.id).")],
+    ) -> CartPayload:
         return await _on_cart(
             CartPayload, info, carts.remove_line, cart_id=cart_id, secret=secret, line_id=str(line_id)
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Sets a cart's addresses, methods, voucher, currency, comment, reference or language; the cart is "
+        "repriced. On an open quote, everything but currency and voucher."
+    )
     async def set_cart_details(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
-        *, details: CartDetailsInput,
-    ) -> CartPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        cart_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The cart's (or open quote's) current or earlier id.")
+        ],
+        secret: arguments.CartSecret = None,
+        *,
+        details: Annotated[
+            CartDetailsInput, strawberry.argument(description="The details to change; parts left out stay as they are.")
+        ],
+    ) -> CartPayload:
         wanted = _details(details)
         return await _on_cart(CartPayload, info, carts.set_details, cart_id=cart_id, secret=secret, details=wanted)
 
@@ -83,7 +124,10 @@ class StorefrontMutation:
         )
     )
     async def start_checkout(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None
+        self,
+        info: strawberry.Info[Context],
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
     ) -> OrderPayload:
         return await _on_cart(OrderPayload, info, checkout.start, cart_id=cart_id, secret=secret)
 
@@ -92,9 +136,12 @@ class StorefrontMutation:
         "default state. Safe to retry: the same idempotencyKey returns the same order and authorizes once."
     )
     async def complete_checkout(
-        self, info: strawberry.Info[Context], order_id: strawberry.ID, secret: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The ORDER id startCheckout answered.")],
+        secret: arguments.CartSecret = None,
+        idempotency_key: arguments.IdempotencyKey = None,
+    ) -> OrderPayload:
         # Not through `attempt`: the operation commits its own steps (resolvers/checkout.py says why).
         context = info.context
         assert context.providers is not None, "the app sets the payment providers"

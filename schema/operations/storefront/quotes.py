@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.core.errors import DomainError
 from resolvers.storefront import quotes
-from schema import errors
+from schema import arguments, errors
 from schema.context import Context
 from schema.payloads import OrderPayload
 
@@ -15,9 +17,14 @@ from schema.payloads import OrderPayload
 class QuotesMutation:
     @strawberry.mutation(description="Turns a cart into a quote (a new QUOTE id; the cart id keeps resolving).")
     async def submit_quote(
-        self, info: strawberry.Info[Context], cart_id: strawberry.ID, secret: str | None = None,
-        comment: str | None = None,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        cart_id: arguments.CartId,
+        secret: arguments.CartSecret = None,
+        comment: Annotated[
+            str | None, strawberry.argument(description="The customer's comment on the request.")
+        ] = None,
+    ) -> OrderPayload:
         context = info.context
         quote, problems = await errors.attempt(
             context.session,
@@ -33,7 +40,10 @@ class QuotesMutation:
         "its stock taken and its payment authorized as at checkout."
     )
     async def accept_quote(
-        self, info: strawberry.Info[Context], quote_id: strawberry.ID, secret: str | None = None
+        self,
+        info: strawberry.Info[Context],
+        quote_id: arguments.QuoteId,
+        secret: arguments.QuoteSecret = None,
     ) -> OrderPayload:
         # Not through `attempt`: like completeCheckout, the operation commits its own steps.
         context = info.context
@@ -52,9 +62,12 @@ class QuotesMutation:
         description="Rejects an open quote with the customer's reason; nothing more can be done to it."
     )
     async def reject_quote(
-        self, info: strawberry.Info[Context], quote_id: strawberry.ID, secret: str | None = None,
-        reason: str | None = None,
-    ) -> OrderPayload:  # fmt: skip
+        self,
+        info: strawberry.Info[Context],
+        quote_id: arguments.QuoteId,
+        secret: arguments.QuoteSecret = None,
+        reason: Annotated[str | None, strawberry.argument(description="Why the customer rejects it.")] = None,
+    ) -> OrderPayload:
         context = info.context
         quote, problems = await errors.attempt(
             context.session,
