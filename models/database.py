@@ -31,6 +31,7 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models import statement_count
 from models.settings import Settings
 
 log = structlog.get_logger("ordergraph.database")
@@ -74,6 +75,8 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
     else:
         write_engine = _postgres_engine(url, settings)
         read_engine = write_engine
+    for engine in {write_engine, read_engine}:
+        statement_count.install(engine)
     return Database(
         url=url,
         write_engine=write_engine,
