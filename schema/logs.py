@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import logging
+import logging.config
+import os
 import re
-import sys
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
@@ -24,8 +26,16 @@ REQUEST_ID_HEADER = "x-request-id"
 # A client's own id is kept only when it is a plain token, so it cannot forge or break a log line.
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+
+def _add_process_id(_logger: Any, _method: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """Which process wrote the line: `serve --workers N` runs N of them."""
+    event.setdefault("pid", os.getpid())
+    return event
+
+
 SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
+    _add_process_id,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -43,13 +53,31 @@ def configure_structlog() -> None:
 
 
 def configure(settings: Settings) -> None:
-    """Install the process's log handler (the `serve` and `worker` commands)."""
+    """Install the process's log handler (the `serve` command, each of its workers, and `worker`)."""
     configure_structlog()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter(json=settings.log_json))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
+    logging.config.dictConfig(dict_config(settings))
+
+
+def dict_config(settings: Settings) -> dict[str, Any]:
+    """The `logging.config.dictConfig` of a process: one stderr handler rendering every record alike.
+
+    uvicorn applies it in each process it starts (`log_config`), so `serve --workers N` logs as one worker does.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"structured": {"()": f"{__name__}.formatter", "json": settings.log_json}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "structured", "stream": "ext://sys.stderr"}
+        },
+        "root": {"handlers": ["stderr"], "level": settings.log_level.upper()},
+        # uvicorn's own loggers come with handlers of their own elsewhere: here they reach the root's.
+        "loggers": {
+            **{name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+            # Alembic narrates each readiness check at INFO.
+            "alembic": {"level": "WARNING"},
+        },
+    }
 
 
 def formatter(*, json: bool) -> logging.Formatter:
