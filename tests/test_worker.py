@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from models import database
+from models.enums import MailStatus
 from models.settings import Settings
 from schema import worker
 from tests import mail_helpers
@@ -134,3 +135,46 @@ def _worker_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+async def test_a_job_left_incomplete_is_failed_and_reported_without_stopping_others() -> None:
+    calls: list[tuple[str, datetime.datetime]] = []
+    lines: list[str] = []
+
+    async def incomplete(_: datetime.datetime) -> str:
+        raise worker.Incomplete("0 sent, 2 to retry, 0 failed, 0 handed back")
+
+    jobs = [worker.PeriodicJob("mail", incomplete), _recording("second", calls)]
+
+    failed = await worker.run(
+        jobs, once=True, interval_seconds=0, stop=asyncio.Event(), report=lines.append, clock=lambda: START
+    )
+
+    assert failed == ["mail"]
+    assert lines == ["mail: 0 sent, 2 to retry, 0 failed, 0 handed back", "second: second done"]
+
+
+async def test_ordergraph_worker_once_exits_1_when_no_mail_could_be_delivered(cli_database: str) -> None:
+    db = database.connect(Settings(pool_size=2), url=cli_database)
+    try:
+        await _queue_shipped(db, 2, now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1))
+    finally:
+        await db.dispose()
+    closed_port = mail_helpers.free_port()  # nothing listens there
+    env = {**os.environ, "DATABASE_URL": cli_database, "ORDERGRAPH_SMTP_PORT": str(closed_port)}
+
+    result = await asyncio.to_thread(_worker_once, env)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "mail: 0 sent, 2 to retry, 0 failed, 0 handed back",
+        "recurring: nothing to do",
+        "webhooks: nothing to do",
+        "reconcile: nothing to do",
+    ]
+    assert "Traceback" not in result.stderr
+    db = database.connect(Settings(pool_size=2), url=cli_database)
+    try:
+        assert [(mail.status, mail.attempts) for mail in await mail_helpers.outbox(db)] == [(MailStatus.PENDING, 1)] * 2
+    finally:
+        await db.dispose()
