@@ -38,6 +38,11 @@ def counting() -> Iterator[Counter]:
         _current.reset(token)
 
 
+def current() -> Counter | None:
+    """The counter of the current context, if one is counting."""
+    return _current.get()
+
+
 def install(engine: AsyncEngine) -> None:
     """Count `engine`'s statements into the current counter, if any."""
     if not event.contains(engine.sync_engine, "before_cursor_execute", _count):

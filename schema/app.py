@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -27,9 +27,12 @@ from resolvers.core import access
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import cost, errors, health, limits, logs, metrics, request_body, root
+from schema import cost, errors, health, limits, logs, metrics, request_body, root, tracing
 from schema.context import Context
 from schema.errors import TopLevelCode
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = structlog.get_logger("ordergraph.http")
 
@@ -173,8 +176,19 @@ def _unexpected(fault: Exception) -> JSONResponse:
     return JSONResponse(errors.body(errors.MASKED_MESSAGE, TopLevelCode.INTERNAL_SERVER_ERROR), status_code=500)
 
 
-def create_app(settings: Settings | None = None, *, db: database.Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: database.Database | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
+    """The app; traces go to `tracer_provider`, or where the OTEL_* variables say when they ask for traces."""
     settings = settings or get_settings()
+    if tracer_provider is None and tracing.enabled():
+        tracer_provider = tracing.provider_from_environment()
+    middleware = [Middleware(logs.RequestLog, observe=metrics.observe)]
+    if tracer_provider is not None:
+        middleware.append(Middleware(tracing.Traced, provider=tracer_provider))
     logs.configure_structlog()
     db = db or database.connect(settings)
     webhook_outbox.install()
@@ -195,7 +209,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
             *health.routes(db),
             *metrics.routes(db, token=settings.metrics_token),
         ],
-        middleware=[Middleware(logs.RequestLog, observe=metrics.observe)],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.db = db

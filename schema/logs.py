@@ -116,6 +116,12 @@ def note_operations(operations: list[Operation]) -> None:
         request.operations = operations
 
 
+def current_operations() -> list[Operation]:
+    """The GraphQL operations noted for the current request so far."""
+    request = _current_request.get()
+    return [] if request is None else request.operations
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Finished:
     """What one line per request says, and what the metrics count."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import pathlib
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -12,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from models import migration
 from models.settings import Settings
-from schema import logs
+from schema import logs, tracing
 from schema.app import create_app
 from tests.conftest import GraphQLClient, StatementCounter, Store
 
@@ -151,3 +155,64 @@ async def _get(store: Store, path: str) -> httpx.Response:
     app = create_app(Settings(database_url=store.url), db=store.db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         return await http.get(path)
+
+
+async def test_a_request_is_one_span_named_after_its_operation_continuing_the_callers_trace(demo_store: Store) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    app = create_app(Settings(database_url=demo_store.url), db=demo_store.db, tracer_provider=provider)
+    caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    traceparent = f"00-{caller_trace}-00f067aa0ba902b7-01"
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        await http.post("/graphql", json={"query": PRODUCTS}, headers={"traceparent": traceparent})
+        await http.get("/health/live")
+
+    query, health = exported.get_finished_spans()
+    assert (query.name, health.name) == ("query Products", "GET /health/live")
+    assert format(query.context.trace_id, "032x") == caller_trace
+    assert query.parent is not None
+    assert format(query.parent.span_id, "016x") == "00f067aa0ba902b7"
+    assert dict(query.attributes or {}) == {
+        "http.request.method": "POST",
+        "url.path": "/graphql",
+        "http.response.status_code": 200,
+        "graphql.operation.type": "query",
+        "graphql.operation.name": "Products",
+        "db.statements": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, False),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, True),
+        ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}, True),
+        ({"OTEL_TRACES_EXPORTER": "console"}, True),
+        ({"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, False),
+        ({"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, False),
+    ],
+)
+def test_the_standard_variables_switch_traces_on(environ: dict[str, str], expected: bool) -> None:
+    assert tracing.enabled(environ) is expected
+
+
+def test_without_the_variables_opentelemetry_is_not_imported(tmp_path: pathlib.Path) -> None:
+    program = (
+        "import sys; from models.settings import Settings; from schema.app import create_app; "
+        f"create_app(Settings(database_url='sqlite+aiosqlite:///{tmp_path / 'x.db'}')); "
+        "print(sorted(name for name in sys.modules if name.startswith('opentelemetry')))"
+    )
+    environ = {name: value for name, value in os.environ.items() if not name.startswith("OTEL_")}
+
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=environ, timeout=120, check=False
+    )
+
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
