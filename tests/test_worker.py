@@ -12,10 +12,13 @@ import sys
 import pytest
 
 from models import database
-from models.enums import MailStatus
+from models.enums import DeliveryStatus, MailStatus
 from models.settings import Settings
 from schema import worker
 from tests import mail_helpers
+from tests import webhook_helpers as hooks
+from tests.conftest import GraphQLClient, Store
+from tests.return_helpers import placed_order
 from tests.test_mail_delivery import _queue_shipped
 
 START = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)
@@ -178,3 +181,26 @@ async def test_ordergraph_worker_once_exits_1_when_no_mail_could_be_delivered(cl
         assert [(mail.status, mail.attempts) for mail in await mail_helpers.outbox(db)] == [(MailStatus.PENDING, 1)] * 2
     finally:
         await db.dispose()
+
+
+async def test_the_webhook_job_is_incomplete_while_a_delivery_failed(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    with hooks.Receiver() as receiver:
+        await hooks.subscribe(admin, receiver.url, ["PAYMENT_CAPTURED"])
+        await placed_order(api, admin)
+        [job] = [
+            job
+            for job in worker.standard_jobs(Settings(), demo_store.db, stop=asyncio.Event())
+            if job.name == "webhooks"
+        ]
+        receiver.script = [500]
+
+        with pytest.raises(worker.Incomplete) as refused:
+            await job.run(worker.now())
+        retried = await hooks.deliveries_of(demo_store)
+
+    assert str(refused.value) == "0 delivered, 1 to retry, 0 failed, 0 handed back"
+    assert [(delivery.status, delivery.attempts, delivery.last_response_status) for delivery in retried] == [
+        (DeliveryStatus.PENDING, 1, 500)
+    ]
