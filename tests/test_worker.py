@@ -95,12 +95,7 @@ def cli_database(tmp_path: pathlib.Path) -> str:
 
 
 async def test_ordergraph_worker_once_delivers_the_outbox(cli_database: str) -> None:
-    db = database.connect(Settings(pool_size=2), url=cli_database)
-    try:
-        # Queued a minute ago by the real clock: the worker process reads it.
-        await _queue_shipped(db, 2, now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1))
-    finally:
-        await db.dispose()
+    await _queue_two_mails(cli_database)
     collector = mail_helpers.Collector()
 
     with mail_helpers.smtp_server(collector) as port:
@@ -127,6 +122,15 @@ async def test_ordergraph_worker_once_delivers_the_outbox(cli_database: str) -> 
         "reconcile: nothing to do",
     ]
     assert len(collector.received) == 2
+
+
+async def _queue_two_mails(url: str) -> None:
+    db = database.connect(Settings(pool_size=2), url=url)
+    try:
+        # Queued a minute ago by the real clock: the worker process reads it.
+        await _queue_shipped(db, 2, now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1))
+    finally:
+        await db.dispose()
 
 
 def _worker_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -158,23 +162,14 @@ async def test_a_job_left_incomplete_is_failed_and_reported_without_stopping_oth
 
 
 async def test_ordergraph_worker_once_exits_1_when_no_mail_could_be_delivered(cli_database: str) -> None:
-    db = database.connect(Settings(pool_size=2), url=cli_database)
-    try:
-        await _queue_shipped(db, 2, now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1))
-    finally:
-        await db.dispose()
+    await _queue_two_mails(cli_database)
     closed_port = mail_helpers.free_port()  # nothing listens there
     env = {**os.environ, "DATABASE_URL": cli_database, "ORDERGRAPH_SMTP_PORT": str(closed_port)}
 
     result = await asyncio.to_thread(_worker_once, env)
 
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines() == [
-        "mail: 0 sent, 2 to retry, 0 failed, 0 handed back",
-        "recurring: nothing to do",
-        "webhooks: nothing to do",
-        "reconcile: nothing to do",
-    ]
+    assert result.stdout.splitlines() == _reports_with_only_mail("0 sent, 2 to retry, 0 failed, 0 handed back")
     assert "Traceback" not in result.stderr
     db = database.connect(Settings(pool_size=2), url=cli_database)
     try:
@@ -204,3 +199,8 @@ async def test_the_webhook_job_is_incomplete_while_a_delivery_failed(
     assert [(delivery.status, delivery.attempts, delivery.last_response_status) for delivery in retried] == [
         (DeliveryStatus.PENDING, 1, 500)
     ]
+
+
+def _reports_with_only_mail(mail: str) -> list[str]:
+    """What `worker --once` prints when only the mail job had something to do."""
+    return [f"mail: {mail}", "recurring: nothing to do", "webhooks: nothing to do", "reconcile: nothing to do"]

@@ -64,12 +64,7 @@ class Options:
     retry_after: datetime.timedelta = datetime.timedelta(minutes=1)
     lease: datetime.timedelta = datetime.timedelta(minutes=5)
     batch_size: int = 20
-    # How the connection is secured (mail_smtp.Server).
-    starttls: bool = False
-    tls: bool = False
-    ca_file: str | None = None
-    username: str | None = None
-    password: str | None = dataclasses.field(default=None, repr=False)
+    security: mail_smtp.Security = dataclasses.field(default_factory=mail_smtp.Security)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Options:
@@ -77,11 +72,13 @@ class Options:
             host=settings.smtp_host,
             port=settings.smtp_port,
             timeout_seconds=settings.smtp_timeout_seconds,
-            starttls=settings.smtp_starttls,
-            tls=settings.smtp_tls,
-            ca_file=settings.smtp_ca_file,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
+            security=mail_smtp.Security(
+                starttls=settings.smtp_starttls,
+                tls=settings.smtp_tls,
+                ca_file=settings.smtp_ca_file,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            ),
             max_attempts=settings.mail_max_attempts,
             retry_after=datetime.timedelta(seconds=settings.mail_retry_after_seconds),
             lease=datetime.timedelta(seconds=settings.mail_lease_seconds),
@@ -90,14 +87,7 @@ class Options:
 
     def server(self) -> mail_smtp.Server:
         return mail_smtp.Server(
-            host=self.host,
-            port=self.port,
-            timeout_seconds=self.timeout_seconds,
-            starttls=self.starttls,
-            tls=self.tls,
-            ca_file=self.ca_file,
-            username=self.username,
-            password=self.password,
+            host=self.host, port=self.port, timeout_seconds=self.timeout_seconds, security=self.security
         )
 
 
@@ -354,5 +344,6 @@ async def _event(
 
 
 def _worst_case(recipients: Sequence[str], options: Options) -> datetime.timedelta:
-    steps = _STEPS + (2 if options.starttls else 0) + (1 if options.username else 0) + len(recipients)
+    security = options.security
+    steps = _STEPS + (2 if security.starttls else 0) + (1 if security.username else 0) + len(recipients)
     return datetime.timedelta(seconds=options.timeout_seconds * steps)

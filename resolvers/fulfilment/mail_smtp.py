@@ -28,17 +28,22 @@ class Unreachable(Exception):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Server:
-    """Where mail goes and how the connection is secured."""
+class Security:
+    """How a connection is secured: STARTTLS or TLS from the start, a CA file, a login."""
 
-    host: str
-    port: int
-    timeout_seconds: float = 10.0
     starttls: bool = False
     tls: bool = False
     ca_file: str | None = None
     username: str | None = None
     password: str | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Server:
+    host: str
+    port: int
+    timeout_seconds: float = 10.0
+    security: Security = dataclasses.field(default_factory=Security)
 
 
 class Mail(Protocol):
@@ -90,16 +95,16 @@ class Connection:
     async def _connected(self) -> aiosmtplib.SMTP:
         if self.client is not None:
             return self.client
-        server = self.server
+        server, security = self.server, self.server.security
         client = aiosmtplib.SMTP(
             hostname=server.host,
             port=server.port,
             timeout=server.timeout_seconds,
-            use_tls=server.tls,
-            start_tls=server.starttls,  # never an unverified upgrade the settings did not ask for
-            cert_bundle=server.ca_file,
-            username=server.username,
-            password=server.password,
+            use_tls=security.tls,
+            start_tls=security.starttls,  # never an unverified upgrade the settings did not ask for
+            cert_bundle=security.ca_file,
+            username=security.username,
+            password=security.password,
         )
         try:
             await client.connect()
