@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 import migrations
+from models import database
 from models.base import Base
 
 MIGRATIONS_FOLDER = pathlib.Path(migrations.__file__).resolve().parent
@@ -28,6 +29,7 @@ def alembic_config(url: str) -> Config:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the store at `url` to `revision`."""
+    database.require_sqlite_folder(url)
     engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:

@@ -29,6 +29,8 @@ def explain(error: BaseException, *, database_url: str) -> str | None:
         return f"{where} names no store ordergraph can use ({_first_line(error)}); use {DRIVERS}"
     if isinstance(error, sa.exc.InvalidRequestError) and "async" in str(error):
         return f"{where} names a driver that is not asynchronous; use {DRIVERS}"
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"{where}: SQLite cannot open the file: its folder {error.filename} does not exist"
     if isinstance(error, sa.exc.DBAPIError) and isinstance(error.orig, sqlite3.OperationalError):
         return f"{where}: SQLite cannot open the file ({error.orig}): does its folder exist, may it be written?"
     if isinstance(error, OSError):

@@ -100,7 +100,7 @@ def test_a_sqlite_file_in_a_missing_folder_is_one_line(tmp_path: pathlib.Path) -
 
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
-    assert "SQLite cannot open the file" in line
+    assert line.endswith(f"SQLite cannot open the file: its folder {tmp_path / 'missing'} does not exist")
     assert not (tmp_path / "missing").exists()
 
 
