@@ -7,6 +7,7 @@ import collections
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from schema import serving
 from tests import mail_helpers
 from tests.conftest import Store
 
@@ -96,3 +98,26 @@ def _wait_until_ready(base_url: str, server: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     pytest.fail("ordergraph serve --workers 2 did not become ready")
+
+
+def test_the_listening_socket_is_tcp_with_nodelay_and_so_are_its_connections() -> None:
+    listening = serving.listening_socket("127.0.0.1", 0)
+    try:
+        listening.listen()
+        with socket.create_connection(listening.getsockname()) as _client:
+            accepted, _ = listening.accept()
+            with accepted:
+                accepted_nodelay = accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                accepted_proto = accepted.proto
+        listening_options = (
+            listening.proto,
+            listening.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
+            listening.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR),
+            listening.get_inheritable(),
+        )
+    finally:
+        listening.close()
+
+    # asyncio turns Nagle off for an accepted connection only when it is marked TCP (`proto`).
+    assert listening_options == (socket.IPPROTO_TCP, 1, 1, True)
+    assert (accepted_proto, accepted_nodelay) == (socket.IPPROTO_TCP, 1)
