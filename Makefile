@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 1
+# `make serve-postgres`: a local PostgreSQL server of its own (data folder, port) and the database it serves.
+PG_PORT ?= 54329
+PG_DATA ?= /tmp/ordergraph-pg-$(PG_PORT)
+PG_DATABASE ?= ordergraph
 
-.PHONY: install serve test lint bench migrate schema update-schema worker clean
+.PHONY: install serve serve-postgres stop-postgres test lint bench migrate schema update-schema worker clean
 
 GRAPHIQL_STAMP := graphiql/node_modules/.installed
 
@@ -28,7 +33,23 @@ $(GRAPHIQL_STAMP): graphiql/package.json graphiql/package-lock.json
 serve: install
 	$(BIN)/ordergraph migrate
 	@if $(BIN)/ordergraph is-empty; then $(BIN)/ordergraph seed --demo; fi
-	$(BIN)/ordergraph serve --host $(HOST) --port $(PORT)
+	$(BIN)/ordergraph serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# Starts (or reuses) a PostgreSQL server on loopback as .ci/start-postgres does, then `make serve` on it.
+serve-postgres: install
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "PostgreSQL is not installed here: apt-get install postgresql, or see README.md (PostgreSQL) to use a server you have"; exit 1; }
+	@.ci/start-postgres $(PG_DATA) $(PG_PORT) >/dev/null
+	@psql -h 127.0.0.1 -p $(PG_PORT) -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(PG_DATABASE)'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -p $(PG_PORT) -U postgres -qc 'CREATE DATABASE "$(PG_DATABASE)"'
+	@echo "PostgreSQL in $(PG_DATA) on port $(PG_PORT); stop it with: make stop-postgres PG_DATA=$(PG_DATA)"
+	@echo "tests on it too: ORDERGRAPH_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:$(PG_PORT)/ordergraph_test make test"
+	$(MAKE) serve DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:$(PG_PORT)/$(PG_DATABASE)
+
+stop-postgres:
+	@bin_dir=$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); \
+	if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$bin_dir/pg_ctl -D $(PG_DATA) -m fast stop; \
+	else $$bin_dir/pg_ctl -D $(PG_DATA) -m fast stop; fi
 
 # SQLite always; PostgreSQL too when ORDERGRAPH_TEST_POSTGRES_URL is set (CI fails without it).
 test: install
@@ -41,9 +62,12 @@ lint: install
 
 # Every workload on SQLite, and on PostgreSQL too when ORDERGRAPH_BENCH_POSTGRES_URL names a database it may
 # empty; BENCH_ARGS picks workloads and stores (`make bench BENCH_ARGS="admin_list --stores sqlite"`).
-bench: install
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+bench: install $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@
 
 migrate: install
 	$(BIN)/ordergraph migrate

@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import functools
+import pathlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
@@ -31,6 +33,7 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models import statement_count
 from models.settings import Settings
 
 log = structlog.get_logger("ordergraph.database")
@@ -74,6 +77,8 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
     else:
         write_engine = _postgres_engine(url, settings)
         read_engine = write_engine
+    for engine in {write_engine, read_engine}:
+        statement_count.install(engine)
     return Database(
         url=url,
         write_engine=write_engine,
@@ -100,7 +105,23 @@ def _milliseconds(seconds: float) -> str:
     return str(int(seconds * 1000))
 
 
+def require_sqlite_folder(url: str) -> None:
+    """Raise FileNotFoundError when `url` is a SQLite file whose folder does not exist.
+
+    Checked before connecting: SQLite would refuse too, but aiosqlite's thread for the failed
+    connection may then outlive the event loop and print a traceback of its own.
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    folder = pathlib.Path(parsed.database).parent
+    if parsed.database.startswith("file:") or folder.is_dir():
+        return
+    raise FileNotFoundError(errno.ENOENT, "the folder of the SQLite file does not exist", str(folder))
+
+
 def _sqlite_engine(url: str, settings: Settings, *, begin: str) -> AsyncEngine:
+    require_sqlite_folder(url)
     engine = create_async_engine(
         url,
         pool_size=settings.pool_size,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pathlib
 from typing import Any
 
@@ -10,9 +11,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 import migrations
+from models import database
 from models.base import Base
 
 MIGRATIONS_FOLDER = pathlib.Path(migrations.__file__).resolve().parent
@@ -27,6 +29,7 @@ def alembic_config(url: str) -> Config:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the store at `url` to `revision`."""
+    database.require_sqlite_folder(url)
     engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:
@@ -59,8 +62,20 @@ def _differences_sync(connection: sa.Connection) -> list[Any]:
     return list(compare_metadata(context, Base.metadata))
 
 
+async def pending(connection: AsyncConnection) -> str | None:
+    """Why the store on `connection` is not at the head revision (one short sentence), or None when it is."""
+    current = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    if not current:
+        return "the store is not migrated: run `ordergraph migrate`"
+    head = head_revision()
+    if tuple(current) != (head,):
+        return f"the store is at revision {', '.join(current)}, not {head}: run `ordergraph migrate`"
+    return None
+
+
+@functools.cache
 def head_revision() -> str:
-    """The newest revision of the migration scripts."""
+    """The newest revision of the migration scripts (read once per process)."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -20,6 +20,8 @@ class Settings(pydantic_settings.BaseSettings):
     pool_size: int = 10
     log_level: str = "INFO"
     log_json: bool = False
+    # When set, `GET /metrics` wants `Authorization: Bearer <metrics_token>` (schema/metrics.py).
+    metrics_token: str | None = None
     # Request limits.
     max_body_bytes: int = 1024 * 1024
     # Points of `schema.cost` summed over a batch, as Saleor's limit.
@@ -34,6 +36,13 @@ class Settings(pydantic_settings.BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_timeout_seconds: float = 10.0
+    # TLS: STARTTLS after connecting, or TLS from the first byte (port 465); a CA file for a private CA.
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_ca_file: str | None = None
+    # Login (AUTH) when a username is set; only over TLS unless smtp_login_without_tls says otherwise.
+    smtp_username: str | None = None
+    smtp_password: str | None = None
     # Searched before the templates shipped in resolvers/fulfilment/mail_templates/.
     mail_template_folder: str | None = None
     mail_default_sender: str = "shop@example.com"
@@ -69,6 +78,7 @@ class Settings(pydantic_settings.BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
     # GraphiQL at GET /graphql and schema introspection, both on unless turned off (0/false); the folder
     # GraphiQL's files are served from (default: graphiql/node_modules of the checkout, filled by `make install`).
     graphiql: bool = True

@@ -1,4 +1,5 @@
-"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL, its files under /graphiql), GET /healthz."""
+"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL, its files under /graphiql), the health endpoints
+and /metrics."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import datetime
 import json
 import pathlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import sqlalchemy as sa
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, get_operation_ast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -33,9 +33,12 @@ from models.settings import Settings, get_settings
 from resolvers.core import access, customer_jwt
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import cost, errors, graphiql, limits, logs, request_body, root
+from schema import cost, errors, graphiql, health, limits, logs, metrics, request_body, root, tracing
 from schema.context import Context
 from schema.errors import TopLevelCode
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = structlog.get_logger("ordergraph.http")
 
@@ -103,7 +106,11 @@ class GraphQLView(GraphQL[Context, None]):
         self, *, request_data: GraphQLRequestData | list[GraphQLRequestData], **kwargs: Any
     ) -> ExecutionResult | list[ExecutionResult]:
         operations = request_data if isinstance(request_data, list) else [request_data]
-        refused = self._over_cost(operations)
+        documents = [self._parsed(operation) for operation in operations]
+        logs.note_operations(
+            [_named(operation, document) for operation, document in zip(operations, documents, strict=True)]
+        )
+        refused = self._over_cost(operations, documents)
         if refused is not None:
             results = [ExecutionResult(data=None, errors=[refused]) for _ in operations]
             return results if isinstance(request_data, list) else results[0]
@@ -114,14 +121,20 @@ class GraphQLView(GraphQL[Context, None]):
         kwargs["context"] = kwargs["context"].for_operation()
         return await super().execute_single(*args, **kwargs)
 
-    def _over_cost(self, operations: list[GraphQLRequestData]) -> GraphQLError | None:
+    def _parsed(self, operation: GraphQLRequestData) -> DocumentNode | None:
+        try:
+            return limits.parse_document(operation.query or "", self.settings.max_tokens)
+        except GraphQLError:
+            return None  # refused when it runs, as any document that does not parse
+
+    def _over_cost(
+        self, operations: list[GraphQLRequestData], documents: list[DocumentNode | None]
+    ) -> GraphQLError | None:
         """The refusal of a batch whose estimated cost is over the limit, before any of it runs."""
         total = 0
-        for operation in operations:
-            try:
-                document = limits.parse_document(operation.query or "", self.settings.max_tokens)
-            except GraphQLError:
-                continue  # refused when it runs, as any document that does not parse
+        for operation, document in zip(operations, documents, strict=True):
+            if document is None:
+                continue
             total += cost.estimate(
                 self.graphql_schema,
                 document,
@@ -137,6 +150,16 @@ class GraphQLView(GraphQL[Context, None]):
             f"{what} may cost about {total} points; at most {self.settings.max_query_cost} are allowed.",
             code=TopLevelCode.LIMIT_EXCEEDED,
         )
+
+
+def _named(operation: GraphQLRequestData, document: DocumentNode | None) -> logs.Operation:
+    """The type and name of the operation a request runs, for its log line and metrics."""
+    definition = None if document is None else get_operation_ast(document, operation.operation_name)
+    if definition is None:
+        return logs.Operation(type="unknown", name=operation.operation_name)
+    return logs.Operation(
+        type=definition.operation.value, name=definition.name.value if definition.name else operation.operation_name
+    )
 
 
 class Authenticated:
@@ -230,22 +253,24 @@ def _cors(settings: Settings) -> Middleware:
     )
 
 
-def create_app(settings: Settings | None = None, *, db: database.Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: database.Database | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
+    """The app; traces go to `tracer_provider`, or where the OTEL_* variables say when they ask for traces."""
     settings = settings or get_settings()
+    if tracer_provider is None and tracing.enabled():
+        tracer_provider = tracing.provider_from_environment()
+    middleware = [_cors(settings), Middleware(logs.RequestLog, observe=metrics.observe)]
+    if tracer_provider is not None:
+        middleware.append(Middleware(tracing.Traced, provider=tracer_provider))
     logs.configure_structlog()
     db = db or database.connect(settings)
     webhook_outbox.install()
     view = GraphQLView(root.build(settings), db, settings)
     authenticated = Authenticated(view, db, _customer_jwt(settings))
-
-    async def healthz(_: Request) -> Response:
-        try:
-            async with db.read_sessions() as session:
-                await session.execute(sa.text("SELECT 1"))
-        except Exception as error:
-            log.warning("health check failed", error=repr(error))
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -259,10 +284,11 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
                 request_body.BodySizeLimit(authenticated, max_bytes=settings.max_body_bytes),
                 methods=["GET", "POST"],
             ),
-            Route("/healthz", healthz, methods=["GET"]),
+            *health.routes(db),
+            *metrics.routes(db, token=settings.metrics_token),
             *([graphiql.asset_route(settings)] if settings.graphiql else []),
         ],
-        middleware=[_cors(settings), Middleware(logs.RequestIds)],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.db = db

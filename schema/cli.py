@@ -17,7 +17,7 @@ from models.settings import get_settings
 from resolvers.core import access
 from resolvers.payments import payment_providers, reconciliation
 from resolvers.setup import demo
-from schema import token_listing
+from schema import command_errors, token_listing
 from schema import worker as worker_loop
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ordergraph: an order-management GraphQL service.")
@@ -36,12 +36,26 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve GraphQL on http://HOST:PORT/graphql."""
-    import uvicorn
+    from schema import logs, serving
 
-    from schema import logs
+    settings = get_settings()
+    logs.configure(settings)
+    asyncio.run(_check_store())
+    code = serving.serve(host=host, port=port, workers=workers, settings=settings)
+    if code:
+        raise typer.Exit(code)
 
-    logs.configure(get_settings())
-    uvicorn.run("schema.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None)
+
+async def _check_store() -> None:
+    """Refuse to serve a store that does not answer or is not migrated (the readiness check's reasons)."""
+    db = database.connect(get_settings())
+    try:
+        async with db.read_engine.connect() as connection:
+            reason = await migration.pending(connection)
+    finally:
+        await db.dispose()
+    if reason is not None:
+        raise command_errors.CommandError(f"not serving: {reason}")
 
 
 @app.command()
@@ -238,7 +252,14 @@ def print_schema() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    app()
+    try:
+        app()
+    except Exception as error:
+        line = command_errors.explain(error, database_url=get_settings().database_url)
+        if line is None:
+            raise
+        typer.echo(f"ordergraph: {line}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

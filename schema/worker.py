@@ -5,7 +5,10 @@ nothing to do), and how often it runs at most (`every`; zero means every round).
 lists the built-in ones: the mail outbox and due recurring orders every round, reconciliation on its
 own timer. More work joins by adding a `PeriodicJob` to that list.
 
-A job that raises is logged and reported; it never stops the other jobs or the loop. SIGINT and
+A job that raises is logged and reported; it never stops the other jobs or the loop. A job that ran
+but could not do all of its work (a mail to retry, a webhook delivery that failed, a schedule that
+generated nothing) raises `Incomplete` with its report: it counts as failed (`worker --once` exits 1),
+without a traceback. SIGINT and
 SIGTERM end the loop once the job in hand is done: a mail is never abandoned half-sent by choice.
 """
 
@@ -33,6 +36,10 @@ log = structlog.get_logger("ordergraph.worker")
 # Reconciliation settles these capabilities' rows too; importing them here registers their purposes
 # (`resolvers.payments.purposes`) in every process that reconciles: the worker and `ordergraph reconcile`.
 RECONCILED_PURPOSES = (checkout.AUTHORIZATION, return_refunds.RETURN_REFUND)
+
+
+class Incomplete(Exception):
+    """The job ran, but some of its work is not done (its report says what); it is failed for this round."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,6 +79,11 @@ async def run(
             last_started[job.name] = started
             try:
                 text = await job.run(started)
+            except Incomplete as incomplete:
+                log.warning("job incomplete", job=job.name, report=str(incomplete))
+                failed.append(job.name)
+                report(f"{job.name}: {incomplete}")
+                continue
             except Exception as error:
                 log.exception("job failed", job=job.name)
                 failed.append(job.name)
@@ -97,19 +109,21 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
         done = await mail_delivery.deliver_due(db.write_sessions, options=options, clock=now, stop=stop)
         if not (done.sent or done.retrying or done.failed or done.released):
             return ""
-        return f"{done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
+        text = f"{done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
+        return _incomplete_if(done.retrying or done.failed, text)
 
     async def deliver_webhooks(_: datetime.datetime) -> str:
         done = await webhook_delivery.deliver_due(db.write_sessions, options=webhook_options, clock=now, stop=stop)
         if not (done.sent or done.retrying or done.failed or done.released):
             return ""
-        return f"{done.sent} delivered, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
+        text = f"{done.sent} delivered, {done.retrying} to retry, {done.failed} failed, {done.released} handed back"
+        return _incomplete_if(done.retrying or done.failed, text)
 
     async def reconcile(started: datetime.datetime) -> str:
         done = await reconcile_once(db, settings, providers=providers, older_than_seconds=None, now=started)
         if not (done.succeeded or done.failed or done.unknown or done.errors or done.purged_keys):
             return ""
-        return describe_reconciliation(done)
+        return _incomplete_if(done.errors, describe_reconciliation(done))
 
     async def generate_recurring(started: datetime.datetime) -> str:
         outcomes = await recurring.run_due(
@@ -123,7 +137,7 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
         declined = len([outcome for outcome in outcomes if outcome.order is not None and outcome.error is not None])
         generated = f"{len(outcomes) - len(failed)} recurring orders generated"
         charges = f", {declined} charges declined" if declined else ""
-        return f"{generated}{charges}, {len(failed)} schedules failed"
+        return _incomplete_if(len(failed), f"{generated}{charges}, {len(failed)} schedules failed")
 
     return [
         PeriodicJob("mail", deliver_mail),
@@ -131,6 +145,13 @@ def standard_jobs(settings: Settings, db: Database, *, stop: asyncio.Event) -> l
         PeriodicJob("webhooks", deliver_webhooks),
         PeriodicJob("reconcile", reconcile, every=datetime.timedelta(seconds=settings.reconcile_every_seconds)),
     ]
+
+
+def _incomplete_if(undone: int, text: str) -> str:
+    """The report of a job, raised as `Incomplete` when `undone` pieces of its work are left."""
+    if undone:
+        raise Incomplete(text)
+    return text
 
 
 async def reconcile_once(

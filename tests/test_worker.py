@@ -12,9 +12,13 @@ import sys
 import pytest
 
 from models import database
+from models.enums import DeliveryStatus, MailStatus
 from models.settings import Settings
 from schema import worker
 from tests import mail_helpers
+from tests import webhook_helpers as hooks
+from tests.conftest import GraphQLClient, Store
+from tests.return_helpers import placed_order
 from tests.test_mail_delivery import _queue_shipped
 
 START = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)
@@ -91,12 +95,7 @@ def cli_database(tmp_path: pathlib.Path) -> str:
 
 
 async def test_ordergraph_worker_once_delivers_the_outbox(cli_database: str) -> None:
-    db = database.connect(Settings(pool_size=2), url=cli_database)
-    try:
-        # Queued a minute ago by the real clock: the worker process reads it.
-        await _queue_shipped(db, 2, now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1))
-    finally:
-        await db.dispose()
+    await _queue_two_mails(cli_database)
     collector = mail_helpers.Collector()
 
     with mail_helpers.smtp_server(collector) as port:
@@ -125,6 +124,15 @@ async def test_ordergraph_worker_once_delivers_the_outbox(cli_database: str) -> 
     assert len(collector.received) == 2
 
 
+async def _queue_two_mails(url: str) -> None:
+    db = database.connect(Settings(pool_size=2), url=url)
+    try:
+        # Queued a minute ago by the real clock: the worker process reads it.
+        await _queue_shipped(db, 2, now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1))
+    finally:
+        await db.dispose()
+
+
 def _worker_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ordergraph", "worker", "--once"],
@@ -134,3 +142,65 @@ def _worker_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+async def test_a_job_left_incomplete_is_failed_and_reported_without_stopping_others() -> None:
+    calls: list[tuple[str, datetime.datetime]] = []
+    lines: list[str] = []
+
+    async def incomplete(_: datetime.datetime) -> str:
+        raise worker.Incomplete("0 sent, 2 to retry, 0 failed, 0 handed back")
+
+    jobs = [worker.PeriodicJob("mail", incomplete), _recording("second", calls)]
+
+    failed = await worker.run(
+        jobs, once=True, interval_seconds=0, stop=asyncio.Event(), report=lines.append, clock=lambda: START
+    )
+
+    assert failed == ["mail"]
+    assert lines == ["mail: 0 sent, 2 to retry, 0 failed, 0 handed back", "second: second done"]
+
+
+async def test_ordergraph_worker_once_exits_1_when_no_mail_could_be_delivered(cli_database: str) -> None:
+    await _queue_two_mails(cli_database)
+    closed_port = mail_helpers.free_port()  # nothing listens there
+    env = {**os.environ, "DATABASE_URL": cli_database, "ORDERGRAPH_SMTP_PORT": str(closed_port)}
+
+    result = await asyncio.to_thread(_worker_once, env)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == _reports_with_only_mail("0 sent, 2 to retry, 0 failed, 0 handed back")
+    assert "Traceback" not in result.stderr
+    db = database.connect(Settings(pool_size=2), url=cli_database)
+    try:
+        assert [(mail.status, mail.attempts) for mail in await mail_helpers.outbox(db)] == [(MailStatus.PENDING, 1)] * 2
+    finally:
+        await db.dispose()
+
+
+async def test_the_webhook_job_is_incomplete_while_a_delivery_failed(
+    api: GraphQLClient, admin: GraphQLClient, demo_store: Store
+) -> None:
+    with hooks.Receiver() as receiver:
+        await hooks.subscribe(admin, receiver.url, ["PAYMENT_CAPTURED"])
+        await placed_order(api, admin)
+        [job] = [
+            job
+            for job in worker.standard_jobs(Settings(), demo_store.db, stop=asyncio.Event())
+            if job.name == "webhooks"
+        ]
+        receiver.script = [500]
+
+        with pytest.raises(worker.Incomplete) as refused:
+            await job.run(worker.now())
+        retried = await hooks.deliveries_of(demo_store)
+
+    assert str(refused.value) == "0 delivered, 1 to retry, 0 failed, 0 handed back"
+    assert [(delivery.status, delivery.attempts, delivery.last_response_status) for delivery in retried] == [
+        (DeliveryStatus.PENDING, 1, 500)
+    ]
+
+
+def _reports_with_only_mail(mail: str) -> list[str]:
+    """What `worker --once` prints when only the mail job had something to do."""
+    return [f"mail: {mail}", "recurring: nothing to do", "webhooks: nothing to do", "reconcile: nothing to do"]

@@ -47,7 +47,8 @@ from resolvers.fulfilment import mail_smtp
 from resolvers.fulfilment.mail import EVENT_SOURCE
 
 ACTOR = "mail-worker"
-# SMTP steps a send may wait on besides one RCPT per recipient: connect, EHLO, MAIL, DATA, the message, QUIT.
+# SMTP steps a send may wait on besides one RCPT per recipient: connect, EHLO, MAIL, DATA, the message, QUIT;
+# STARTTLS and the EHLO after it, AUTH, when the connection does those.
 _STEPS = 6
 _MAX_BACKOFF = datetime.timedelta(days=1)
 
@@ -63,6 +64,7 @@ class Options:
     retry_after: datetime.timedelta = datetime.timedelta(minutes=1)
     lease: datetime.timedelta = datetime.timedelta(minutes=5)
     batch_size: int = 20
+    security: mail_smtp.Security = dataclasses.field(default_factory=mail_smtp.Security)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Options:
@@ -70,10 +72,22 @@ class Options:
             host=settings.smtp_host,
             port=settings.smtp_port,
             timeout_seconds=settings.smtp_timeout_seconds,
+            security=mail_smtp.Security(
+                starttls=settings.smtp_starttls,
+                tls=settings.smtp_tls,
+                ca_file=settings.smtp_ca_file,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            ),
             max_attempts=settings.mail_max_attempts,
             retry_after=datetime.timedelta(seconds=settings.mail_retry_after_seconds),
             lease=datetime.timedelta(seconds=settings.mail_lease_seconds),
             batch_size=settings.mail_batch_size,
+        )
+
+    def server(self) -> mail_smtp.Server:
+        return mail_smtp.Server(
+            host=self.host, port=self.port, timeout_seconds=self.timeout_seconds, security=self.security
         )
 
 
@@ -211,7 +225,7 @@ async def _deliver_batch(
     clock: Callable[[], datetime.datetime],
     report: Report,
 ) -> None:
-    connection = mail_smtp.Connection(host=options.host, port=options.port, timeout_seconds=options.timeout_seconds)
+    connection = mail_smtp.Connection(options.server())
     unreachable: str | None = None
     try:
         for position, mail in enumerate(claimed):
@@ -222,21 +236,21 @@ async def _deliver_batch(
                 await _record_failure(sessions, mail, error=unreachable, options=options, now=clock(), report=report)
                 continue
             try:
-                refused = await asyncio.to_thread(connection.send, mail)
+                refused = await connection.send(mail)
             except mail_smtp.Unreachable as error:
                 # No point trying the rest of the batch now: each counts a failed attempt and is retried later.
                 unreachable = mail_smtp.describe(error.__cause__ or error)
                 await _record_failure(sessions, mail, error=unreachable, options=options, now=clock(), report=report)
             except Exception as error:
-                # OSError covers every SMTP and network failure; anything else (a header the email
-                # package refuses) fails this mail alone, is retried and, if it persists, ends FAILED.
+                # An SMTP reply, a dropped connection, or a header the email package refuses: this
+                # mail alone fails, is retried and, if it persists, ends FAILED.
                 await _record_failure(
                     sessions, mail, error=mail_smtp.describe(error), options=options, now=clock(), report=report
                 )
             else:
                 await _record_sent(sessions, mail, refused=refused, now=clock(), report=report)
     finally:
-        await asyncio.to_thread(connection.close)
+        await connection.close()
 
 
 # ---------------------------------------------------------------- outcomes
@@ -246,7 +260,7 @@ async def _record_sent(
     sessions: async_sessionmaker[AsyncSession],
     mail: _Claimed,
     *,
-    refused: dict[str, tuple[int, bytes]],
+    refused: dict[str, tuple[int, str]],
     now: datetime.datetime,
     report: Report,
 ) -> None:
@@ -330,4 +344,6 @@ async def _event(
 
 
 def _worst_case(recipients: Sequence[str], options: Options) -> datetime.timedelta:
-    return datetime.timedelta(seconds=options.timeout_seconds * (_STEPS + len(recipients)))
+    security = options.security
+    steps = _STEPS + (2 if security.starttls else 0) + (1 if security.username else 0) + len(recipients)
+    return datetime.timedelta(seconds=options.timeout_seconds * steps)
