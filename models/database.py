@@ -31,6 +31,7 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models import statistics
 from models.settings import Settings
 
 log = structlog.get_logger("ordergraph.database")
@@ -78,7 +79,9 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
         url=url,
         write_engine=write_engine,
         read_engine=read_engine,
-        write_sessions=async_sessionmaker(write_engine, expire_on_commit=False, class_=RequestSession),
+        write_sessions=async_sessionmaker(
+            write_engine, expire_on_commit=False, class_=RequestSession, sync_session_class=statistics.RollupSession
+        ),
         read_sessions=async_sessionmaker(read_engine, expire_on_commit=False, class_=RequestSession),
     )
 
