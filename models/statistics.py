@@ -79,9 +79,8 @@ def _note_counted_orders(session: Session, _context: Any, _instances: Any) -> No
 
 @event.listens_for(RollupSession, "do_orm_execute")
 def _note_order_statements(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) and getattr(state.statement, "table", None) is (
-        orders.Order.__table__
-    ):
+    table = getattr(state.statement, "table", None)
+    if (state.is_update or state.is_delete or state.is_insert) and getattr(table, "name", None) == "orders":
         state.session.info[_CHANGED] = True
 
 
