@@ -48,12 +48,32 @@ async def settle(
     `purpose` None (reconciliation, which has only the row) finds it from the row: the registered
     purpose that owns it, else payments' own purpose for the row's kind.
     """
-    order_id = await session.scalar(sa.select(Transaction.order_id).where(Transaction.id == transaction_id))
-    order = (await session.scalars(lock_rows(sa.select(Order).where(Order.id == order_id)))).one()
+    # The order first, then its row: the lock order of every movement.
+    owner = sa.select(Transaction.order_id).where(Transaction.id == transaction_id).scalar_subquery()
+    order = (await session.scalars(lock_rows(sa.select(Order).where(Order.id == owner)))).one()
     transaction = await session.get_one(Transaction, transaction_id, with_for_update=True, populate_existing=True)
+    return await settle_locked(
+        session, order=order, transaction=transaction, outcome=outcome, purpose=purpose, actor=actor, now=now, note=note
+    )
+
+
+async def settle_locked(
+    session: AsyncSession,
+    *,
+    order: Order,
+    transaction: Transaction,
+    outcome: ProviderOutcome,
+    purpose: Purpose | None,
+    actor: str | None,
+    now: datetime.datetime,
+    note: str | None = None,
+) -> Settlement | None:
+    """`settle` for a row and its order that the caller has locked (order first) and loaded fresh."""
     if transaction.status is not TransactionStatus.PENDING:
         return None
-    await transaction_rows.record_answer(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
+    transaction_rows.record_answer_on(
+        session, transaction=transaction, order=order, outcome=outcome, actor=actor, now=now
+    )
     settled = Settlement(order, transaction, actor, now, note, by_reconciliation=purpose is None)
     if purpose is None:
         purpose = await _purpose_of(session, settled)
