@@ -105,6 +105,7 @@ async def _phase_one(
                 session, requested_id=outcome.requested_id, facts=facts, entries=entries, movement=movement
             )
         )
+    await session.flush()  # every reservation in one INSERT
     return planned
 
 

@@ -243,8 +243,9 @@ async def plan_and_reserve(
         amount=plan.amount,
         provider_name=facts.provider_name or "manual",
         now=movement.now,
+        # What follows needs the row's id only when it ties something to it or settles it now.
+        flush=entries is not None or plan.reserved is not None or plan.offline_message is not None,
     )
-    facts.transactions.append(pending)  # a second id of the same order plans with this reservation counted
     if plan.reserved is not None:
         await plan.reserved(session, pending)
     if entries is not None:

@@ -135,7 +135,7 @@ class _OrderMoney:
             now=settled.now,
             level=EventLevel.INFO,
         )
-        await session.flush()
+        # Written with the next flush or the commit, so settling many orders writes them together.
 
     async def failed(self, session: AsyncSession, settled: Settlement) -> None:
         """Nothing beyond the FAILED row and its payment event: reserving changed nothing else."""

@@ -77,8 +77,12 @@ async def reserve(
     amount: Decimal,
     provider_name: str,
     now: datetime.datetime,
+    flush: bool = True,
 ) -> Transaction:
-    """Add a PENDING transaction for `amount` (the caller holds the order's lock and has checked the amount)."""
+    """Add a PENDING transaction for `amount` (the caller holds the order's lock and has checked the amount).
+
+    `flush` False leaves it to the next flush (its id is known only then), so many reservations insert together.
+    """
     pending = Transaction(
         order_id=order.id,
         kind=kind,
@@ -90,7 +94,8 @@ async def reserve(
         created_at=now,
     )
     session.add(pending)
-    await session.flush()
+    if flush:
+        await session.flush()
     return pending
 
 
