@@ -30,8 +30,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy models resolvers schema
 
+# Every workload on SQLite, and on PostgreSQL too when ORDERGRAPH_BENCH_POSTGRES_URL names a database it may
+# empty; BENCH_ARGS picks workloads and stores (`make bench BENCH_ARGS="admin_list --stores sqlite"`).
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 migrate: install
 	$(BIN)/ordergraph migrate

@@ -1,4 +1,4 @@
-"""Benchmark data written straight into the store with multi-row inserts, and the raw-driver floor of the admin list."""
+"""Benchmark data written straight into the store with multi-row inserts (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from models import database
+from models.catalog import Product
 from models.custom_fields import CustomFieldDefinition, CustomFieldValue
 from models.flows import Flow, State
 from models.orders import Order, OrderEvent, OrderLine, OrderNumber
@@ -54,8 +53,26 @@ async def generate(url: str) -> Generated:
         for first in range(1, FULL_ORDERS + BARE_ORDERS + 1, BATCH):
             numbers = range(first, min(first + BATCH, FULL_ORDERS + BARE_ORDERS + 1))
             await _insert(connection, numbers, ids)
+        # Checkouts in the HTTP workloads take stock: enough that none runs out.
+        await connection.execute(sa.update(Product).values(stock=Decimal(10_000_000)))
+        if engine.dialect.name == "postgresql":
+            await _advance_sequences(connection)
+    # Planner statistics, as a store that has been running would have them (autovacuum may not have run yet).
+    async with engine.connect() as connection:
+        await connection.execute(sa.text("ANALYZE"))
+        await connection.commit()
     await engine.dispose()
     return Generated(FULL_ORDERS + BARE_ORDERS, list(range(1, FULL_ORDERS + 1)), ids["picked"])
+
+
+async def _advance_sequences(connection: Any) -> None:
+    """Move PostgreSQL's id sequences past the ids written explicitly, so the next insert gets a new one."""
+    for table, column in (("orders", "id"), ("order_numbers", "number")):
+        await connection.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))"
+            )
+        )
 
 
 async def _setup_ids(connection: Any) -> dict[str, int]:
@@ -201,83 +218,3 @@ def _price(prefix: str, gross: Decimal, net: Decimal | None = None) -> dict[str,
         f"{prefix}_vat": gross - net,
         f"{prefix}_vat_percent": Decimal(25),
     }
-
-
-# ---------------------------------------------------------------- the floor
-
-_ORDERS_SQL = """
-SELECT o.id, o.public_id, o.revision, o.created_at, o.total_with_vat, o.total_without_vat, o.total_vat,
-       o.total_vat_percent, s.name, f.name
-FROM orders o LEFT JOIN states s ON s.id = o.state_id LEFT JOIN flows f ON f.id = o.flow_id
-WHERE o.kind = 'ORDER' AND o.is_deleted = 0 ORDER BY o.created_at DESC, o.id DESC LIMIT 100"""
-# What the page's orders hold, first column the order id; {marks} is one placeholder per order.
-_LINES_SQL = (
-    "SELECT order_id, product_number, product_name, quantity, price_with_vat, price_without_vat, price_vat, "
-    "price_vat_percent FROM order_lines WHERE order_id IN ({marks}) ORDER BY sort_order, id"
-)
-_TRANSACTIONS_SQL = (
-    "SELECT order_id, kind, status, amount FROM transactions WHERE order_id IN ({marks}) ORDER BY created_at, id"
-)
-_EVENTS_SQL = "SELECT order_id, source, message FROM order_events WHERE order_id IN ({marks}) ORDER BY at, id"
-_CUSTOM_FIELDS_SQL = (
-    "SELECT v.order_id, d.system_name, v.value FROM custom_field_values v JOIN custom_field_definitions d "
-    "ON d.id = v.definition_id WHERE v.order_id IN ({marks}) ORDER BY v.id"
-)
-
-
-async def floor_list(raw: aiosqlite.Connection) -> bytes:
-    """The same 100 orders and relations through the raw driver, built into dicts and encoded with orjson."""
-    orders = await (await raw.execute(_ORDERS_SQL)).fetchall()
-    ids = [row[0] for row in orders]
-    nodes = {row[0]: _floor_order(row) for row in orders}
-    for row in await _floor_rows(raw, _LINES_SQL, ids):
-        nodes[row[0]]["lines"].append(
-            {
-                "productNumber": row[1],
-                "productName": row[2],
-                "quantity": _money(row[3]),
-                "price": _floor_price(row, 4),
-                "customFields": [],
-            }
-        )
-    for row in await _floor_rows(raw, _TRANSACTIONS_SQL, ids):
-        nodes[row[0]]["transactions"].append({"kind": row[1], "status": row[2], "amount": _money(row[3])})
-    for row in await _floor_rows(raw, _EVENTS_SQL, ids):
-        nodes[row[0]]["events"].append({"source": row[1], "message": row[2]})
-    for row in await _floor_rows(raw, _CUSTOM_FIELDS_SQL, ids):
-        nodes[row[0]]["customFields"].append({"systemName": row[1], "value": orjson.loads(row[2])})
-    edges = [{"cursor": str(order_id), "node": nodes[order_id]} for order_id in ids]
-    return orjson.dumps({"data": {"orders": {"totalCount": len(ids), "edges": edges}}})
-
-
-def _floor_order(row: Any) -> dict[str, Any]:
-    return {
-        "id": row[1],
-        "revision": row[2],
-        "createdAt": row[3],
-        "total": _floor_price(row, 4),
-        "state": {"name": row[8]},
-        "flow": {"name": row[9]},
-        "lines": [],
-        "transactions": [],
-        "events": [],
-        "customFields": [],
-    }
-
-
-def _floor_price(row: Any, first: int) -> dict[str, str]:
-    """The four parts of a price stored in the row's columns from `first` on."""
-    return {
-        "withVat": _money(row[first]),
-        "withoutVat": _money(row[first + 1]),
-        "vat": _money(row[first + 2]),
-        "vatPercent": _money(row[first + 3]),
-    }
-
-
-async def _floor_rows(raw: aiosqlite.Connection, sql: str, ids: list[int]) -> Any:
-    return await (await raw.execute(sql.format(marks=",".join("?" * len(ids))), ids)).fetchall()
-
-
-def _money(value: int) -> str:
-    return format(Decimal(value).scaleb(-4), "f")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -42,6 +44,14 @@ class GraphQLView(GraphQL[Context, None]):
         self.settings = settings
         self.graphql_schema = schema._schema  # what the cost estimate walks
         self.providers = payment_providers.Providers(db.write_sessions)
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson is several times faster than json on a page of orders; what it refuses (an integer past
+        # 64 bits in a JSON value, a key that is not a string) is encoded as json would.
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(

@@ -18,7 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from models.settings import Settings
-from schema import errors, limits, scalars
+from schema import direct_resolvers, errors, limits, scalars
 from schema.operations.channels.imports import ImportMutation
 from schema.operations.channels.recurring import RecurringMutation, RecurringQuery
 from schema.operations.core.orders import OrderQuery
@@ -36,7 +36,7 @@ from schema.operations.setup.catalog import CatalogQuery
 from schema.operations.setup.custom_fields import CustomFieldMutation
 from schema.operations.storefront.carts import StorefrontMutation
 from schema.operations.storefront.quotes import QuotesMutation
-from schema.transactions import TransactionPerOperation
+from schema.transactions import TransactionPerOperation, own_transactions
 
 QUERY_CLASSES: tuple[type, ...] = (
     OrderQuery,
@@ -104,7 +104,7 @@ def build(settings: Settings) -> Schema:
         TransactionPerOperation,
         lambda: CodedMaskErrors(should_mask_error=errors.should_mask, error_message=errors.MASKED_MESSAGE),
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -112,3 +112,6 @@ def build(settings: Settings) -> Schema:
             scalar_map=scalars.SCALAR_MAP, batching_config={"max_operations": settings.max_batch_size}
         ),
     )
+    own_transactions(schema._schema)
+    direct_resolvers.install(schema)
+    return schema

@@ -24,7 +24,7 @@ from typing import Any
 
 import strawberry
 import structlog
-from graphql import GraphQLResolveInfo, get_named_type
+from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver, get_named_type
 from strawberry.extensions import SchemaExtension
 
 from models import database
@@ -37,12 +37,27 @@ from schema.payloads import BulkOrderPayload, OrderResult
 log = structlog.get_logger("ordergraph.transactions")
 
 
+def own_transactions(schema: GraphQLSchema) -> None:
+    """Give each root mutation field of `schema` its own transaction (see the module's text).
+
+    The resolvers of the root mutation fields are wrapped, and no other: a schema extension's `resolve`
+    hook would put a call in front of every field of every query.
+    """
+    if schema.mutation_type is None:
+        return
+    for field in schema.mutation_type.fields.values():
+        field.resolve = _in_own_transaction(field.resolve or default_field_resolver)
+
+
+def _in_own_transaction(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def resolve_in_own_transaction(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        return _own_transaction(lambda: resolve(root, info, **kwargs), info, kwargs)
+
+    return resolve_in_own_transaction
+
+
 class TransactionPerOperation(SchemaExtension):
-    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
-        # Every field passes here: all but the root mutation fields go straight through, synchronously.
-        if info.path.prev is not None or info.parent_type is not info.schema.mutation_type:
-            return _next(root, info, *args, **kwargs)
-        return _own_transaction(lambda: _next(root, info, *args, **kwargs), info, kwargs)
+    """Closes the operation's session when it ends."""
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield

@@ -94,6 +94,8 @@ class Loaders:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._order_batches: dict[OrdersBatch, OrdersBatchLoader] = {}
+        # Values the request's resolvers derive from loaded rows, computed once (e.g. an order's ledger).
+        self.computed: dict[Any, Any] = {}
         self.shop_by_id = RowsByIdLoader(session, Shop)
         self.currency_by_code = RowsByIdLoader(session, Currency)
         self.product_by_id = RowsByIdLoader(session, Product)

@@ -89,10 +89,18 @@ class OrderEvent:
 def _with_ledger(
     info: strawberry.Info[Context], order: order_models.Order, function: Callable[[ledger.Amounts], Any]
 ) -> Any:
-    """`function` of the order's ledger (see `loaded`)."""
-    transactions = info.context.loaders.transactions_by_order_id.load(order.id)
+    """`function` of the order's ledger (see `loaded`), computed once per request for the rows loaded."""
+    loaders = info.context.loaders
     now = info.context.now
-    return loaded.then([transactions], lambda rows: function(ledger.amounts(rows, now=now)))
+
+    def of(rows: Sequence[payment_models.Transaction]) -> Any:
+        # Keyed by the loaded list itself: a loader cleared and loaded again gives a new list, so a new ledger.
+        known = loaders.computed.get(("ledger", id(rows)))
+        if known is None or known[0] is not rows:
+            known = loaders.computed[("ledger", id(rows))] = (rows, ledger.amounts(rows, now=now))
+        return function(known[1])
+
+    return loaded.then([loaders.transactions_by_order_id.load(order.id)], of)
 
 
 async def _load_if_set(loader: DataLoader[Any, Any], key: int | None) -> Any:

@@ -1,0 +1,123 @@
+"""The order list's read path through HTTP: one preload per page, staff data still hidden, exact JSON.
+
+The statement budget of the plain admin page is in test_order_list_api.py; here it is held with
+transitions selected too, and with the node's fields asked through fragments.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from models import database
+from models.enums import Role, TransactionKind, TransactionStatus
+from models.orders import Order
+from models.settings import Settings
+from resolvers.core import events
+from schema import app, direct_resolvers, root
+from tests import factories
+from tests.conftest import GraphQLClient, StatementCounter, Store, make_token
+from tests.test_order_list_api import ADMIN_LIST, _orders_with_everything
+
+ADMIN_LIST_WITH_TRANSITIONS = ADMIN_LIST.replace(
+    "customFields { systemName name type value }",
+    "customFields { systemName name type value } transitions { state { name } allowed code }",
+)
+THROUGH_FRAGMENTS = """query($first: Int) { orders(first: $first, filter: {kind: ORDER}) {
+  edges { node { ...Order } } } }
+fragment Order on Order { id ... on Order { lines { productNumber ...LineFields } transactions { kind } } }
+fragment LineFields on OrderLine { customFields { systemName value } }"""
+DIRECT = """query($first: Int) { orders(first: $first, filter: {kind: ORDER}) {
+  edges { node { id lines { productNumber customFields { systemName value } } transactions { kind } } } } }"""
+MINE = """{ myOrders { edges { node { id comment ip events { message } transitions { allowed } captureState
+  transactions { kind } } } } }"""
+CARD_PAID = [(TransactionKind.AUTHORIZE, TransactionStatus.SUCCEEDED, Decimal("25.00"))]
+
+
+async def test_the_admin_page_with_transitions_costs_the_same_statements_at_every_size(
+    admin: GraphQLClient, demo_store: Store, count_statements: StatementCounter
+) -> None:
+    await _orders_with_everything(demo_store, 30)
+    counts, pages = [], []
+    for size in (10, 30, 250):
+        count_statements.statements.clear()
+        pages.append((await admin.execute(ADMIN_LIST_WITH_TRANSITIONS, {"first": size}))["orders"]["edges"])
+        counts.append(count_statements.count)
+
+    # the admin page's 6 (see test_order_list_api), then the flows' states and the rules from the current ones
+    assert counts == [8, 8, 8], count_statements.statements
+    assert [len(page) for page in pages] == [10, 30, 30]
+    node = pages[2][0]["node"]
+    assert node["customFields"] == [{"systemName": "Channel", "name": "Channel", "type": "TEXT", "value": "web"}]
+    assert {"state": {"name": "Picked"}, "allowed": True, "code": None} in node["transitions"]
+    assert pages[0] == pages[2][:10]
+
+
+async def test_fields_asked_through_fragments_are_preloaded_as_asked_directly(
+    admin: GraphQLClient, demo_store: Store, count_statements: StatementCounter
+) -> None:
+    await _orders_with_everything(demo_store, 12)
+
+    answers, counts = [], []
+    for document in (DIRECT, THROUGH_FRAGMENTS):
+        count_statements.statements.clear()
+        answers.append(await admin.execute(document, {"first": 12}))
+        counts.append(count_statements.count)
+
+    # the token, the page, lines, transactions, custom field values: one batch each either way
+    assert counts == [5, 5], count_statements.statements
+    assert answers[0] == answers[1]
+    assert answers[1]["orders"]["edges"][0]["node"]["lines"][0]["customFields"] == [
+        {"systemName": "Engraving", "value": "A"}
+    ]
+
+
+async def test_a_customers_page_reads_no_staff_data(
+    api: GraphQLClient, demo_store: Store, count_statements: StatementCounter
+) -> None:
+    mine = await factories.committed_orders(
+        demo_store.db, 3, customer_id="C-7", payment_method="Card", transactions=CARD_PAID
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    async with demo_store.db.write_sessions() as session, session.begin():
+        await session.execute(sa.update(Order).values(comment="Staff note", ip="192.0.2.7"))
+        for order_id in await session.scalars(sa.select(Order.id)):
+            events.record(session, order_id=order_id, source="checkout", message="Placed.", actor=None, now=now)
+    customer = api.as_role(await make_token(demo_store, Role.CUSTOMER, customer_id="C-7"))
+
+    count_statements.statements.clear()
+    nodes = [edge["node"] for edge in (await customer.execute(MINE))["myOrders"]["edges"]]
+
+    assert [node["id"] for node in nodes] == list(reversed(mine))
+    assert {(node["comment"], node["ip"]) for node in nodes} == {(None, None)}
+    assert {len(node["events"]) + len(node["transitions"]) for node in nodes} == {0}
+    assert [node["transactions"] for node in nodes] == [[{"kind": "AUTHORIZE"}]] * 3
+    assert {node["captureState"] for node in nodes} == {"NOT_CAPTURED"}
+    assert not [statement for statement in count_statements.statements if "order_events" in statement]
+
+
+def test_responses_are_encoded_as_json_would_even_past_what_orjson_takes(tmp_path: pathlib.Path) -> None:
+    db = database.connect(Settings(), url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")  # never connected
+    view = app.GraphQLView(root.build(Settings()), db=db, settings=Settings())
+    page = {"data": {"orders": {"totalCount": 2, "edges": [{"node": {"id": "ORDER1", "note": "Bl\u00e5 \u2603"}}]}}}
+    huge = {"data": {"order": {"trackingParameters": {"n": 2**70 + 1}}}}
+
+    assert json.loads(view.encode_json(page)) == page
+    assert view.encode_json(huge) == json.dumps(huge, separators=(",", ":")).encode()
+    assert json.loads(view.encode_json(huge)) == huge
+
+
+def test_only_plain_resolvers_are_called_directly() -> None:
+    schema = root.build(Settings())
+    order = schema._schema.type_map["Order"].fields
+
+    direct = {name for name, field in order.items() if field.resolve.__module__ == direct_resolvers.__name__}
+
+    # sync resolvers of the parent and info only; fields with arguments or async resolvers keep Strawberry's
+    assert {"id", "state", "lines", "captureState", "events", "transitions", "comment"} <= direct
+    assert not direct & {"compare", "version", "versions", "shop", "paymentMethod", "createdAt", "total"}
+    assert direct_resolvers.install(root.build(Settings())) > len(direct)
