@@ -27,7 +27,9 @@ from benchmarks import scenarios, server
 from benchmarks.in_process import timed
 from benchmarks.stores import Bench
 from models import database, migration
+from models.enums import Role
 from models.settings import Settings
+from resolvers.core import access
 from resolvers.reporting import statistics as sales
 from resolvers.setup import demo
 from schema.app import create_app
@@ -277,13 +279,17 @@ def _insert_orders(dialect: str, states: Sequence[Any], shop: int) -> str:
 
 async def _summary_timings(bench: Bench, db: database.Database, url: str) -> tuple[float, float]:
     app = create_app(Settings(database_url=url), db=db)
+    async with db.write_sessions() as session, session.begin():
+        now = datetime.datetime.now(datetime.UTC)
+        _, token = await access.create_token(session, role=Role.ADMIN, customer_id=None, name="bench", now=now)
+    headers = {"Authorization": f"Bearer {token}"}
     whole = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
     cut = {"from": "2026-01-01T06:30:00Z", "to": "2026-12-31T18:15:00Z"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
 
         async def summary(variables: dict[str, str]) -> list[dict[str, Any]]:
             response = await http.post(
-                "/graphql", json={"query": SUMMARY, "variables": variables}, headers=bench.admin_headers
+                "/graphql", json={"query": SUMMARY, "variables": variables}, headers=headers
             )
             return response.json()["data"]["salesSummary"]  # type: ignore[no-any-return]
 
