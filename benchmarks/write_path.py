@@ -288,9 +288,7 @@ async def _summary_timings(bench: Bench, db: database.Database, url: str) -> tup
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
 
         async def summary(variables: dict[str, str]) -> list[dict[str, Any]]:
-            response = await http.post(
-                "/graphql", json={"query": SUMMARY, "variables": variables}, headers=headers
-            )
+            response = await http.post("/graphql", json={"query": SUMMARY, "variables": variables}, headers=headers)
             return response.json()["data"]["salesSummary"]  # type: ignore[no-any-return]
 
         await _check_against_orders(db, await summary(cut), cut)

@@ -189,4 +189,3 @@ async def test_my_orders_lists_only_the_customers_own_records(api: GraphQLClient
     assert [edge["node"]["id"] for edge in quotes["edges"]] == [my_quote]
     assert refused["errors"][0]["message"] == "myOrders needs a customer token."
     assert orders.PUBLIC_ID.match(my_quote)
-

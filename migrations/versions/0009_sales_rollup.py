@@ -115,29 +115,29 @@ def backfill(connection: sa.Connection) -> None:
     )
 
 
-def upgrade() -> None:
-    rate = money.ExactDecimal(money.RATE_SCALE)
+def _key_and_sums() -> list[sa.Column]:
     total = money.ExactDecimal(money.MONEY_SCALE)
-    op.create_table(
-        'sales_rollup',
+    return [
         sa.Column('day', sa.String(length=10), nullable=False),
         sa.Column('state_key', sa.Integer(), nullable=False),
-        sa.Column('currency_rate', rate, nullable=False),
+        sa.Column('currency_rate', money.ExactDecimal(money.RATE_SCALE), nullable=False),
         sa.Column('orders', sa.Integer(), nullable=False),
         sa.Column('total_with_vat', total, nullable=False),
         sa.Column('total_without_vat', total, nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        'sales_rollup',
+        *_key_and_sums(),
         sa.PrimaryKeyConstraint('day', 'state_key', 'currency_rate', name=op.f('pk_sales_rollup')),
     )
     op.create_table(
         'sales_rollup_changes',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('transaction_id', sa.BigInteger(), nullable=False),
-        sa.Column('day', sa.String(length=10), nullable=False),
-        sa.Column('state_key', sa.Integer(), nullable=False),
-        sa.Column('currency_rate', rate, nullable=False),
-        sa.Column('orders', sa.Integer(), nullable=False),
-        sa.Column('total_with_vat', total, nullable=False),
-        sa.Column('total_without_vat', total, nullable=False),
+        *_key_and_sums(),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_rollup_changes')),
         sqlite_autoincrement=True,
     )

@@ -37,6 +37,7 @@ from resolvers.core.errors import DomainError, conflict, not_found
 from resolvers.payments import engine, idempotency, settlement
 from resolvers.payments.engine import Facts, Movement, Reserved, Sessions
 from resolvers.payments.payment_providers import ProviderOutcome, Providers
+from resolvers.payments.purposes import Settlement
 
 # Provider calls in flight at once for one request: enough to hide a gateway's latency, few enough
 # that one bulk request does not open hundreds of connections to it.
@@ -130,7 +131,7 @@ async def _settle_all(
             error = await engine.unanswered(sessions, one, movement)
             outcomes[id(one)] = Outcome(one.requested_id, one.order, error)
 
-    async def settle_answered() -> list[settlement.Settlement | None]:
+    async def settle_answered() -> list[Settlement | None]:
         async with sessions() as session, session.begin():
             return await _settle_locked(session, [(one, answer) for one, (answer, _) in answered], movement)
 
@@ -147,7 +148,7 @@ async def _settle_all(
 
 async def _settle_locked(
     session: AsyncSession, answered: list[tuple[Reserved, ProviderOutcome | None]], movement: Movement
-) -> list[settlement.Settlement | None]:
+) -> list[Settlement | None]:
     order_ids = sorted({one.order.id for one, _ in answered})
     locked = database.lock_rows(sa.select(Order).where(Order.id.in_(order_ids)).order_by(Order.id))
     orders = {order.id: order for order in (await session.scalars(locked.execution_options(populate_existing=True)))}
@@ -161,13 +162,11 @@ async def _settle_locked(
         results.append(
             await settlement.settle_locked(
                 session,
-                order=orders[one.order.id],
-                transaction=transactions[one.transaction.id],
+                settled=Settlement(
+                    orders[one.order.id], transactions[one.transaction.id], movement.actor, movement.now, movement.note
+                ),
                 outcome=answer,
                 purpose=movement.purpose,
-                actor=movement.actor,
-                now=movement.now,
-                note=movement.note,
             )
         )
     return results

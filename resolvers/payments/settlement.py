@@ -52,29 +52,21 @@ async def settle(
     owner = sa.select(Transaction.order_id).where(Transaction.id == transaction_id).scalar_subquery()
     order = (await session.scalars(lock_rows(sa.select(Order).where(Order.id == owner)))).one()
     transaction = await session.get_one(Transaction, transaction_id, with_for_update=True, populate_existing=True)
-    return await settle_locked(
-        session, order=order, transaction=transaction, outcome=outcome, purpose=purpose, actor=actor, now=now, note=note
-    )
+    settled = Settlement(order, transaction, actor, now, note, by_reconciliation=purpose is None)
+    return await settle_locked(session, settled=settled, outcome=outcome, purpose=purpose)
 
 
 async def settle_locked(
-    session: AsyncSession,
-    *,
-    order: Order,
-    transaction: Transaction,
-    outcome: ProviderOutcome,
-    purpose: Purpose | None,
-    actor: str | None,
-    now: datetime.datetime,
-    note: str | None = None,
+    session: AsyncSession, *, settled: Settlement, outcome: ProviderOutcome, purpose: Purpose | None
 ) -> Settlement | None:
     """`settle` for a row and its order that the caller has locked (order first) and loaded fresh."""
+    order, transaction, now = settled.order, settled.transaction, settled.now
+    assert transaction is not None, "a settle has a row"
     if transaction.status is not TransactionStatus.PENDING:
         return None
     transaction_rows.record_answer_on(
-        session, transaction=transaction, order=order, outcome=outcome, actor=actor, now=now
+        session, transaction=transaction, order=order, outcome=outcome, actor=settled.actor, now=now
     )
-    settled = Settlement(order, transaction, actor, now, note, by_reconciliation=purpose is None)
     if purpose is None:
         purpose = await _purpose_of(session, settled)
     if outcome.approved:
