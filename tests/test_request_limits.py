@@ -23,11 +23,10 @@ from schema import cost, limits, root
 from schema.app import create_app
 from tests import factories
 from tests.conftest import GraphQLClient, StatementCounter, Store
+from tests.storefront_helpers import ADD, SET_DETAILS, catalogue, create_cart, filled_cart, mutate, succeed
 
 # The benchmark's admin page with its page size written in.
 ADMIN_LIST = ADMIN_PAGE.replace("query($first: Int!)", "query").replace("first: $first", "first: 100")
-from tests.storefront_helpers import ADD, SET_DETAILS, catalogue, create_cart, filled_cart, mutate, succeed
-
 LIMIT_EXCEEDED = {"code": "LIMIT_EXCEEDED"}
 MEGABYTE = 1024 * 1024
 CREATE_CART = "mutation($d: CartDetailsInput) { createCart(details: $d) { cart { id } userErrors { code } } }"
