@@ -22,6 +22,9 @@ from models.base import Base
 
 # The state of an order without one: rollup keys are NOT NULL, so an upsert finds the row again.
 NO_STATE = 0
+# PostgreSQL folds a transaction into one of this many rows per key (by transaction id), so concurrent
+# checkouts of the same day, state and rate wait for each other's COMMIT only one time in SHARDS.
+SHARDS = 8
 
 
 class SalesRollup(Base):
@@ -30,6 +33,7 @@ class SalesRollup(Base):
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     state_key: Mapped[int] = mapped_column(primary_key=True)
     currency_rate: Mapped[Decimal] = mapped_column(money.ExactDecimal(money.RATE_SCALE), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
     orders: Mapped[int]
     total_with_vat: Mapped[Decimal]
     total_without_vat: Mapped[Decimal]
@@ -55,10 +59,10 @@ _KEY = "day, state_key, currency_rate"
 _FOLD = sa.text(
     "WITH moved AS (DELETE FROM sales_rollup_changes WHERE transaction_id = txid_current()"
     f" RETURNING {_KEY}, {', '.join(_SUMS)})"
-    f" INSERT INTO sales_rollup ({_KEY}, {', '.join(_SUMS)})"
-    f" SELECT {_KEY}, {', '.join(f'sum({name})' for name in _SUMS)} FROM moved"
+    f" INSERT INTO sales_rollup ({_KEY}, shard, {', '.join(_SUMS)})"
+    f" SELECT {_KEY}, txid_current() % {SHARDS}, {', '.join(f'sum({name})' for name in _SUMS)} FROM moved"
     f" GROUP BY {_KEY} ORDER BY {_KEY}"
-    f" ON CONFLICT ({_KEY}) DO UPDATE SET "
+    f" ON CONFLICT ({_KEY}, shard) DO UPDATE SET "
     + ", ".join(f"{name} = sales_rollup.{name} + excluded.{name}" for name in _SUMS)
 )
 _CHANGED = "sales_rollup_changed"

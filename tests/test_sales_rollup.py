@@ -172,6 +172,9 @@ async def _unfolded(store: Store) -> int:
 
 
 async def _rollup(store: Store) -> list[tuple[Any, ...]]:
+    """Each key's count and sums, added over its shards."""
+    key = (SalesRollup.day, SalesRollup.state_key, SalesRollup.currency_rate)
+    sums = (sa.func.sum(SalesRollup.orders), sa.func.sum(SalesRollup.total_with_vat))
     async with store.db.read_sessions() as session:
-        rows = await session.execute(sa.select(SalesRollup.__table__).where(SalesRollup.orders != 0))
+        rows = await session.execute(sa.select(*key, *sums).group_by(*key).having(sums[0] != 0))
         return sorted(tuple(row) for row in rows)

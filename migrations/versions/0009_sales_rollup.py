@@ -34,16 +34,18 @@ def _day(row: str, dialect: str) -> str:
     return f"to_char(timezone('UTC', {row}.completed_at), 'YYYY-MM-DD')"
 
 
-def _contribution(row: str, dialect: str, sign: str) -> str:
+def _contribution(row: str, dialect: str, sign: str, *, shard: bool = False) -> str:
     return (
-        f'{_day(row, dialect)}, coalesce({row}.state_id, 0), {row}.currency_rate,'
+        f'{_day(row, dialect)}, coalesce({row}.state_id, 0), {row}.currency_rate,{" 0," if shard else ""}'
         f' {sign}1, {sign}{row}.total_with_vat, {sign}{row}.total_without_vat'
     )
 
 
 _ADD = ', '.join(f'{name} = sales_rollup.{name} + excluded.{name}' for name in _SUMS)
-_UPSERT = f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {_ADD}"
+# SQLite has one writer at a time and keeps one row per key (shard 0); see models/statistics.py.
+_UPSERT = f"ON CONFLICT ({', '.join(_KEY)}, shard) DO UPDATE SET {_ADD}"
 _COLUMNS = ', '.join((*_KEY, *_SUMS))
+_ROLLUP_COLUMNS = ', '.join((*_KEY, 'shard', *_SUMS))
 _WATCHED = (
     'kind', 'is_complete', 'is_cancelled', 'is_deleted', 'completed_at', 'state_id', 'currency_rate',
     'total_with_vat', 'total_without_vat',
@@ -53,7 +55,7 @@ _WATCHED = (
 def _sqlite_triggers() -> list[str]:
     def add(row: str, sign: str) -> str:
         return (
-            f'INSERT INTO sales_rollup ({_COLUMNS}) SELECT {_contribution(row, "sqlite", sign)}'
+            f'INSERT INTO sales_rollup ({_ROLLUP_COLUMNS}) SELECT {_contribution(row, "sqlite", sign, shard=True)}'
             f' WHERE {_counted(row, "1")} {_UPSERT};'
         )
 
@@ -107,8 +109,8 @@ def backfill(connection: sa.Connection) -> None:
     connection.execute(sa.text('DELETE FROM sales_rollup'))
     connection.execute(
         sa.text(
-            f'INSERT INTO sales_rollup ({_COLUMNS})'
-            f' SELECT {_day("o", dialect)}, coalesce(o.state_id, 0), o.currency_rate,'
+            f'INSERT INTO sales_rollup ({_ROLLUP_COLUMNS})'
+            f' SELECT {_day("o", dialect)}, coalesce(o.state_id, 0), o.currency_rate, 0,'
             ' count(*), sum(o.total_with_vat), sum(o.total_without_vat)'
             f' FROM orders o WHERE {_counted("o", true)} GROUP BY 1, 2, 3'
         )
@@ -131,7 +133,8 @@ def upgrade() -> None:
     op.create_table(
         'sales_rollup',
         *_key_and_sums(),
-        sa.PrimaryKeyConstraint('day', 'state_key', 'currency_rate', name=op.f('pk_sales_rollup')),
+        sa.Column('shard', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'state_key', 'currency_rate', 'shard', name=op.f('pk_sales_rollup')),
     )
     op.create_table(
         'sales_rollup_changes',
