@@ -6,7 +6,8 @@ or cancel of many orders by an admin) runs the same phases once for all of its o
     phase 1  one transaction   lock every requested order in one statement, in id order (two bulk
                                requests sharing orders never deadlock), load their rows and
                                providers in one statement each, plan and reserve each order; COMMIT
-    phase 2  no transaction    the provider calls, at most CONCURRENT_CALLS at a time, none under a lock
+    phase 2  no transaction    the provider calls, at most CONCURRENT_CALLS at a time (or the provider's
+                               own `concurrent_calls`), none under a lock
     phase 3  one transaction   lock the answered orders again in id order, then their rows, in one
                                statement each, and settle each order; COMMIT
 
@@ -111,13 +112,25 @@ async def _phase_one(
 
 
 async def _call_all(providers: Providers, reserved: list[Reserved], movement: Movement) -> list[_Answer]:
-    turns = asyncio.Semaphore(CONCURRENT_CALLS)
+    turns: dict[str, asyncio.Semaphore] = {}
 
     async def call(one: Reserved) -> _Answer:
-        async with turns:
+        name = one.transaction.provider
+        if name not in turns:
+            turns[name] = asyncio.Semaphore(_concurrent_calls(providers, name))
+        async with turns[name]:
             return await engine.call(providers, reserved=one, movement=movement)
 
     return list(await asyncio.gather(*(call(one) for one in reserved)))
+
+
+def _concurrent_calls(providers: Providers, name: str) -> int:
+    """How many calls the provider takes at once: its own `concurrent_calls`, else CONCURRENT_CALLS."""
+    try:
+        provider = providers.get(name)
+    except Exception:  # the call itself answers PROVIDER_UNSUPPORTED (`transaction_rows.provider_of`)
+        return 1
+    return int(getattr(provider, "concurrent_calls", CONCURRENT_CALLS))
 
 
 async def _settle_all(
