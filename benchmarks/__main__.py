@@ -19,7 +19,7 @@ import pathlib
 import platform
 from collections.abc import Awaitable, Callable
 
-from benchmarks import http_workloads, in_process, load, stores
+from benchmarks import http_workloads, in_process, load, stores, write_path
 
 # Name -> workload; the order is the order they run in (the in-process bulk change moves orders on, so last).
 WORKLOADS: dict[str, Callable[[stores.Bench], Awaitable[list[str]]]] = {
@@ -27,6 +27,9 @@ WORKLOADS: dict[str, Callable[[stores.Bench], Awaitable[list[str]]]] = {
     "sales_summary": in_process.sales_summary,
     "http_admin_page": http_workloads.admin_pages,
     "http_checkouts": http_workloads.checkouts,
+    "storefront_statements": write_path.storefront_statements,
+    "http_bulk": write_path.http_bulk,
+    "sales_summary_1m": write_path.sales_summary_1m,
     "bulk_change_state": in_process.bulk_change_state,
 }
 PACKAGES = (

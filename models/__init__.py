@@ -3,7 +3,19 @@
 Importing the package registers every table on `Base.metadata` (Alembic needs all of them).
 """
 
-from models import access, catalog, custom_fields, flows, mail, orders, payments, recurring, returns, webhooks
+from models import (
+    access,
+    catalog,
+    custom_fields,
+    flows,
+    mail,
+    orders,
+    payments,
+    recurring,
+    returns,
+    statistics,
+    webhooks,
+)
 from models.base import Base
 
 # SQLite reuses the largest rowid after a delete; ids are public (lines, states, transactions) and
@@ -22,5 +34,6 @@ __all__ = [
     "payments",
     "recurring",
     "returns",
+    "statistics",
     "webhooks",
 ]

@@ -33,7 +33,7 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from models import statement_count
+from models import statement_count, statistics
 from models.settings import Settings
 
 log = structlog.get_logger("ordergraph.database")
@@ -83,7 +83,9 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
         url=url,
         write_engine=write_engine,
         read_engine=read_engine,
-        write_sessions=async_sessionmaker(write_engine, expire_on_commit=False, class_=RequestSession),
+        write_sessions=async_sessionmaker(
+            write_engine, expire_on_commit=False, class_=RequestSession, sync_session_class=statistics.RollupSession
+        ),
         read_sessions=async_sessionmaker(read_engine, expire_on_commit=False, class_=RequestSession),
     )
 

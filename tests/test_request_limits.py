@@ -25,6 +25,7 @@ from tests import factories
 from tests.conftest import GraphQLClient, StatementCounter, Store
 from tests.storefront_helpers import ADD, SET_DETAILS, catalogue, create_cart, filled_cart, mutate, succeed
 
+# The benchmark's admin page with its page size written in.
 LIMIT_EXCEEDED = {"code": "LIMIT_EXCEEDED"}
 MEGABYTE = 1024 * 1024
 CREATE_CART = "mutation($d: CartDetailsInput) { createCart(details: $d) { cart { id } userErrors { code } } }"

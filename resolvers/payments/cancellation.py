@@ -33,7 +33,7 @@ from models.enums import OrderKind
 from resolvers.core import bulk, validation
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode
-from resolvers.payments import engine, ledger, payment_providers, settlement
+from resolvers.payments import batches, engine, ledger, payment_providers, settlement
 from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 MANUAL_VOID_MESSAGE = "Recorded only: the payment is handled outside ordergraph, so there is nothing to void online."
@@ -63,7 +63,7 @@ async def cancel(
         timeout_seconds=timeout_seconds,
         note=reason,
     )
-    return await engine.run(sessions, providers=providers, requested_ids=order_ids, movement=movement)
+    return await batches.run(sessions, providers=providers, requested_ids=order_ids, movement=movement)
 
 
 def plan(facts: Facts) -> Plan:

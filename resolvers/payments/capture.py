@@ -4,7 +4,7 @@ Captures draw on every authorization of the order (checkout's and incremental on
 Without an amount a capture takes what is capturable, but never more than the order still needs
 (paymentDelta + capturable, `delta`): on an order edited down it takes only the new total, and
 `releaseAuthorization` voids the rest. With an amount, that amount. Each order is judged alone
-(`engine.run`):
+(`batches.run`):
 
     CLOSED                   cancelled or deleted (`lifecycle.refuse_if_closed`)
     NOT_CAPTURABLE           not a completed order, nothing authorized, fully captured, nothing more
@@ -30,7 +30,7 @@ from models.orders import Order
 from resolvers.core import bulk, lifecycle
 from resolvers.core.bulk import Outcome
 from resolvers.core.errors import DomainError, ErrorCode, invalid
-from resolvers.payments import delta, engine, idempotency, ledger, payment_providers, settlement
+from resolvers.payments import batches, delta, engine, idempotency, ledger, payment_providers, settlement
 from resolvers.payments.engine import Facts, Movement, Plan, Sessions
 
 SCOPE = "capture"
@@ -64,7 +64,7 @@ async def capture(
         timeout_seconds=timeout_seconds,
         keyed=idempotency.keyed(SCOPE, idempotency_key, request),
     )
-    return await engine.run(sessions, providers=providers, requested_ids=order_ids, movement=movement)
+    return await batches.run(sessions, providers=providers, requested_ids=order_ids, movement=movement)
 
 
 def plan(facts: Facts, *, amount: Decimal | None, now: datetime.datetime) -> Plan:

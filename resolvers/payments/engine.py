@@ -106,6 +106,7 @@ def pure(plan: Callable[[Facts], Plan]) -> PlanStep:
     async def step(session: AsyncSession, facts: Facts) -> Plan:
         return plan(facts)
 
+    step.writes_nothing = True  # type: ignore[attr-defined]  # so it needs no savepoint
     return step
 
 
@@ -134,7 +135,7 @@ class Movement:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Reserved:
+class Reserved:
     requested_id: str
     transaction: Transaction
     order: Order
@@ -146,16 +147,35 @@ async def run(
     sessions: Sessions, *, providers: Providers, requested_ids: Sequence[str], movement: Movement
 ) -> list[Outcome]:
     """Run the movement for each requested order in turn; one Outcome per id, every expected failure in it."""
-    claimed = None
-    if (keyed := movement.keyed) is not None:
-        try:
-            claimed = await _or_conflict(lambda: idempotency.claim(sessions, keyed, now=movement.now))
-        except DomainError as error:
-            return [Outcome(requested_id, error=error) for requested_id in requested_ids]
+    try:
+        claimed = await claim(sessions, movement)
+    except DomainError as error:
+        return [Outcome(requested_id, error=error) for requested_id in requested_ids]
+    return await run_each(
+        sessions, providers=providers, requested_ids=requested_ids, movement=movement, claimed=claimed
+    )
+
+
+async def run_each(
+    sessions: Sessions,
+    *,
+    providers: Providers,
+    requested_ids: Sequence[str],
+    movement: Movement,
+    claimed: idempotency.ClaimedKey | None,
+) -> list[Outcome]:
+    """`run` once the key is claimed: each order in its own three transactions, one after another."""
     return [
         await _run_one(sessions, providers=providers, requested_id=requested_id, movement=movement, claimed=claimed)
         for requested_id in requested_ids
     ]
+
+
+async def claim(sessions: Sessions, movement: Movement) -> idempotency.ClaimedKey | None:
+    """Claim the movement's idempotency key in its own transaction; None without a key. Raises its refusal."""
+    if (keyed := movement.keyed) is None:
+        return None
+    return await _or_conflict(lambda: idempotency.claim(sessions, keyed, now=movement.now))
 
 
 async def _run_one(
@@ -166,7 +186,7 @@ async def _run_one(
     movement: Movement,
     claimed: idempotency.ClaimedKey | None,
 ) -> Outcome:
-    async def reserve() -> _Reserved | Outcome:
+    async def reserve() -> Reserved | Outcome:
         async with sessions() as session, session.begin():
             return await _phase_one(session, requested_id=requested_id, movement=movement, claimed=claimed)
 
@@ -182,18 +202,30 @@ async def _run_one(
 
 async def _phase_one(
     session: AsyncSession, *, requested_id: str, movement: Movement, claimed: idempotency.ClaimedKey | None
-) -> _Reserved | Outcome:
+) -> Reserved | Outcome:
     order = await movement.find(session, requested_id)
     entries = await idempotency.entries(session, claimed) if claimed is not None else None
+    transactions = await transaction_rows.transactions_of(session, order_id=order.id)
+    facts = Facts(order, transactions, await provider_name(session, order))
+    return await plan_and_reserve(session, requested_id=requested_id, facts=facts, entries=entries, movement=movement)
+
+
+async def plan_and_reserve(
+    session: AsyncSession,
+    *,
+    requested_id: str,
+    facts: Facts,
+    entries: idempotency.Entries | None,
+    movement: Movement,
+) -> Reserved | Outcome:
+    """Phase 1 for one locked order: replay the key's entry, or plan and reserve the PENDING row."""
+    order = facts.order
     if entries is not None:
         replayed = await _replay(session, requested_id=requested_id, order=order, entries=entries, movement=movement)
         if replayed is not None:
             return replayed
-    transactions = await transaction_rows.transactions_of(session, order_id=order.id)
-    facts = Facts(order, transactions, await _provider_name(session, order))
     try:
-        async with session.begin_nested():
-            plan = await movement.plan(session, facts)
+        plan = await _planned(session, facts, movement)
     except DomainError as error:
         if entries is not None and movement.replays_failures:
             await idempotency.remember(session, entries, order_id=order.id, refusal=error)
@@ -211,6 +243,8 @@ async def _phase_one(
         amount=plan.amount,
         provider_name=facts.provider_name or "manual",
         now=movement.now,
+        # What follows needs the row's id only when it ties something to it or settles it now.
+        flush=entries is not None or plan.reserved is not None or plan.offline_message is not None,
     )
     if plan.reserved is not None:
         await plan.reserved(session, pending)
@@ -218,16 +252,23 @@ async def _phase_one(
         await idempotency.remember(session, entries, order_id=order.id, transaction_id=pending.id)
     if plan.offline_message is not None:
         answer = ProviderOutcome(approved=True, message=plan.offline_message)
-        settled = await _settle(session, pending, answer, movement)
+        settled = await settle(session, pending, answer, movement)
         return Outcome(requested_id, settled.order if settled is not None else order)
-    number = transaction_rows.authorization_number(transactions)
-    return _Reserved(requested_id, pending, order, number, plan.saved_payment)
+    number = transaction_rows.authorization_number(facts.transactions)
+    return Reserved(requested_id, pending, order, number, plan.saved_payment)
 
 
-async def _call_and_settle(
-    sessions: Sessions, *, providers: Providers, reserved: _Reserved, movement: Movement
-) -> Outcome:
-    refusal = None
+async def _planned(session: AsyncSession, facts: Facts, movement: Movement) -> Plan:
+    if getattr(movement.plan, "writes_nothing", False):
+        return await movement.plan(session, facts)
+    async with session.begin_nested():
+        return await movement.plan(session, facts)
+
+
+async def call(
+    providers: Providers, *, reserved: Reserved, movement: Movement
+) -> tuple[ProviderOutcome | None, DomainError | None]:
+    """Phase 2: the provider's answer (None: unknown), and the refusal when the call was refused or not sent."""
     try:
         answer = await transaction_rows.call_provider(
             transaction_rows.provider_of(providers, reserved.transaction.provider),
@@ -240,29 +281,45 @@ async def _call_and_settle(
         )
     except DomainError as unsent:
         # Refused or not sent (`payment_providers`): nothing moved, the reservation is released as FAILED.
-        refusal, answer = unsent, ProviderOutcome(approved=False, message=unsent.message)
-    else:
-        testing_hooks.crash_point("provider")
-    if answer is None:
-        return Outcome(reserved.requested_id, reserved.order, await _unanswered(sessions, reserved, movement))
+        return ProviderOutcome(approved=False, message=unsent.message), unsent
+    testing_hooks.crash_point("provider")
+    return answer, None
 
-    async def settle() -> Settlement | None:
+
+async def _call_and_settle(
+    sessions: Sessions, *, providers: Providers, reserved: Reserved, movement: Movement
+) -> Outcome:
+    answer, refusal = await call(providers, reserved=reserved, movement=movement)
+    if answer is None:
+        return Outcome(reserved.requested_id, reserved.order, await unanswered(sessions, reserved, movement))
+
+    async def settle_alone() -> Settlement | None:
         async with sessions() as session, session.begin():
-            return await _settle(session, reserved.transaction, answer, movement)
+            return await settle(session, reserved.transaction, answer, movement)
 
     try:
-        settled = await database.retry_once(settle)
+        settled = await database.retry_once(settle_alone)
     except database.Conflict:
-        # The row stays PENDING: reconciliation asks the provider for this answer again.
-        return Outcome(
-            reserved.requested_id, reserved.order, _pending_error(reserved.transaction, reserved.order, answered=True)
-        )
+        return not_recorded(reserved)
+    return settled_outcome(reserved, answer, refusal, settled)
+
+
+def not_recorded(reserved: Reserved) -> Outcome:
+    """The answer of an order whose provider answered but whose settle lost twice: the row stays PENDING."""
+    # Reconciliation asks the provider for this answer again.
+    error = pending_error(reserved.transaction, reserved.order, answered=True)
+    return Outcome(reserved.requested_id, reserved.order, error)
+
+
+def settled_outcome(
+    reserved: Reserved, answer: ProviderOutcome, refusal: DomainError | None, settled: Settlement | None
+) -> Outcome:
     if refusal is None and not answer.approved:
         refusal = transaction_rows.declined(answer)
     return Outcome(reserved.requested_id, settled.order if settled is not None else reserved.order, refusal)
 
 
-async def _settle(
+async def settle(
     session: AsyncSession, transaction: Transaction, answer: ProviderOutcome, movement: Movement
 ) -> Settlement | None:
     return await settlement.settle(
@@ -276,22 +333,23 @@ async def _settle(
     )
 
 
-async def _unanswered(sessions: Sessions, reserved: _Reserved, movement: Movement) -> DomainError:
-    unanswered = movement.unanswered
-    if unanswered is None:
-        return _pending_error(reserved.transaction, reserved.order)
+async def unanswered(sessions: Sessions, reserved: Reserved, movement: Movement) -> DomainError:
+    """Record and answer an order whose provider did not answer: the movement's own way, else ALREADY_DONE."""
+    record_unanswered = movement.unanswered
+    if record_unanswered is None:
+        return pending_error(reserved.transaction, reserved.order)
 
     async def record() -> DomainError:
         async with sessions() as session, session.begin():
             order = await session.get_one(
                 Order, reserved.order.id, with_for_update=database.ROW_LOCK, populate_existing=True
             )
-            return await unanswered(session, _settlement(order, reserved.transaction, movement))
+            return await record_unanswered(session, _settlement(order, reserved.transaction, movement))
 
     try:
         return await database.retry_once(record)
     except database.Conflict:
-        return _pending_error(reserved.transaction, reserved.order)
+        return pending_error(reserved.transaction, reserved.order)
 
 
 async def _replay(
@@ -308,7 +366,7 @@ async def _replay(
     if transaction.status is TransactionStatus.SUCCEEDED:
         return Outcome(requested_id, order)
     if transaction.status is TransactionStatus.PENDING:
-        return Outcome(requested_id, order, _pending_error(transaction, order))
+        return Outcome(requested_id, order, pending_error(transaction, order))
     if not movement.replays_failures:
         return None
     declined = ProviderOutcome(approved=False, message=transaction.message)
@@ -319,7 +377,7 @@ def _settlement(order: Order, transaction: Transaction | None, movement: Movemen
     return Settlement(order, transaction, movement.actor, movement.now, movement.note)
 
 
-async def _provider_name(session: AsyncSession, order: Order) -> str | None:
+async def provider_name(session: AsyncSession, order: Order) -> str | None:
     if order.payment_method_id is None:
         return None
     return await session.scalar(sa.select(PaymentMethod.provider).where(PaymentMethod.id == order.payment_method_id))
@@ -333,7 +391,7 @@ async def _or_conflict(run: Callable[[], Awaitable[Result]]) -> Result:
         raise conflict() from lost
 
 
-def _pending_error(transaction: Transaction, order: Order, *, answered: bool = False) -> DomainError:
+def pending_error(transaction: Transaction, order: Order, *, answered: bool = False) -> DomainError:
     amount = money.shown(transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit)
     what = f"The {transaction.kind.lower()} of {amount}"
     if answered:

@@ -48,13 +48,25 @@ async def settle(
     `purpose` None (reconciliation, which has only the row) finds it from the row: the registered
     purpose that owns it, else payments' own purpose for the row's kind.
     """
-    order_id = await session.scalar(sa.select(Transaction.order_id).where(Transaction.id == transaction_id))
-    order = (await session.scalars(lock_rows(sa.select(Order).where(Order.id == order_id)))).one()
+    # The order first, then its row: the lock order of every movement.
+    owner = sa.select(Transaction.order_id).where(Transaction.id == transaction_id).scalar_subquery()
+    order = (await session.scalars(lock_rows(sa.select(Order).where(Order.id == owner)))).one()
     transaction = await session.get_one(Transaction, transaction_id, with_for_update=True, populate_existing=True)
+    settled = Settlement(order, transaction, actor, now, note, by_reconciliation=purpose is None)
+    return await settle_locked(session, settled=settled, outcome=outcome, purpose=purpose)
+
+
+async def settle_locked(
+    session: AsyncSession, *, settled: Settlement, outcome: ProviderOutcome, purpose: Purpose | None
+) -> Settlement | None:
+    """`settle` for a row and its order that the caller has locked (order first) and loaded fresh."""
+    order, transaction, now = settled.order, settled.transaction, settled.now
+    assert transaction is not None, "a settle has a row"
     if transaction.status is not TransactionStatus.PENDING:
         return None
-    await transaction_rows.record_answer(session, transaction_id=transaction_id, outcome=outcome, actor=actor, now=now)
-    settled = Settlement(order, transaction, actor, now, note, by_reconciliation=purpose is None)
+    transaction_rows.record_answer_on(
+        session, transaction=transaction, order=order, outcome=outcome, actor=settled.actor, now=now
+    )
     if purpose is None:
         purpose = await _purpose_of(session, settled)
     if outcome.approved:
@@ -115,7 +127,7 @@ class _OrderMoney:
             now=settled.now,
             level=EventLevel.INFO,
         )
-        await session.flush()
+        # Written with the next flush or the commit, so settling many orders writes them together.
 
     async def failed(self, session: AsyncSession, settled: Settlement) -> None:
         """Nothing beyond the FAILED row and its payment event: reserving changed nothing else."""

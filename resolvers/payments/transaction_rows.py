@@ -77,8 +77,12 @@ async def reserve(
     amount: Decimal,
     provider_name: str,
     now: datetime.datetime,
+    flush: bool = True,
 ) -> Transaction:
-    """Add a PENDING transaction for `amount` (the caller holds the order's lock and has checked the amount)."""
+    """Add a PENDING transaction for `amount` (the caller holds the order's lock and has checked the amount).
+
+    `flush` False leaves it to the next flush (its id is known only then), so many reservations insert together.
+    """
     pending = Transaction(
         order_id=order.id,
         kind=kind,
@@ -90,7 +94,8 @@ async def reserve(
         created_at=now,
     )
     session.add(pending)
-    await session.flush()
+    if flush:
+        await session.flush()
     return pending
 
 
@@ -161,8 +166,25 @@ async def record_answer(
 ) -> Transaction:
     """Record the provider's answer on the PENDING row, with an event; settling twice changes nothing."""
     transaction = await session.get_one(Transaction, transaction_id, with_for_update=True)
+    # The order is locked and loaded by whoever settles: no statement.
+    order = await session.get_one(Order, transaction.order_id)
+    record_answer_on(session, transaction=transaction, order=order, outcome=outcome, actor=actor, now=now)
+    await session.flush()
+    return transaction
+
+
+def record_answer_on(
+    session: AsyncSession,
+    *,
+    transaction: Transaction,
+    order: Order,
+    outcome: ProviderOutcome,
+    actor: str | None,
+    now: datetime.datetime,
+) -> None:
+    """`record_answer` on a row and its order that the caller has locked and loaded; written at the next flush."""
     if transaction.status is not TransactionStatus.PENDING:
-        return transaction
+        return
     transaction.status = TransactionStatus.SUCCEEDED if outcome.approved else TransactionStatus.FAILED
     transaction.transaction_number = outcome.transaction_number
     transaction.card_type = outcome.card_type
@@ -171,8 +193,6 @@ async def record_answer(
     transaction.expires_at = outcome.expires_at
     transaction.settled_at = now
     verb = OPERATION_OF_KIND[transaction.kind]
-    # The order is locked and loaded by whoever settles: no statement.
-    order = await session.get_one(Order, transaction.order_id)
     amount = money.shown(transaction.amount, currency_code=transaction.currency, minor_unit=order.currency_minor_unit)
     events.record(
         session,
@@ -186,8 +206,6 @@ async def record_answer(
         now=now,
         level=EventLevel.INFO if outcome.approved else EventLevel.WARNING,
     )
-    await session.flush()
-    return transaction
 
 
 def authorization_number(transactions: list[Transaction]) -> str | None:
