@@ -1,4 +1,4 @@
-"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL), GET /healthz."""
+"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL), GET /healthz, GET /admin (the console)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from resolvers.core import access
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import cost, errors, limits, logs, request_body, root
+from schema import admin_console, cost, errors, limits, logs, request_body, root
 from schema.context import Context
 from schema.errors import TopLevelCode
 
@@ -183,6 +183,7 @@ def create_app(settings: Settings | None = None, *, db: database.Database | None
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            *admin_console.routes(),
         ],
         middleware=[Middleware(logs.RequestIds)],
         lifespan=lifespan,
