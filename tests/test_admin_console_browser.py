@@ -4,15 +4,19 @@ order, and a few focused checks: keyset paging, bulk results per order, a stale 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from playwright.async_api import Page, expect
 
+from models.access import ApiToken
 from models.enums import Role
+from resolvers.core import access
 from resolvers.payments.payment_providers import Providers
 from tests import factories, payment_factories
 from tests.browser import Browser, browser, screenshot
@@ -144,3 +148,128 @@ async def test_a_days_work_on_one_order(browser: Browser, console: Console) -> N
         {"withVat": "107.00"},
     )
     assert browser.console_errors == []
+
+
+async def test_keyset_paging_walks_forward_and_back(browser: Browser, console: Console) -> None:
+    created = await factories.committed_orders(console.store.db, 12)
+    page = browser.page
+    await sign_in(page, console)
+
+    await page.get_by_label("Sort by").select_option("ID")
+    await page.get_by_label("Direction").select_option("ASC")
+    await page.get_by_label("Per page").select_option("10")
+    await page.get_by_role("button", name="Apply filters").click()
+    rows = page.locator("table.orders tbody tr")
+    await expect(page.locator("#total-count")).to_have_text("12 orders")
+    await expect(rows).to_have_count(10)
+    first_page = await rows.evaluate_all("rows => rows.map(row => row.dataset.orderId)")
+    await expect(page.get_by_role("button", name="Previous page")).to_be_disabled()
+    await page.get_by_role("button", name="Next page").click()
+    await expect(rows).to_have_count(2)
+    second_page = await rows.evaluate_all("rows => rows.map(row => row.dataset.orderId)")
+    await expect(page.get_by_role("button", name="Next page")).to_be_disabled()
+    await page.get_by_role("button", name="Previous page").click()
+    await expect(rows).to_have_count(10)
+
+    assert first_page + second_page == sorted(created, key=lambda public_id: int(public_id.removeprefix("ORDER")))
+    assert await rows.evaluate_all("rows => rows.map(row => row.dataset.orderId)") == first_page
+    assert browser.console_errors == []
+
+
+async def test_bulk_change_state_shows_each_orders_result(browser: Browser, console: Console) -> None:
+    received = await factories.committed_order(console.store.db, customer_email="bulk@example.com")
+    shipped = await factories.committed_order(console.store.db, customer_email="bulk@example.com", state="Shipped")
+    page = browser.page
+    await sign_in(page, console)
+    await page.get_by_label("Search (id, name, email, product)").fill("bulk@example.com")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(page.locator("#total-count")).to_have_text("2 orders")
+
+    await page.get_by_label("Select all orders on this page").check()
+    await page.get_by_label("Move to state").select_option(label="Picked")
+    await page.get_by_role("button", name="Change state", exact=True).click()
+
+    results = page.get_by_role("table", name="Results: Change state")
+    await expect(results.locator(f'tr[data-result-for="{received}"]')).to_contain_text("OK")
+    await expect(results.locator(f'tr[data-result-for="{shipped}"]')).to_contain_text("TRANSITION_NOT_ALLOWED")
+    await expect(page.locator(f'table.orders tr[data-order-id="{received}"]')).to_contain_text("Picked")
+    await expect(page.locator(f'table.orders tr[data-order-id="{shipped}"]')).to_contain_text("Shipped")
+    assert [(await console.read(public_id))["state"] for public_id in (received, shipped)] == [
+        {"name": "Picked"},
+        {"name": "Shipped"},
+    ]
+    assert browser.console_errors == []
+
+
+async def test_a_stale_edit_says_so_and_offers_a_reload(browser: Browser, console: Console) -> None:
+    db = console.store.db
+    public_id = await payment_factories.editable_order(db, Providers(db.write_sessions))
+    page = browser.page
+    await sign_in(page, console)
+    await page.goto(f"{console.url}#/order/{public_id}")
+    await expect(page.get_by_role("heading", name=public_id, exact=True)).to_be_visible()
+    shown_revision = (await console.read(public_id))["revision"]
+    comment = (
+        'mutation($id: ID!) { edit(orderId: $id, input: {comment: "Called the customer"}) { userErrors { code } } }'
+    )
+    assert (await console.api.execute(comment, {"id": public_id}))["edit"]["userErrors"] == []
+    changed = await console.read(public_id)
+
+    await page.get_by_label("Quantity of Cookbook").fill("3")
+    await page.get_by_role("button", name="Preview changes").click()
+
+    await expect(page.locator('.edit .error[data-user-error="STALE_REVISION"]')).to_be_visible()
+    assert await console.read(public_id) == changed
+    await page.get_by_role("button", name="Reload the order").click()
+    await expect(page.get_by_text(f"Editing revision {shown_revision + 1}.")).to_be_visible()  # type: ignore[operator]
+    await expect(page.locator("#totals")).to_contain_text("€78.00")
+    assert browser.console_errors == []
+
+
+async def test_the_keyboard_alone_signs_in_and_opens_an_order_with_focus_visible(
+    browser: Browser, console: Console
+) -> None:
+    public_id = await factories.committed_order(console.store.db)
+    page = browser.page
+    await page.goto(console.url)
+
+    await page.get_by_label("Admin token").focus()
+    await page.keyboard.type(console.token)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Orders")).to_be_focused()
+    link = page.get_by_role("link", name=public_id)
+    for _ in range(60):  # through the filters and the header of the table, to the order's link
+        await page.keyboard.press("Tab")
+        if await link.evaluate("link => link === document.activeElement"):
+            break
+    await expect(link).to_be_focused()
+    outline = await link.evaluate("link => getComputedStyle(link).outlineStyle")
+    await page.keyboard.press("Enter")
+
+    await expect(page.get_by_role("heading", name=public_id, exact=True)).to_be_focused()
+    assert outline == "solid"
+    assert browser.console_errors == []
+
+
+async def test_a_refused_token_leaves_a_clear_signed_out_state(browser: Browser, console: Console) -> None:
+    storefront = await make_token(console.store, Role.STOREFRONT)
+    page = browser.page
+    await page.goto(console.url)
+    await page.get_by_label("Admin token").fill(storefront)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator('.sign-in .error[data-user-error="FORBIDDEN"]')).to_be_visible()
+    assert await browser.session_token() is None
+
+    await sign_in(page, console)
+    async with console.store.db.write_sessions() as session, session.begin():
+        await session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.token_hash == access.hash_secret(console.token))
+            .values(revoked_at=datetime.datetime.now(datetime.UTC))
+        )
+    await page.get_by_role("button", name="Apply filters").click()
+
+    await expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
+    await expect(page.get_by_role("alert")).to_contain_text("UNAUTHENTICATED")
+    await expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    assert await browser.session_token() is None

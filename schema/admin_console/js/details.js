@@ -34,6 +34,9 @@ const ORDER = `query OrderDetails($id: ID!) {
   order(id: $id) { ${ORDER_FIELDS} }
   trackAndTraces { id name parameters }
   products(first: 100) { id number name }
+  paymentMethods { id name }
+  shippingMethods { id name }
+  customFieldDefinitions(target: ORDER) { systemName name type options required }
 }`;
 
 /** Render order `id` into `view`; every action renders it again from the server afterwards. */
@@ -61,7 +64,7 @@ export async function render(view, id, { keepFocus = false } = {}) {
         customFields(order),
         events(order)),
       actions.panel(order, data.trackAndTraces, reload)),
-    edit.panel(order, data.products, reload),
+    edit.panel(order, data, reload),
     versions.panel(order));
   const section = focused && view.querySelector(`[data-section="${focused}"]`);
   (section?.querySelector("legend, h2") ?? view.querySelector("#order-title")).focus();
