@@ -105,9 +105,9 @@ function parties(order) {
   return h("div", { class: "columns" },
     address("Customer", order.customer),
     address("Delivery", order.delivery),
-    h("section", {}, h("h2", {}, "Notes"), facts([
-      ["Customer id", order.customerId], ["Comment", order.comment], ["Customer comment", order.customerComment],
-    ])));
+    h("section", {}, h("h2", {}, "Notes"), order.customerId || order.comment || order.customerComment
+      ? facts([["Customer id", order.customerId], ["Comment", order.comment], ["Customer comment", order.customerComment]])
+      : h("p", { class: "muted" }, "None")));
 }
 
 function tracking(order) {
