@@ -14,6 +14,7 @@ from models import database
 from models.settings import Settings
 from schema import admin_console
 from schema.app import create_app
+from tests import browser
 
 ASSETS = sorted(path for path in admin_console.FOLDER.rglob("*") if path.is_file() and path.name != "index.html")
 ASSET_BYTES = {path: path.read_bytes() for path in ASSETS}
@@ -99,3 +100,26 @@ def test_every_module_import_is_a_module_of_the_console() -> None:
     assert outside == {name: [] for name in imports}
     assert all(spec.startswith("./") for specs in imports.values() for spec in specs)
     assert "main.js" not in {spec.removeprefix("./") for specs in imports.values() for spec in specs}
+
+
+@pytest.mark.parametrize(
+    ("environment", "outcome"),
+    [
+        ({}, pytest.skip.Exception),
+        ({"CI": "1"}, pytest.fail.Exception),
+        ({"ORDERGRAPH_REQUIRE_BROWSER": "1"}, pytest.fail.Exception),
+    ],
+)
+def test_browser_tests_skip_without_chromium_unless_they_are_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path, environment: dict[str, str], outcome: type[BaseException]
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("ORDERGRAPH_REQUIRE_BROWSER", raising=False)
+    for name, setting in environment.items():
+        monkeypatch.setenv(name, setting)
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
+
+    with pytest.raises(outcome) as raised:
+        browser.require_chromium()
+
+    assert "no-chromium is missing" in str(raised.value)

@@ -176,9 +176,10 @@ async def test_keyset_paging_walks_forward_and_back(browser: Browser, console: C
     assert browser.console_errors == []
 
 
-async def test_bulk_change_state_shows_each_orders_result(browser: Browser, console: Console) -> None:
-    received = await factories.committed_order(console.store.db, customer_email="bulk@example.com")
-    shipped = await factories.committed_order(console.store.db, customer_email="bulk@example.com", state="Shipped")
+async def test_bulk_change_state_and_capture_show_each_orders_result(browser: Browser, console: Console) -> None:
+    db = console.store.db
+    paid = await payment_factories.editable_order(db, Providers(db.write_sessions), email="bulk@example.com")
+    shipped = await factories.committed_order(db, customer_email="bulk@example.com", state="Shipped")
     page = browser.page
     await sign_in(page, console)
     await page.get_by_label("Search (id, name, email, product)").fill("bulk@example.com")
@@ -188,15 +189,21 @@ async def test_bulk_change_state_shows_each_orders_result(browser: Browser, cons
     await page.get_by_label("Select all orders on this page").check()
     await page.get_by_label("Move to state").select_option(label="Picked")
     await page.get_by_role("button", name="Change state", exact=True).click()
-
-    results = page.get_by_role("table", name="Results: Change state")
-    await expect(results.locator(f'tr[data-result-for="{received}"]')).to_contain_text("OK")
-    await expect(results.locator(f'tr[data-result-for="{shipped}"]')).to_contain_text("TRANSITION_NOT_ALLOWED")
-    await expect(page.locator(f'table.orders tr[data-order-id="{received}"]')).to_contain_text("Picked")
+    moved = page.get_by_role("table", name="Results: Change state")
+    await expect(moved.locator(f'tr[data-result-for="{paid}"]')).to_contain_text("OK")
+    await expect(moved.locator(f'tr[data-result-for="{shipped}"]')).to_contain_text("TRANSITION_NOT_ALLOWED")
+    await expect(page.locator(f'table.orders tr[data-order-id="{paid}"]')).to_contain_text("Picked")
     await expect(page.locator(f'table.orders tr[data-order-id="{shipped}"]')).to_contain_text("Shipped")
-    assert [(await console.read(public_id))["state"] for public_id in (received, shipped)] == [
-        {"name": "Picked"},
-        {"name": "Shipped"},
+    await page.get_by_role("button", name="Capture in full").click()
+    captured = page.get_by_role("table", name="Results: Capture")
+    await expect(captured.locator(f'tr[data-result-for="{paid}"]')).to_contain_text("OK")
+    await expect(captured.locator(f'tr[data-result-for="{shipped}"] .error code')).to_have_text("PROVIDER_UNSUPPORTED")
+    await expect(page.locator(f'table.orders tr[data-order-id="{paid}"] td').nth(7)).to_have_text("captured")
+
+    after = [await console.read(public_id) for public_id in (paid, shipped)]
+    assert [(order["state"], order["capturedAmount"]) for order in after] == [
+        ({"name": "Picked"}, "78.00"),
+        ({"name": "Shipped"}, "0.00"),
     ]
     assert browser.console_errors == []
 
