@@ -137,6 +137,16 @@ async def test_a_days_work_on_one_order(browser: Browser, console: Console) -> N
     await expect(quantity_change.locator("td.before")).to_have_text(re.compile(r"^1(\.0+)?$"))
     await expect(quantity_change.locator("td.after")).to_have_text(re.compile(r"^2(\.0+)?$"))
 
+    authorize = page.locator('form[data-section="authorize"]')
+    await authorize.get_by_role("button", name="Authorize").click()
+    await expect(money_fact(page, "Payment delta")).to_have_text("€0.00 (settled)")
+    await expect(money_fact(page, "Authorized")).to_have_text("€107.00")
+    await expect(page.locator('form[data-section="authorize"] legend')).to_be_focused()
+    tracking = page.locator('form[data-section="setTracking"]')
+    await tracking.get_by_label("Tracking number").fill("TRACK-0042")
+    await tracking.get_by_role("button", name="Set tracking").click()
+    await expect(page.locator("#tracking")).to_contain_text("TRACK-0042")
+
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
     assert await browser.session_token() is None
@@ -188,6 +198,11 @@ async def test_bulk_change_state_and_capture_show_each_orders_result(browser: Br
 
     await page.get_by_label("Select all orders on this page").check()
     await page.get_by_label("Move to state").select_option(label="Picked")
+    await page.get_by_role("button", name="Check state change").click()
+    checked = page.get_by_role("table", name="Results: Check (nothing changed)")
+    await expect(checked.locator(f'tr[data-result-for="{shipped}"]')).to_contain_text("TRANSITION_NOT_ALLOWED")
+    await expect(checked.locator(f'tr[data-result-for="{paid}"]')).to_contain_text("OK")
+    assert (await console.read(paid))["state"] == {"name": "Received"}
     await page.get_by_role("button", name="Change state", exact=True).click()
     moved = page.get_by_role("table", name="Results: Change state")
     await expect(moved.locator(f'tr[data-result-for="{paid}"]')).to_contain_text("OK")
@@ -205,6 +220,29 @@ async def test_bulk_change_state_and_capture_show_each_orders_result(browser: Br
         ({"name": "Picked"}, "78.00"),
         ({"name": "Shipped"}, "0.00"),
     ]
+    assert browser.console_errors == []
+
+
+async def test_release_then_cancel_closes_the_order(browser: Browser, console: Console) -> None:
+    db = console.store.db
+    public_id = await payment_factories.editable_order(db, Providers(db.write_sessions))
+    page = browser.page
+    await sign_in(page, console)
+    await page.goto(f"{console.url}#/order/{public_id}")
+
+    await page.locator('form[data-section="releaseAuthorization"]').get_by_role("button", name="Release").click()
+    await expect(money_fact(page, "Payment delta")).to_have_text("€78.00 still to secure")
+    cancel = page.locator('form[data-section="cancel"]')
+    await cancel.get_by_label("Reason").fill("Customer called")
+    await cancel.get_by_role("button", name="Cancel order").click()
+
+    await expect(page.locator("article header")).to_contain_text("cancelled")
+    reasons = page.locator('form[data-section="changeState"] .transition .reason code')
+    await expect(reasons).to_have_count(3)
+    assert set(await reasons.all_inner_texts()) == {"CLOSED"}
+    assert await page.locator('form[data-section="changeState"] input[type=radio]:enabled').count() == 0
+    await page.locator('form[data-section="capture"]').get_by_role("button", name="Capture").click()
+    await expect(page.locator('form[data-section="capture"] .error code')).to_have_text("CLOSED")
     assert browser.console_errors == []
 
 

@@ -81,7 +81,7 @@ async function run(element, mutation, variables, done, reload) {
     return;
   }
   announce(done);
-  await reload();
+  await reload(element.dataset.section);
 }
 
 function changeStateForm(order, act) {

@@ -40,16 +40,17 @@ const ORDER = `query OrderDetails($id: ID!) {
 }`;
 
 /** Render order `id` into `view`; every action renders it again from the server afterwards. */
-export async function render(view, id, { keepFocus = false } = {}) {
+export async function render(view, id, { focusSection = null, isCurrent = () => true } = {}) {
   const data = await graphql(ORDER, { id });
+  if (!isCurrent()) return;
   const order = data.order;
   if (!order) {
     view.replaceChildren(h("h1", { tabindex: "-1" }, `No order ${id}`), h("p", {}, h("a", { href: "#/orders" }, "Back to the list")));
     view.querySelector("h1").focus();
     return;
   }
-  const reload = () => render(view, order.id, { keepFocus: true });
-  const focused = keepFocus ? document.activeElement?.closest("[data-section]")?.dataset.section : null;
+  // After an action, focus goes back to the form it came from, now showing the order as it is.
+  const reload = (section) => render(view, order.id, { focusSection: section });
   view.replaceChildren(
     h("p", {}, h("a", { href: "#/orders" }, "← Orders")),
     h("div", { class: "details" },
@@ -66,7 +67,7 @@ export async function render(view, id, { keepFocus = false } = {}) {
       actions.panel(order, data.trackAndTraces, reload)),
     edit.panel(order, data, reload),
     versions.panel(order));
-  const section = focused && view.querySelector(`[data-section="${focused}"]`);
+  const section = focusSection && view.querySelector(`[data-section="${focusSection}"]`);
   (section?.querySelector("legend, h2") ?? view.querySelector("#order-title")).focus();
 }
 

@@ -47,7 +47,7 @@ export function panel(order, choices, reload) {
     const payload = await send(form, order, { input: JSON.parse(previewed), dryRun: false }, reload);
     if (!payload) return;
     announce(`Saved ${order.id}: revision ${payload.order.revision}.`);
-    await reload();
+    await reload("edit");
   });
   return h("section", { class: "edit-section" }, form);
 }
@@ -67,7 +67,7 @@ async function send(form, order, { input, dryRun }, reload) {
   if (payload.userErrors.some((error) => error.code === "STALE_REVISION")) {
     form.append(h("p", { class: "notice", role: "alert" },
       "Someone changed this order since it was shown; your changes are not saved. ",
-      h("button", { type: "button", class: "secondary", onclick: () => reload() },
+      h("button", { type: "button", class: "secondary", onclick: () => reload("edit") },
         "Reload the order")));
   }
   return null;

@@ -20,9 +20,10 @@ query Orders($first: Int, $after: String, $last: Int, $before: String, $filter: 
 }`;
 const FILTER_NAMES = ["kind", "state", "capture", "from", "to", "customer", "search", "sort", "direction", "size"];
 
-/** Render the list for the address's parameters into `view`. */
-export async function render(view, params) {
+/** Render the list for the address's parameters into `view`, unless `isCurrent()` says it is too late. */
+export async function render(view, params, isCurrent = () => true) {
   const data = await graphql(ORDERS, variablesOf(params));
+  if (!isCurrent()) return;
   const connection = data.orders;
   const table = ordersTable(connection.edges.map((edge) => edge.node));
   view.replaceChildren(
@@ -103,9 +104,15 @@ function filterForm(params, flows) {
       const entered = form.elements[name].value.trim();
       if (entered) next.set(name, entered);
     }
-    location.hash = `#/orders?${next}`;  // a new filter starts at the first page
+    go(`#/orders?${next}`);  // a new filter starts at the first page
   });
   return form;
+}
+
+/** Show `hash`; the same address again reloads the list. */
+function go(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
 }
 
 function ordersTable(orders) {
@@ -135,16 +142,16 @@ function orderRow(order) {
 }
 
 function pager(params, pageInfo) {
-  const go = (cursorName, cursor) => {
+  const turnTo = (cursorName, cursor) => {
     const next = new URLSearchParams(params);
     next.delete("after");
     next.delete("before");
     next.set(cursorName, cursor);
-    location.hash = `#/orders?${next}`;
+    go(`#/orders?${next}`);
   };
   return h("nav", { class: "pager", "aria-label": "Pages" },
     h("button", { type: "button", class: "secondary", disabled: !pageInfo.hasPreviousPage,
-      onclick: () => go("before", pageInfo.startCursor) }, "Previous page"),
+      onclick: () => turnTo("before", pageInfo.startCursor) }, "Previous page"),
     h("button", { type: "button", class: "secondary", disabled: !pageInfo.hasNextPage,
-      onclick: () => go("after", pageInfo.endCursor) }, "Next page"));
+      onclick: () => turnTo("after", pageInfo.endCursor) }, "Next page"));
 }

@@ -36,14 +36,19 @@ function renderSignIn(message) {
       return;
     }
     announce("Signed in.");
-    if (!location.hash.startsWith("#/order")) location.hash = "#/orders";
-    route();
+    if (location.hash.startsWith("#/order")) route();
+    else location.hash = "#/orders";  // routes on hashchange
   });
   view.replaceChildren(form);
   form.querySelector("h1").focus();
 }
 
+let latestRoute = 0;
+
 async function route() {
+  // A view whose answer arrives after a newer navigation is not shown.
+  const ticket = ++latestRoute;
+  const isCurrent = () => ticket === latestRoute;
   if (!api.token()) {
     renderSignIn();
     return;
@@ -52,10 +57,10 @@ async function route() {
   const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
   const match = path.match(/^\/order\/(.+)$/);
   try {
-    if (match) await details.render(view, decodeURIComponent(match[1]));
-    else await list.render(view, new URLSearchParams(query));
+    if (match) await details.render(view, decodeURIComponent(match[1]), { isCurrent });
+    else await list.render(view, new URLSearchParams(query), isCurrent);
   } catch (failure) {
-    if (failure instanceof api.ApiError && failure.code === "UNAUTHENTICATED") return;  // the signed-out event shows it
+    if (!isCurrent() || (failure instanceof api.ApiError && failure.code === "UNAUTHENTICATED")) return;  // shown already
     view.replaceChildren(h("h1", { tabindex: "-1" }, "Something went wrong"));
     showFailure(view, failure);
   }
