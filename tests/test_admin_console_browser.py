@@ -160,11 +160,16 @@ async def test_a_days_work_on_one_order(browser: Browser, console: Console) -> N
     assert browser.console_errors == []
 
 
-async def test_keyset_paging_walks_forward_and_back(browser: Browser, console: Console) -> None:
-    created = await factories.committed_orders(console.store.db, 12)
+async def test_a_date_range_and_keyset_paging_forward_and_back(browser: Browser, console: Console) -> None:
+    created = await factories.committed_orders(console.store.db, 12)  # on 25 November
+    earlier = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.UTC)
+    await factories.committed_order(console.store.db, created_at=earlier, completed_at=earlier)
     page = browser.page
     await sign_in(page, console)
+    await expect(page.locator("#total-count")).to_have_text("13 orders")
 
+    await page.get_by_label("Created from").fill("2026-11-25")
+    await page.get_by_label("Created to").fill("2026-11-25")
     await page.get_by_label("Sort by").select_option("ID")
     await page.get_by_label("Direction").select_option("ASC")
     await page.get_by_label("Per page").select_option("10")

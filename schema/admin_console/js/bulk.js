@@ -15,8 +15,9 @@ const DOCUMENTS = {
 
 /** The bulk panel under `table`: acts on its checked rows and updates them in place. */
 export function panel(table, flows) {
+  const ordersFirst = [...flows].sort((one, other) => Number(other.kind === "ORDER") - Number(one.kind === "ORDER"));
   const stateControl = h("select", { name: "bulkState", "data-field": "stateId" },
-    flows.map((flow) => h("optgroup", { label: flow.name },
+    ordersFirst.map((flow) => h("optgroup", { label: flow.name },
       flow.states.filter((state) => !state.isDeleted).map((state) => h("option", { value: state.id }, state.name)))));
   const results = h("div", { class: "bulk-results", "aria-live": "polite" });
   const form = h("form", { class: "bulk", "aria-label": "Bulk actions" },
