@@ -8,11 +8,12 @@ import datetime
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from models.access import ApiToken
 from models.enums import Role
@@ -42,8 +43,10 @@ class Console:
     def url(self) -> str:
         return f"{self.server.base_url}/admin"
 
-    async def read(self, public_id: str) -> dict[str, object]:
-        return (await self.api.execute(READ, {"id": public_id}))["order"]  # type: ignore[no-any-return]
+    async def read(self, public_id: str) -> dict[str, Any]:
+        """The order as the API answers it now."""
+        order: dict[str, Any] = (await self.api.execute(READ, {"id": public_id}))["order"]
+        return order
 
 
 @pytest.fixture
@@ -66,7 +69,17 @@ async def sign_in(page: Page, console: Console) -> None:
     await expect(page.get_by_role("heading", name="Orders")).to_be_visible()
 
 
-def money_fact(page: Page, term: str):  # type: ignore[no-untyped-def]
+async def open_paid_order(page: Page, console: Console) -> str:
+    """Sign in and open a new order in Received whose 78.00 is authorized; its id."""
+    db = console.store.db
+    public_id = await payment_factories.editable_order(db, Providers(db.write_sessions))
+    await sign_in(page, console)
+    await page.goto(f"{console.url}#/order/{public_id}")
+    await expect(page.get_by_role("heading", name=public_id, exact=True)).to_be_visible()
+    return public_id
+
+
+def money_fact(page: Page, term: str) -> Locator:
     return page.locator(f'#payment-summary dd[data-fact="{term}"]')
 
 
@@ -229,11 +242,8 @@ async def test_bulk_change_state_and_capture_show_each_orders_result(browser: Br
 
 
 async def test_release_then_cancel_closes_the_order(browser: Browser, console: Console) -> None:
-    db = console.store.db
-    public_id = await payment_factories.editable_order(db, Providers(db.write_sessions))
     page = browser.page
-    await sign_in(page, console)
-    await page.goto(f"{console.url}#/order/{public_id}")
+    await open_paid_order(page, console)
 
     await page.locator('form[data-section="releaseAuthorization"]').get_by_role("button", name="Release").click()
     await expect(money_fact(page, "Payment delta")).to_have_text("€78.00 still to secure")
@@ -252,12 +262,8 @@ async def test_release_then_cancel_closes_the_order(browser: Browser, console: C
 
 
 async def test_a_stale_edit_says_so_and_offers_a_reload(browser: Browser, console: Console) -> None:
-    db = console.store.db
-    public_id = await payment_factories.editable_order(db, Providers(db.write_sessions))
     page = browser.page
-    await sign_in(page, console)
-    await page.goto(f"{console.url}#/order/{public_id}")
-    await expect(page.get_by_role("heading", name=public_id, exact=True)).to_be_visible()
+    public_id = await open_paid_order(page, console)
     shown_revision = (await console.read(public_id))["revision"]
     comment = (
         'mutation($id: ID!) { edit(orderId: $id, input: {comment: "Called the customer"}) { userErrors { code } } }'
@@ -271,7 +277,7 @@ async def test_a_stale_edit_says_so_and_offers_a_reload(browser: Browser, consol
     await expect(page.locator('.edit .error[data-user-error="STALE_REVISION"]')).to_be_visible()
     assert await console.read(public_id) == changed
     await page.get_by_role("button", name="Reload the order").click()
-    await expect(page.get_by_text(f"Editing revision {shown_revision + 1}.")).to_be_visible()  # type: ignore[operator]
+    await expect(page.get_by_text(f"Editing revision {shown_revision + 1}.")).to_be_visible()
     await expect(page.locator("#totals")).to_contain_text("€78.00")
     assert browser.console_errors == []
 
