@@ -11,7 +11,7 @@ import * as versions from "./versions.js";
 
 const PRICE = "withVat withoutVat vat vatPercent";
 const ADDRESS = "company name firstName surname address address2 zip city region country countryCode phone email";
-export const ORDER_FIELDS = `
+const ORDER_FIELDS = `
   id previousIds kind displayName createdAt modifiedAt completedAt complete cancelled deleted revision
   reference channel externalId quoteStatus customerId comment customerComment
   flow { id name } state { id name color allowEdit }

@@ -36,8 +36,9 @@ function renderSignIn(message) {
       return;
     }
     announce("Signed in.");
+    // On the list or an order already, show it; anywhere else go to the list (hashchange routes there).
     if (location.hash.startsWith("#/order")) route();
-    else location.hash = "#/orders";  // routes on hashchange
+    else location.hash = "#/orders";
   });
   view.replaceChildren(form);
   form.querySelector("h1").focus();
