@@ -13,10 +13,13 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import BrowserContext, ConsoleMessage, Error, Page, async_playwright
+from playwright.async_api import BrowserContext, ConsoleMessage, Error, Page, async_playwright, expect
 
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
+# Generous: the tests share two cores with the rest of the suite; a wait ends as soon as its condition holds.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -68,7 +71,7 @@ async def browser(tmp_path: pathlib.Path) -> AsyncIterator[Browser]:
             timezone_id="UTC",
             viewport={"width": 1440, "height": 900},
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         page = context.pages[0] if context.pages else await context.new_page()
         errors: list[str] = []
 

@@ -109,8 +109,9 @@ function filterForm(params, flows) {
   return form;
 }
 
-/** Show `hash`; the same address again reloads the list. */
+/** Show `hash`; the same address again reloads the list. The view is busy from now until it is shown. */
 function go(hash) {
+  document.getElementById("view").setAttribute("aria-busy", "true");
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = hash;
 }

@@ -57,6 +57,7 @@ async function route() {
   showSignedIn(true);
   const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
   const match = path.match(/^\/order\/(.+)$/);
+  view.setAttribute("aria-busy", "true");
   try {
     if (match) await details.render(view, decodeURIComponent(match[1]), { isCurrent });
     else await list.render(view, new URLSearchParams(query), isCurrent);
@@ -64,6 +65,8 @@ async function route() {
     if (!isCurrent() || (failure instanceof api.ApiError && failure.code === "UNAUTHENTICATED")) return;  // shown already
     view.replaceChildren(h("h1", { tabindex: "-1" }, "Something went wrong"));
     showFailure(view, failure);
+  } finally {
+    if (isCurrent()) view.setAttribute("aria-busy", "false");
   }
 }
 
