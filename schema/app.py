@@ -1,5 +1,5 @@
-"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL, its files under /graphiql), the health endpoints
-and /metrics."""
+"""The Starlette app: POST /graphql (JSON), GET /graphql (GraphiQL, its files under /graphiql), the health endpoints,
+/metrics and GET /admin (the console)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from models.settings import Settings, get_settings
 from resolvers.core import access, customer_jwt
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import cost, errors, graphiql, health, limits, logs, metrics, request_body, root, tracing
+from schema import admin_console, cost, errors, graphiql, health, limits, logs, metrics, request_body, root, tracing
 from schema.context import Context
 from schema.errors import TopLevelCode
 
@@ -287,6 +287,7 @@ def create_app(
             *health.routes(db),
             *metrics.routes(db, token=settings.metrics_token),
             *([graphiql.asset_route(settings)] if settings.graphiql else []),
+            *admin_console.routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,
