@@ -1,0 +1,265 @@
+"""`seed --demo`'s customers and orders: every kind, flow state and capture state, ledgers that hold, twice safe.
+
+The demo is seeded once per store (a module fixture: it is the slow part); each test reads it through
+the API or the store, and the one that seeds again checks that nothing changed.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import database
+from models.catalog import Product
+from models.enums import OrderKind, ReturnStatus, Role
+from models.orders import Order, OrderLine
+from models.payments import Transaction
+from models.returns import Return, ReturnLine
+from models.settings import Settings
+from resolvers.demo import orders as demo_orders
+from resolvers.demo import plans
+from resolvers.demo.customers import CUSTOMERS
+from resolvers.demo.plans import Story
+from resolvers.fulfilment import mail
+from resolvers.payments import ledger, payment_providers
+from resolvers.setup import demo
+from schema.app import create_app
+from tests.access_world import store_rows
+from tests.conftest import (
+    POSTGRES_URL,
+    STORES,
+    GraphQLClient,
+    Store,
+    _admin_sql,
+    _run_in_thread,
+    _with_database,
+    make_token,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SeededShop:
+    name: str
+    url: str
+    report: demo_orders.Report
+
+
+async def seed_demo(url: str) -> demo_orders.Report:
+    """What `ordergraph seed --demo` does: the catalogue, then the customers' orders."""
+    settings = Settings(database_url=url)
+    db = database.connect(settings)
+    try:
+        async with db.write_sessions() as session, session.begin():
+            await demo.seed(session, now=datetime.datetime.now(datetime.UTC))
+        return await demo_orders.seed(
+            db.write_sessions,
+            providers=payment_providers.Providers(db.write_sessions),
+            composer=mail.composer_from(settings),
+            timeout_seconds=settings.provider_timeout_seconds,
+            now=datetime.datetime.now(datetime.UTC),
+        )
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="module", params=STORES)
+def seeded_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededShop]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite+aiosqlite:///{path}"
+        yield SeededShop("sqlite", url, _run_in_thread(seed_demo(url)))
+        return
+    template = request.getfixturevalue("postgres_template")
+    assert POSTGRES_URL is not None
+    name = f"og_demo_{uuid.uuid4().hex[:10]}"
+    _run_in_thread(_admin_sql(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = _with_database(POSTGRES_URL, name)
+    yield SeededShop("postgres", url, _run_in_thread(seed_demo(url)))
+    _run_in_thread(_admin_sql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def shop(seeded_shop: SeededShop) -> AsyncIterator[Store]:
+    db = database.connect(Settings(pool_size=5), url=seeded_shop.url)
+    yield Store(seeded_shop.name, seeded_shop.url, db)
+    await db.dispose()
+
+
+@pytest.fixture
+async def shop_admin(shop: Store) -> AsyncIterator[GraphQLClient]:
+    app = create_app(Settings(database_url=shop.url), db=shop.db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ordergraph.test") as http:
+        yield GraphQLClient(http, await make_token(shop, Role.ADMIN))
+
+
+# How many records of each story the demo plans.
+RECIPE = {story: count for story, count, _ in plans.RECIPE}
+
+LIST = """query($kind: OrderKind, $after: String) {
+  orders(first: 100, after: $after, filter: {kind: $kind}) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node {
+      id kind complete cancelled quoteStatus reference customerId createdAt captureState
+      state { name } currency { code } trackingNumber trackingUrl
+      authorizedAmount capturedAmount refundedAmount
+      lines { type parentLineId } versions { number } returns { status }
+      transactions { kind status } recurring { id } generatedBy { id }
+    } }
+  }
+}"""
+
+
+async def every_record(admin: GraphQLClient, kind: str) -> list[dict[str, Any]]:
+    """Every record of a kind through the admin order list, page by page."""
+    records: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await admin.execute(LIST, {"kind": kind, "after": after}))["orders"]
+        records += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return records
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_the_demo_has_every_kind_flow_state_and_capture_state(
+    shop_admin: GraphQLClient, seeded_shop: SeededShop
+) -> None:
+    carts, quotes, orders = [await every_record(shop_admin, kind) for kind in ("CART", "QUOTE", "ORDER")]
+    completed = [order for order in orders if order["complete"] and not order["cancelled"]]
+
+    assert seeded_shop.report.made == seeded_shop.report.planned == sum(RECIPE.values())
+    assert seeded_shop.report.generated > 0
+    assert len(carts) + len(quotes) + len(orders) == seeded_shop.report.made + seeded_shop.report.generated
+    assert len(carts) == RECIPE[Story.CART]
+    assert {(quote["quoteStatus"], quote["state"]["name"]) for quote in quotes} == {
+        ("OPEN", "Requested"), ("OPEN", "Offered"), ("REJECTED", "Offered"),
+    }  # fmt: skip
+    assert {order["quoteStatus"] for order in orders} == {None, "ACCEPTED"}
+    assert sum(1 for order in orders if not order["complete"]) == RECIPE[Story.CHECKOUT_STARTED]
+    assert sum(1 for order in orders if order["cancelled"]) == RECIPE[Story.CANCELLED]
+    assert {order["state"]["name"] for order in completed} == {"Received", "Picked", "Shipped", "Completed"}
+    assert {order["captureState"] for order in completed} == {
+        "NOT_SUPPORTED",
+        "NOT_CAPTURED",
+        "SPLIT_CAPTURED",
+        "CAPTURED",
+    }
+    assert {order["currency"]["code"] for order in orders} == {"EUR", "DKK", "USD"}
+    assert len({record["customerId"] for record in [*carts, *quotes, *orders]} - {None}) == len(CUSTOMERS)
+
+
+async def test_the_demo_orders_went_through_every_operation(shop_admin: GraphQLClient) -> None:
+    orders = await every_record(shop_admin, "ORDER")
+    shipped = [order for order in orders if order["state"] and order["state"]["name"] in ("Shipped", "Completed")]
+    refunded = [order for order in orders if Decimal(order["refundedAmount"]) > 0]
+    captures = collections.Counter(
+        (order["id"], transaction["status"])
+        for order in orders
+        for transaction in order["transactions"]
+        if transaction["kind"] == "CAPTURE"
+    )
+
+    assert shipped
+    assert all(order["trackingNumber"] and order["trackingUrl"] for order in shipped)
+    assert any(order["refundedAmount"] == order["capturedAmount"] for order in refunded)  # in full
+    assert any(Decimal(order["refundedAmount"]) < Decimal(order["capturedAmount"]) for order in refunded)
+    assert {ret["status"] for order in orders for ret in order["returns"]} == {"REQUESTED", "REFUNDED"}
+    assert any(count >= 2 for (_, status), count in captures.items() if status == "SUCCEEDED")  # split captures
+    assert any(status == "FAILED" for _, status in captures)  # declined by the gateway
+    assert any(len(order["versions"]) >= 2 for order in orders)
+    assert any(
+        line["type"] == "DISCOUNT" and line["parentLineId"] is None for order in orders for line in order["lines"]
+    )
+    assert sum(1 for order in orders if order["recurring"]) == RECIPE[Story.RECURRING]
+    assert sum(1 for order in orders if order["generatedBy"]) > 3
+
+
+async def test_the_demo_is_spread_over_the_last_ninety_days(shop_admin: GraphQLClient) -> None:
+    orders = await every_record(shop_admin, "ORDER")
+    created = sorted(datetime.datetime.fromisoformat(str(order["createdAt"])) for order in orders)
+    now = datetime.datetime.now(datetime.UTC)
+
+    assert now - datetime.timedelta(days=91) < created[0] < now - datetime.timedelta(days=60)
+    assert now - datetime.timedelta(days=2) < created[-1] <= now
+    assert sum(1 for at in created if at > now - datetime.timedelta(days=30)) > len(created) // 4
+
+
+async def test_every_demo_ledger_and_stock_holds(shop: Store) -> None:
+    async with shop.db.read_sessions() as session:
+        transactions = collections.defaultdict(list)
+        for transaction in (await session.scalars(sa.select(Transaction))).all():
+            transactions[transaction.order_id].append(transaction)
+        returned = dict(
+            (
+                await session.execute(
+                    sa.select(ReturnLine.order_line_id, sa.func.sum(ReturnLine.quantity)).group_by(
+                        ReturnLine.order_line_id
+                    )
+                )
+            ).all()
+        )
+        ordered = dict((await session.execute(sa.select(OrderLine.id, OrderLine.quantity))).all())
+        stock = dict((await session.execute(sa.select(Product.number, Product.stock))).all())
+        sold = await _sold_less_restocked(session)
+        order_count = await session.scalar(
+            sa.select(sa.func.count()).select_from(Order).where(Order.kind == OrderKind.ORDER)
+        )
+
+    amounts = [ledger.amounts(rows) for rows in transactions.values()]
+    assert len(transactions) > 100
+    assert order_count
+    assert all(amount.captured <= amount.authorized for amount in amounts)
+    assert all(amount.refunded <= amount.captured for amount in amounts)
+    assert all(amount.pending_count == 0 for amount in amounts)
+    assert returned
+    assert all(quantity <= ordered[line] for line, quantity in returned.items())
+    assert min(stock.values()) >= 0
+    assert {number: Decimal(initial) - sold.get(number, 0) for number, *_, initial, _ in demo.PRODUCTS} == stock
+
+
+async def test_seeding_again_changes_nothing_and_says_so(shop: Store) -> None:
+    before = await store_rows(shop)
+
+    again = await seed_demo(shop.url)
+
+    assert again.added_nothing
+    assert (again.made, again.generated) == (0, 0)
+    assert demo_orders.summary(again).startswith(f"demo orders: all {again.planned} there already, nothing added; ")
+    assert await store_rows(shop) == before
+
+
+async def _sold_less_restocked(session: AsyncSession) -> dict[str, Decimal]:
+    """Per product: what the orders holding stock took, less what received returns put back."""
+    taken = (
+        sa.select(Product.number, sa.func.sum(OrderLine.quantity))
+        .join(OrderLine, OrderLine.product_id == Product.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.is_stock_taken)
+        .group_by(Product.number)
+    )
+    restocked = (
+        sa.select(Product.number, sa.func.sum(ReturnLine.quantity))
+        .join(OrderLine, OrderLine.product_id == Product.id)
+        .join(ReturnLine, ReturnLine.order_line_id == OrderLine.id)
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(ReturnLine.restock, Return.status.in_([ReturnStatus.RECEIVED, ReturnStatus.REFUNDED]))
+        .group_by(Product.number)
+    )
+    net: dict[str, Decimal] = collections.defaultdict(Decimal)
+    for number, quantity in (await session.execute(taken)).all():
+        net[number] += Decimal(quantity)
+    for number, quantity in (await session.execute(restocked)).all():
+        net[number] -= Decimal(quantity)
+    return dict(net)
