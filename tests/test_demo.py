@@ -1,7 +1,9 @@
-"""`seed --demo`'s customers and orders: every kind, flow state and capture state, ledgers that hold, twice safe.
+"""`seed --demo`'s customers and orders: every kind, flow state and capture state, ledgers that hold, twice safe;
+and the scripts of `examples/`, run against the app over the demo.
 
 The demo is seeded once per store (a module fixture: it is the slow part); each test reads it through
-the API or the store, and the one that seeds again checks that nothing changed.
+the API or the store, and the one that seeds again checks that nothing changed. An example runs on a
+copy of it of its own (`demo_copy`), as it changes what it works on.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import importlib
+import pathlib
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -263,3 +267,77 @@ async def _sold_less_restocked(session: AsyncSession) -> dict[str, Decimal]:
     for number, quantity in (await session.execute(restocked)).all():
         net[number] -= Decimal(quantity)
     return dict(net)
+
+
+# ---------------------------------------------------------------- the examples
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+QUOTES = """{ orders(first: 100, filter: {kind: QUOTE}) {
+  edges { node { id customerId quoteStatus state { name } } } } }"""
+ORDER = "query($id: ID!) { order(id: $id) { id complete quoteStatus state { name } capturedAmount refundedAmount } }"
+
+
+@pytest.fixture
+async def demo_copy(seeded_shop: SeededShop, tmp_path: pathlib.Path) -> AsyncIterator[Store]:
+    """A copy of the seeded demo for one test to change."""
+    if seeded_shop.name == "sqlite":
+        path = tmp_path / "copy.db"
+        shutil.copyfile(sa.make_url(seeded_shop.url).database or "", path)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        assert POSTGRES_URL is not None
+        name = f"og_copy_{uuid.uuid4().hex[:10]}"
+        template = sa.make_url(seeded_shop.url).database
+        await _admin_sql(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        url = _with_database(POSTGRES_URL, name)
+    db = database.connect(Settings(pool_size=5), url=url)
+    yield Store(seeded_shop.name, url, db)
+    await db.dispose()
+    if seeded_shop.name != "sqlite":
+        await _admin_sql(POSTGRES_URL or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def example_client(demo_copy: Store) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
+    """Clients of the app over the copy, at the URL the examples post to, with a token or without."""
+    app = create_app(Settings(database_url=demo_copy.url), db=demo_copy.db)
+    transport = httpx.ASGITransport(app=app)
+    opened: list[httpx.AsyncClient] = []
+
+    def client(token: str | None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        opened.append(httpx.AsyncClient(transport=transport, base_url="http://ordergraph.test", headers=headers))
+        return opened[-1]
+
+    yield client
+    for each in opened:
+        await each.aclose()
+
+
+def example(name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An example script imported as a module, as `python examples/<name>.py` finds its neighbours."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    return importlib.import_module(name)
+
+
+async def test_the_storefront_example_checks_out(
+    example_client: Callable[[str | None], httpx.AsyncClient],
+    demo_copy: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    order_id = await example("storefront", monkeypatch).main(example_client(None))
+
+    printed = capsys.readouterr().out.splitlines()
+    admin = GraphQLClient(example_client(None), await make_token(demo_copy, Role.ADMIN))
+    order = (await admin.execute(ORDER, {"id": order_id}))["order"]
+    assert order == {
+        "id": order_id, "complete": True, "quoteStatus": None, "state": {"name": "Received"},
+        "capturedAmount": "0.00", "refundedAmount": "0.00",
+    }  # fmt: skip
+    assert [line.split(" ")[0] for line in printed] == ["cart", "shipping", "checkout", "order"]
+    assert printed[0].startswith("cart CART")
+    assert ": 2 lines, " in printed[0]
+    assert printed[2].endswith(f" is now {order_id}")
+    assert printed[3].startswith(f"order {order_id} complete in state Received: ")
+    assert printed[3].endswith(" capture state NOT_CAPTURED")
