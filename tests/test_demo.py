@@ -341,3 +341,79 @@ async def test_the_storefront_example_checks_out(
     assert printed[2].endswith(f" is now {order_id}")
     assert printed[3].startswith(f"order {order_id} complete in state Received: ")
     assert printed[3].endswith(" capture state NOT_CAPTURED")
+
+
+async def test_the_admin_example_edits_captures_moves_and_refunds_an_order(
+    example_client: Callable[[str | None], httpx.AsyncClient],
+    demo_copy: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    token = await make_token(demo_copy, Role.ADMIN)
+    admin = GraphQLClient(example_client(None), token)
+
+    order_id = await example("admin", monkeypatch).main(example_client(token))
+
+    printed = capsys.readouterr().out.splitlines()
+    order = (await admin.execute(ORDER, {"id": order_id}))["order"]
+    listed, *rest = printed
+    assert listed.endswith(" orders in Received with a card authorization to capture; the newest:")
+    assert rest[0].startswith(f"  {order_id}  ")
+    preview = next(line for line in rest if line.startswith("preview of a 5.00 goodwill discount: total "))
+    before, after = (Decimal(total) for total in preview.rsplit(" ", 3)[1::2])
+    assert after == before - 5
+    assert f"edited: revision {_revision(rest, order_id) + 1}, versions kept 1" in rest
+    half = (after / 2).quantize(Decimal("0.01"))
+    assert f"captured {half} of {after}: capture state SPLIT_CAPTURED" in rest
+    assert rest[-2:] == ["moved to Picked", f"refunded 2.50: 2.50 of {half} captured is refunded"]
+    assert order == {
+        "id": order_id, "complete": True, "quoteStatus": None, "state": {"name": "Picked"},
+        "capturedAmount": str(half), "refundedAmount": "2.50",
+    }  # fmt: skip
+
+
+async def test_the_customer_center_example_accepts_an_offered_quote_and_rejects_an_open_one(
+    example_client: Callable[[str | None], httpx.AsyncClient],
+    demo_copy: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    admin = GraphQLClient(example_client(None), await make_token(demo_copy, Role.ADMIN))
+    quotes = [edge["node"] for edge in (await admin.execute(QUOTES))["orders"]["edges"]]
+    open_quotes = [quote for quote in quotes if quote["quoteStatus"] == "OPEN"]
+    offered = next(quote for quote in open_quotes if quote["state"]["name"] == "Offered")
+    rejecting = next(quote["customerId"] for quote in open_quotes if quote["customerId"] != offered["customerId"])
+    customer_center = example("customer_center", monkeypatch)
+
+    order_id = await customer_center.main(
+        example_client(await make_token(demo_copy, Role.CUSTOMER, offered["customerId"]))
+    )
+    rejected_id = await customer_center.main(
+        example_client(await make_token(demo_copy, Role.CUSTOMER, rejecting)), reject=True
+    )
+
+    printed = capsys.readouterr().out
+    accepted = (await admin.execute(ORDER, {"id": order_id}))["order"]
+    rejected = (await admin.execute(ORDER, {"id": rejected_id}))["order"]
+    assert (accepted["complete"], accepted["quoteStatus"], accepted["state"]) == (
+        True,
+        "ACCEPTED",
+        {"name": "Received"},
+    )
+    assert (
+        f"paying {offered['id']} by card\naccepted {offered['id']}: it is now order {order_id} in state Received\n"
+        in printed
+    )
+    assert rejected_id in {quote["id"] for quote in open_quotes if quote["customerId"] == rejecting}
+    assert (rejected["complete"], rejected["quoteStatus"]) == (False, "REJECTED")
+    assert f"rejected {rejected_id}: REJECTED\n" in printed
+    assert [line.split(" ")[1] for line in printed.splitlines() if line[0].isdigit()] == [
+        "carts",
+        "quotes",
+        "orders",
+    ] * 2
+
+
+def _revision(printed: list[str], order_id: str) -> int:
+    opened = next(line for line in printed if line.startswith(f"{order_id} ("))
+    return int(opened.split("revision ")[1].split(")")[0])
