@@ -72,7 +72,7 @@ async def main(client: httpx.AsyncClient) -> str:
     for edge in listed["edges"]:
         order = edge["node"]
         total = f"{order['total']['withVat']} {order['currency']['code']}"
-        print(f"  {order['id']}  {order['createdAt'][:10]}  {order['customer']['name']:<20} {total}")
+        print(f"  {order['id']}  {order['createdAt'][:10]}  {order['customer']['name'] or '-':<20} {total}")
     order_id = listed["edges"][0]["node"]["id"]
 
     order = (await graphql(client, OPEN, {"id": order_id}))["order"]

@@ -47,6 +47,7 @@ COMPLETE_CHECKOUT = """mutation($orderId: ID!, $secret: String, $key: String) {
 SHOPPER = {
     "firstName": "Sam",
     "surname": "Example",
+    "name": "Sam Example",
     "email": "sam@example.com",
     "address": "Rådhuspladsen 1",
     "zip": "1550",
