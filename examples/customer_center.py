@@ -1,6 +1,6 @@
 """A customer-center page: a signed-in customer's carts, quotes and orders, and their answer to a quote.
 
-    TOKEN=$(.venv/bin/ordergraph token create --role CUSTOMER --customer ann --name examples | tail -n 1)
+    TOKEN=$(.venv/bin/ordergraph token create --role CUSTOMER --customer kate --name examples | tail -n 1)
     ORDERGRAPH_TOKEN=$TOKEN python examples/customer_center.py           # accepts an offered quote
     ORDERGRAPH_TOKEN=$TOKEN python examples/customer_center.py --reject  # or rejects an open one
 
