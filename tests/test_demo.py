@@ -53,7 +53,7 @@ from tests.conftest import (
     _with_database,
     make_token,
 )
-from tests.mail_helpers import free_port
+from tests.test_payments_crash import Server
 
 
 @dataclasses.dataclass(frozen=True)
@@ -421,18 +421,13 @@ async def test_the_customer_center_example_accepts_an_offered_quote_and_rejects_
 async def test_the_examples_run_from_the_command_line_against_a_served_demo(demo_copy: Store) -> None:
     if demo_copy.name != "sqlite":
         pytest.skip("the command line and the server are the same over either store; SQLite is enough")
-    port = free_port()
     admin, customer = await make_token(demo_copy, Role.ADMIN), await make_token(demo_copy, Role.CUSTOMER, "ann")
-    env = {**os.environ, "DATABASE_URL": demo_copy.url, "ORDERGRAPH_LOG_LEVEL": "WARNING"}
-    ordergraph = str(pathlib.Path(sys.executable).parent / "ordergraph")
-    server = await asyncio.create_subprocess_exec(
-        ordergraph, "serve", "--port", str(port), env=env, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    server = Server(demo_copy.url, crash_after=None)
+    env = {key: value for key, value in os.environ.items() if key != "ORDERGRAPH_TOKEN"}
 
     async def run(script: str, *arguments: str, token: str | None = None) -> tuple[int | None, str, str]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(EXAMPLES / script), "--url", f"http://127.0.0.1:{port}", *arguments,
+            sys.executable, str(EXAMPLES / script), "--url", server.base_url, *arguments,
             env={**env, "ORDERGRAPH_TOKEN": token} if token else env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -440,14 +435,13 @@ async def test_the_examples_run_from_the_command_line_against_a_served_demo(demo
         return process.returncode, out.decode(), err.decode()
 
     try:
-        await _ready(f"http://127.0.0.1:{port}")
+        await server.ready()
         bought = await run("storefront.py")
         worked = await run("admin.py", token=admin)
         answered = await run("customer_center.py", "--reject", token=customer)
         refused = await run("admin.py")  # no token: the order list is for admins
     finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), timeout=10)
+        server.stop()
 
     assert bought[::2] == (0, "")
     assert " complete in state Received: " in bought[1].splitlines()[-1]
@@ -459,18 +453,6 @@ async def test_the_examples_run_from_the_command_line_against_a_served_demo(demo
     assert refused[0] == 1
     assert "GraphQLFailed" in refused[2]
     assert "FORBIDDEN" in refused[2]
-
-
-async def _ready(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        for _ in range(400):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("the server did not start")
 
 
 def _revision(printed: list[str], order_id: str) -> int:
