@@ -10,7 +10,6 @@ would: a run that was stopped half-way leaves whole steps, and the next run skip
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime
 
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.enums import OrderKind
+from models.flows import State
 from models.orders import Order
 from models.recurring import RecurringSchedule
 from resolvers.channels import recurring
@@ -28,10 +28,13 @@ from resolvers.demo.tools import STAFF, DemoStepFailed, Tools, load_ids
 from resolvers.fulfilment import mail
 from resolvers.payments import payment_providers
 
+KINDS = ("cart", "quote", "order")
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Report:
-    """What a run added: how many records it planned, made, skipped (there already) and generated."""
+    """What a run did: how many records it planned, how many of them it made (the others were there), and how
+    many orders the subscriptions it started generated."""
 
     planned: int
     made: int
@@ -55,7 +58,8 @@ async def seed(
     """Make every demo record that is missing (the catalogue of `setup.demo` must be there)."""
     async with sessions() as session:
         tools = Tools(sessions, providers, composer, timeout_seconds, await load_ids(session))
-        there = set((await session.scalars(sa.select(Order.reference).where(Order.reference.like("DEMO-%")))).all())
+        references = sa.select(Order.reference).where(Order.reference.like(f"{plans.REFERENCE_PREFIX}%"))
+        there = set((await session.scalars(references)).all())
     planned = plans.plans(now=now)
     missing = [plan for plan in planned if plan.reference not in there]
     for plan in missing:
@@ -68,30 +72,44 @@ async def seed(
 
 
 async def describe(session: AsyncSession) -> dict[str, int]:
-    """The demo customers' records and the demo's guests', counted by kind and state (`kind/state`)."""
-    kind_and_state = sa.case(
+    """The demo's records counted by kind and what became of them: a completed order by its flow state."""
+    what_became = sa.case(
         (Order.is_cancelled, "cancelled"),
-        (Order.quote_status.is_not(None), sa.func.lower(sa.cast(Order.quote_status, sa.String))),
-        (Order.kind == OrderKind.ORDER, sa.case((Order.is_complete, "complete"), else_="checkout")),
+        (sa.and_(Order.kind == OrderKind.ORDER, sa.not_(Order.is_complete)), "checkout started"),
+        (Order.kind == OrderKind.QUOTE, sa.func.lower(sa.cast(Order.quote_status, sa.String))),
+        (Order.kind == OrderKind.ORDER, State.name),
         else_="open",
     )
-    demo = sa.or_(Order.reference.like("DEMO-%"), Order.generated_by_schedule_id.is_not(None))
-    statement = sa.select(Order.kind, kind_and_state, sa.func.count()).where(demo).group_by(Order.kind, kind_and_state)
-    counts: collections.Counter[str] = collections.Counter()
-    for kind, state, count in (await session.execute(statement)).all():
-        counts[f"{str(kind).lower()}/{state}"] += count
-    return dict(sorted(counts.items()))
+    demo = sa.or_(Order.reference.like(f"{plans.REFERENCE_PREFIX}%"), Order.generated_by_schedule_id.is_not(None))
+    statement = (
+        sa.select(Order.kind, what_became, sa.func.count())
+        .outerjoin(State, State.id == Order.state_id)
+        .where(demo)
+        .group_by(Order.kind, what_became)
+    )
+    rows = (await session.execute(statement)).all()
+    counts = {(str(kind).lower(), became): count for kind, became, count in rows}
+    return {f"{kind} {became}": counts[kind, became] for kind, became in sorted(counts, key=_in_story_order)}
+
+
+def _in_story_order(kind_and_became: tuple[str, str]) -> tuple[int, int, str]:
+    kind, became = kind_and_became
+    story = ("open", "accepted", "rejected", "checkout started", "Received", "Picked", "Shipped", "Completed")
+    return (KINDS.index(kind), story.index(became) if became in story else len(story), became)
 
 
 def summary(report: Report) -> str:
-    """One line: what was added, the customers, and the demo records by kind and state."""
-    records = ", ".join(f"{name} {count}" for name, count in report.records.items())
-    total = sum(report.records.values())
+    """One line: what was added, the customers, and the demo's records by kind and what became of them."""
     if report.added_nothing:
         head = f"demo orders: all {report.planned} there already, nothing added"
     else:
         head = f"demo orders: added {report.made} of {report.planned} planned and {report.generated} recurring"
-    return f"{head}; {len(CUSTOMERS)} customers, {total} records ({records})"
+    by_kind = []
+    for kind in KINDS:
+        counted = [(name.split(" ", 1)[1], count) for name, count in report.records.items() if name.startswith(kind)]
+        by_kind.append(f"{kind} " + ", ".join(f"{became} {count}" for became, count in counted))
+    total = sum(report.records.values())
+    return f"{head}; {len(CUSTOMERS)} customers, {total} records: {'; '.join(by_kind)}"
 
 
 async def _make(tools: Tools, plan: Plan) -> None:
