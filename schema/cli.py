@@ -16,6 +16,7 @@ from models.enums import Role
 from models.settings import get_settings
 from resolvers.core import access
 from resolvers.demo import orders as demo_orders
+from resolvers.demo import tools as demo_tools
 from resolvers.fulfilment import mail
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers, reconciliation
@@ -59,7 +60,11 @@ def seed(demo_data: Annotated[bool, typer.Option("--demo", help="Load the demo d
     if not demo_data:
         typer.echo("nothing to seed: pass --demo", err=True)
         raise typer.Exit(2)
-    added, orders = asyncio.run(_seed())
+    try:
+        added, orders = asyncio.run(_seed())
+    except demo_tools.DemoStepFailed as error:  # the store's catalogue is not the demo's any more
+        typer.echo(f"seed --demo stopped: {error}", err=True)
+        raise typer.Exit(1) from error
     typer.echo("added: " + (", ".join(f"{table} {count}" for table, count in sorted(added.items())) or "nothing"))
     typer.echo(demo_orders.summary(orders))
 

@@ -458,3 +458,27 @@ async def test_the_examples_run_from_the_command_line_against_a_served_demo(demo
 def _revision(printed: list[str], order_id: str) -> int:
     opened = next(line for line in printed if line.startswith(f"{order_id} ("))
     return int(opened.split("revision ")[1].split(")")[0])
+
+
+async def test_seed_stops_with_one_line_when_the_catalogue_cannot_serve_the_demo(store: Store) -> None:
+    async with store.db.write_sessions() as session, session.begin():
+        await demo.seed(session, now=datetime.datetime.now(datetime.UTC))
+        await session.execute(sa.update(Product).values(stock=0))  # sold out since the catalogue was seeded
+    env = {**os.environ, "DATABASE_URL": store.url}
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ordergraph", "seed", "--demo", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+
+    async with store.db.read_sessions() as session:
+        references = (await session.scalars(sa.select(Order.reference).where(Order.reference.is_not(None)))).all()
+    assert process.returncode == 1
+    assert out.decode() == ""
+    [line] = err.decode().strip().splitlines()
+    assert line.startswith("seed --demo stopped: DEMO-")
+    assert " was refused (OUT_OF_STOCK): " in line
+    refused = line.split(": ")[1]
+    # The records before the refusal, and the refused one's steps before it, stay (as requests' would).
+    assert sorted(references) == [f"DEMO-{index:04d}" for index in range(1, int(refused.removeprefix("DEMO-")) + 1)]
