@@ -13,6 +13,7 @@ from models.enums import OrderLineType, Role
 from models.orders import Order
 from resolvers.core import access
 from resolvers.core.errors import DomainError
+from resolvers.demo import plans
 from resolvers.demo.plans import Plan, Story
 from resolvers.demo.tools import STAFF, DemoStepFailed, Tools
 from resolvers.editing import edit_lines, editing
@@ -40,7 +41,7 @@ async def fill_cart(tools: Tools, plan: Plan) -> Cart:
         if customer.customer_id
         else access.ANONYMOUS
     )
-    paid_later = plan.story in (Story.QUOTE_REQUESTED, Story.QUOTE_OFFERED, Story.QUOTE_REJECTED, Story.QUOTE_ACCEPTED)
+    paid_later = plan.story in plans.QUOTES  # the customer picks how to pay when accepting
     details = carts.DetailsInput(
         customer=customer.address_fields,
         payment_method_id=None if paid_later else tools.ids.payment_methods[plan.payment_method],
