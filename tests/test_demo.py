@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import datetime
-import importlib
 import os
 import pathlib
 import shutil
@@ -20,28 +18,26 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import database
 from models.catalog import Product
-from models.enums import OrderKind, ReturnStatus, Role
+from models.enums import OrderKind, Role
 from models.orders import Order, OrderLine
 from models.payments import Transaction
-from models.returns import Return, ReturnLine
+from models.returns import ReturnLine
 from models.settings import Settings
 from resolvers.demo import orders as demo_orders
 from resolvers.demo import plans
 from resolvers.demo.customers import CUSTOMERS
 from resolvers.demo.plans import Story
-from resolvers.fulfilment import mail
-from resolvers.payments import ledger, payment_providers
+from resolvers.payments import ledger
 from resolvers.setup import demo
 from schema.app import create_app
+from tests import demo_helpers
 from tests.access_world import store_rows
 from tests.conftest import (
     POSTGRES_URL,
@@ -56,50 +52,27 @@ from tests.conftest import (
 from tests.test_payments_crash import Server
 
 
-@dataclasses.dataclass(frozen=True)
-class SeededShop:
-    name: str
-    url: str
-    report: demo_orders.Report
-
-
-async def seed_demo(url: str) -> demo_orders.Report:
-    """What `ordergraph seed --demo` does: the catalogue, then the customers' orders."""
-    settings = Settings(database_url=url)
-    db = database.connect(settings)
-    try:
-        async with db.write_sessions() as session, session.begin():
-            await demo.seed(session, now=datetime.datetime.now(datetime.UTC))
-        return await demo_orders.seed(
-            db.write_sessions,
-            providers=payment_providers.Providers(db.write_sessions),
-            composer=mail.composer_from(settings),
-            timeout_seconds=settings.provider_timeout_seconds,
-            now=datetime.datetime.now(datetime.UTC),
-        )
-    finally:
-        await db.dispose()
-
-
 @pytest.fixture(scope="module", params=STORES)
-def seeded_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededShop]:
+def seeded_shop(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[demo_helpers.SeededShop]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("demo") / "demo.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite+aiosqlite:///{path}"
-        yield SeededShop("sqlite", url, _run_in_thread(seed_demo(url)))
+        yield demo_helpers.SeededShop("sqlite", url, _run_in_thread(demo_helpers.seed_demo(url)))
         return
     template = request.getfixturevalue("postgres_template")
     assert POSTGRES_URL is not None
     name = f"og_demo_{uuid.uuid4().hex[:10]}"
     _run_in_thread(_admin_sql(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = _with_database(POSTGRES_URL, name)
-    yield SeededShop("postgres", url, _run_in_thread(seed_demo(url)))
+    yield demo_helpers.SeededShop("postgres", url, _run_in_thread(demo_helpers.seed_demo(url)))
     _run_in_thread(_admin_sql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
-async def shop(seeded_shop: SeededShop) -> AsyncIterator[Store]:
+async def shop(seeded_shop: demo_helpers.SeededShop) -> AsyncIterator[Store]:
     db = database.connect(Settings(pool_size=5), url=seeded_shop.url)
     yield Store(seeded_shop.name, seeded_shop.url, db)
     await db.dispose()
@@ -115,36 +88,11 @@ async def shop_admin(shop: Store) -> AsyncIterator[GraphQLClient]:
 # How many records of each story the demo plans.
 RECIPE = {story: count for story, count, _ in plans.RECIPE}
 
-LIST = """query($kind: OrderKind, $after: String) {
-  orders(first: 100, after: $after, filter: {kind: $kind}) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node {
-      id kind complete cancelled quoteStatus reference customerId createdAt captureState
-      state { name } currency { code } trackingNumber trackingUrl
-      authorizedAmount capturedAmount refundedAmount
-      lines { type parentLineId } versions { number } returns { status }
-      transactions { kind status } recurring { id } generatedBy { id }
-    } }
-  }
-}"""
-
-
-async def every_record(admin: GraphQLClient, kind: str) -> list[dict[str, Any]]:
-    """Every record of a kind through the admin order list, page by page."""
-    records: list[dict[str, Any]] = []
-    after = None
-    while True:
-        page = (await admin.execute(LIST, {"kind": kind, "after": after}))["orders"]
-        records += [edge["node"] for edge in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return records
-        after = page["pageInfo"]["endCursor"]
-
 
 async def test_the_demo_has_every_kind_flow_state_and_capture_state(
-    shop_admin: GraphQLClient, seeded_shop: SeededShop
+    shop_admin: GraphQLClient, seeded_shop: demo_helpers.SeededShop
 ) -> None:
-    carts, quotes, orders = [await every_record(shop_admin, kind) for kind in ("CART", "QUOTE", "ORDER")]
+    carts, quotes, orders = [await demo_helpers.every_record(shop_admin, kind) for kind in ("CART", "QUOTE", "ORDER")]
     completed = [order for order in orders if order["complete"] and not order["cancelled"]]
 
     assert seeded_shop.report.made == seeded_shop.report.planned == sum(RECIPE.values())
@@ -169,7 +117,7 @@ async def test_the_demo_has_every_kind_flow_state_and_capture_state(
 
 
 async def test_the_demo_orders_went_through_every_operation(shop_admin: GraphQLClient) -> None:
-    orders = await every_record(shop_admin, "ORDER")
+    orders = await demo_helpers.every_record(shop_admin, "ORDER")
     shipped = [order for order in orders if order["state"] and order["state"]["name"] in ("Shipped", "Completed")]
     refunded = [order for order in orders if Decimal(order["refundedAmount"]) > 0]
     captures = collections.Counter(
@@ -195,7 +143,7 @@ async def test_the_demo_orders_went_through_every_operation(shop_admin: GraphQLC
 
 
 async def test_the_demo_is_spread_over_the_last_ninety_days(shop_admin: GraphQLClient) -> None:
-    orders = await every_record(shop_admin, "ORDER")
+    orders = await demo_helpers.every_record(shop_admin, "ORDER")
     created = sorted(datetime.datetime.fromisoformat(str(order["createdAt"])) for order in orders)
     now = datetime.datetime.now(datetime.UTC)
 
@@ -220,7 +168,7 @@ async def test_every_demo_ledger_and_stock_holds(shop: Store) -> None:
         )
         ordered = dict((await session.execute(sa.select(OrderLine.id, OrderLine.quantity))).all())
         stock = dict((await session.execute(sa.select(Product.number, Product.stock))).all())
-        sold = await _sold_less_restocked(session)
+        sold = await demo_helpers.sold_less_restocked(session)
         order_count = await session.scalar(
             sa.select(sa.func.count()).select_from(Order).where(Order.kind == OrderKind.ORDER)
         )
@@ -240,7 +188,7 @@ async def test_every_demo_ledger_and_stock_holds(shop: Store) -> None:
 async def test_seeding_again_changes_nothing_and_says_so(shop: Store) -> None:
     before = await store_rows(shop)
 
-    again = await seed_demo(shop.url)
+    again = await demo_helpers.seed_demo(shop.url)
 
     assert again.added_nothing
     assert (again.made, again.generated) == (0, 0)
@@ -248,41 +196,15 @@ async def test_seeding_again_changes_nothing_and_says_so(shop: Store) -> None:
     assert await store_rows(shop) == before
 
 
-async def _sold_less_restocked(session: AsyncSession) -> dict[str, Decimal]:
-    """Per product: what the orders holding stock took, less what received returns put back."""
-    taken = (
-        sa.select(Product.number, sa.func.sum(OrderLine.quantity))
-        .join(OrderLine, OrderLine.product_id == Product.id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.is_stock_taken)
-        .group_by(Product.number)
-    )
-    restocked = (
-        sa.select(Product.number, sa.func.sum(ReturnLine.quantity))
-        .join(OrderLine, OrderLine.product_id == Product.id)
-        .join(ReturnLine, ReturnLine.order_line_id == OrderLine.id)
-        .join(Return, Return.id == ReturnLine.return_id)
-        .where(ReturnLine.restock, Return.status.in_([ReturnStatus.RECEIVED, ReturnStatus.REFUNDED]))
-        .group_by(Product.number)
-    )
-    net: dict[str, Decimal] = collections.defaultdict(Decimal)
-    for number, quantity in (await session.execute(taken)).all():
-        net[number] += Decimal(quantity)
-    for number, quantity in (await session.execute(restocked)).all():
-        net[number] -= Decimal(quantity)
-    return dict(net)
-
-
 # ---------------------------------------------------------------- the examples
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 QUOTES = """{ orders(first: 100, filter: {kind: QUOTE}) {
   edges { node { id customerId quoteStatus state { name } } } } }"""
 ORDER = "query($id: ID!) { order(id: $id) { id complete quoteStatus state { name } capturedAmount refundedAmount } }"
 
 
 @pytest.fixture
-async def demo_copy(seeded_shop: SeededShop, tmp_path: pathlib.Path) -> AsyncIterator[Store]:
+async def demo_copy(seeded_shop: demo_helpers.SeededShop, tmp_path: pathlib.Path) -> AsyncIterator[Store]:
     """A copy of the seeded demo for one test to change."""
     if seeded_shop.name == "sqlite":
         path = tmp_path / "copy.db"
@@ -318,19 +240,13 @@ async def example_client(demo_copy: Store) -> AsyncIterator[Callable[[str | None
         await each.aclose()
 
 
-def example(name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An example script imported as a module, as `python examples/<name>.py` finds its neighbours."""
-    monkeypatch.syspath_prepend(str(EXAMPLES))
-    return importlib.import_module(name)
-
-
 async def test_the_storefront_example_checks_out(
     example_client: Callable[[str | None], httpx.AsyncClient],
     demo_copy: Store,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    order_id = await example("storefront", monkeypatch).main(example_client(None))
+    order_id = await demo_helpers.example("storefront", monkeypatch).main(example_client(None))
 
     printed = capsys.readouterr().out.splitlines()
     admin = GraphQLClient(example_client(None), await make_token(demo_copy, Role.ADMIN))
@@ -356,7 +272,7 @@ async def test_the_admin_example_edits_captures_moves_and_refunds_an_order(
     token = await make_token(demo_copy, Role.ADMIN)
     admin = GraphQLClient(example_client(None), token)
 
-    order_id = await example("admin", monkeypatch).main(example_client(token))
+    order_id = await demo_helpers.example("admin", monkeypatch).main(example_client(token))
 
     printed = capsys.readouterr().out.splitlines()
     order = (await admin.execute(ORDER, {"id": order_id}))["order"]
@@ -387,7 +303,7 @@ async def test_the_customer_center_example_accepts_an_offered_quote_and_rejects_
     open_quotes = [quote for quote in quotes if quote["quoteStatus"] == "OPEN"]
     offered = next(quote for quote in open_quotes if quote["state"]["name"] == "Offered")
     rejecting = next(quote["customerId"] for quote in open_quotes if quote["customerId"] != offered["customerId"])
-    customer_center = example("customer_center", monkeypatch)
+    customer_center = demo_helpers.example("customer_center", monkeypatch)
 
     order_id = await customer_center.main(
         example_client(await make_token(demo_copy, Role.CUSTOMER, offered["customerId"]))
@@ -427,7 +343,7 @@ async def test_the_examples_run_from_the_command_line_against_a_served_demo(demo
 
     async def run(script: str, *arguments: str, token: str | None = None) -> tuple[int | None, str, str]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(EXAMPLES / script), "--url", server.base_url, *arguments,
+            sys.executable, str(demo_helpers.EXAMPLES / script), "--url", server.base_url, *arguments,
             env={**env, "ORDERGRAPH_TOKEN": token} if token else env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
