@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import datetime
 import os
 import pathlib
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -223,33 +225,50 @@ async def demo_copy(seeded_shop: demo_helpers.SeededShop, tmp_path: pathlib.Path
         await _admin_sql(POSTGRES_URL or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-async def example_client(demo_copy: Store) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
-    """Clients of the app over the copy, at the URL the examples post to, with a token or without."""
-    app = create_app(Settings(database_url=demo_copy.url), db=demo_copy.db)
-    transport = httpx.ASGITransport(app=app)
-    opened: list[httpx.AsyncClient] = []
+@dataclasses.dataclass
+class Rig:
+    """An example's surroundings: the demo copy it runs on, clients of the app over it, and what it printed."""
 
-    def client(token: str | None) -> httpx.AsyncClient:
+    store: Store
+    transport: httpx.ASGITransport
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+    opened: list[httpx.AsyncClient] = dataclasses.field(default_factory=list)
+
+    def client(self, token: str | None) -> httpx.AsyncClient:
+        """A client at the URL the examples post to, with a token or without."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        opened.append(httpx.AsyncClient(transport=transport, base_url="http://ordergraph.test", headers=headers))
-        return opened[-1]
+        self.opened.append(
+            httpx.AsyncClient(transport=self.transport, base_url="http://ordergraph.test", headers=headers)
+        )
+        return self.opened[-1]
 
-    yield client
-    for each in opened:
-        await each.aclose()
+    async def admin(self) -> GraphQLClient:
+        return GraphQLClient(self.client(None), await make_token(self.store, Role.ADMIN))
+
+    def example(self, name: str) -> Any:
+        return demo_helpers.example(name, self.monkeypatch)
+
+    def printed(self) -> list[str]:
+        return self.capsys.readouterr().out.splitlines()
 
 
-async def test_the_storefront_example_checks_out(
-    example_client: Callable[[str | None], httpx.AsyncClient],
-    demo_copy: Store,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    order_id = await demo_helpers.example("storefront", monkeypatch).main(example_client(None))
+@pytest.fixture
+async def rig(
+    demo_copy: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> AsyncIterator[Rig]:
+    app = create_app(Settings(database_url=demo_copy.url), db=demo_copy.db)
+    made = Rig(demo_copy, httpx.ASGITransport(app=app), monkeypatch, capsys)
+    yield made
+    for client in made.opened:
+        await client.aclose()
 
-    printed = capsys.readouterr().out.splitlines()
-    admin = GraphQLClient(example_client(None), await make_token(demo_copy, Role.ADMIN))
+
+async def test_the_storefront_example_checks_out(rig: Rig) -> None:
+    order_id = await rig.example("storefront").main(rig.client(None))
+
+    printed = rig.printed()
+    admin = await rig.admin()
     order = (await admin.execute(ORDER, {"id": order_id}))["order"]
     assert order == {
         "id": order_id, "complete": True, "quoteStatus": None, "state": {"name": "Received"},
@@ -263,18 +282,12 @@ async def test_the_storefront_example_checks_out(
     assert printed[3].endswith(" capture state NOT_CAPTURED")
 
 
-async def test_the_admin_example_edits_captures_moves_and_refunds_an_order(
-    example_client: Callable[[str | None], httpx.AsyncClient],
-    demo_copy: Store,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    token = await make_token(demo_copy, Role.ADMIN)
-    admin = GraphQLClient(example_client(None), token)
+async def test_the_admin_example_edits_captures_moves_and_refunds_an_order(rig: Rig) -> None:
+    admin = await rig.admin()
 
-    order_id = await demo_helpers.example("admin", monkeypatch).main(example_client(token))
+    order_id = await rig.example("admin").main(rig.client(admin.token))
 
-    printed = capsys.readouterr().out.splitlines()
+    printed = rig.printed()
     order = (await admin.execute(ORDER, {"id": order_id}))["order"]
     listed, *rest = printed
     assert listed.endswith(" orders in Received with a card authorization to capture; the newest:")
@@ -292,46 +305,29 @@ async def test_the_admin_example_edits_captures_moves_and_refunds_an_order(
     }  # fmt: skip
 
 
-async def test_the_customer_center_example_accepts_an_offered_quote_and_rejects_an_open_one(
-    example_client: Callable[[str | None], httpx.AsyncClient],
-    demo_copy: Store,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    admin = GraphQLClient(example_client(None), await make_token(demo_copy, Role.ADMIN))
+async def test_the_customer_center_example_accepts_an_offered_quote_and_rejects_an_open_one(rig: Rig) -> None:
+    admin = await rig.admin()
     quotes = [edge["node"] for edge in (await admin.execute(QUOTES))["orders"]["edges"]]
     open_quotes = [quote for quote in quotes if quote["quoteStatus"] == "OPEN"]
     offered = next(quote for quote in open_quotes if quote["state"]["name"] == "Offered")
     rejecting = next(quote["customerId"] for quote in open_quotes if quote["customerId"] != offered["customerId"])
-    customer_center = demo_helpers.example("customer_center", monkeypatch)
+    customer_center = rig.example("customer_center")
 
-    order_id = await customer_center.main(
-        example_client(await make_token(demo_copy, Role.CUSTOMER, offered["customerId"]))
-    )
-    rejected_id = await customer_center.main(
-        example_client(await make_token(demo_copy, Role.CUSTOMER, rejecting)), reject=True
-    )
+    order_id = await customer_center.main(rig.client(await make_token(rig.store, Role.CUSTOMER, offered["customerId"])))
+    as_rejecting = rig.client(await make_token(rig.store, Role.CUSTOMER, rejecting))
+    rejected_id = await customer_center.main(as_rejecting, reject=True)
 
-    printed = capsys.readouterr().out
+    printed = rig.printed()
     accepted = (await admin.execute(ORDER, {"id": order_id}))["order"]
     rejected = (await admin.execute(ORDER, {"id": rejected_id}))["order"]
-    assert (accepted["complete"], accepted["quoteStatus"], accepted["state"]) == (
-        True,
-        "ACCEPTED",
-        {"name": "Received"},
-    )
-    assert (
-        f"paying {offered['id']} by card\naccepted {offered['id']}: it is now order {order_id} in state Received\n"
-        in printed
-    )
+    assert (accepted["complete"], accepted["quoteStatus"]) == (True, "ACCEPTED")
+    assert accepted["state"] == {"name": "Received"}
+    assert f"paying {offered['id']} by card" in printed
+    assert f"accepted {offered['id']}: it is now order {order_id} in state Received" in printed
     assert rejected_id in {quote["id"] for quote in open_quotes if quote["customerId"] == rejecting}
     assert (rejected["complete"], rejected["quoteStatus"]) == (False, "REJECTED")
-    assert f"rejected {rejected_id}: REJECTED\n" in printed
-    assert [line.split(" ")[1] for line in printed.splitlines() if line[0].isdigit()] == [
-        "carts",
-        "quotes",
-        "orders",
-    ] * 2
+    assert f"rejected {rejected_id}: REJECTED" in printed
+    assert [line.split(" ")[1] for line in printed if line[0].isdigit()] == ["carts", "quotes", "orders"] * 2
 
 
 async def test_the_examples_run_from_the_command_line_against_a_served_demo(demo_copy: Store) -> None:

@@ -20,9 +20,6 @@ from resolvers.editing import edit_lines, editing
 from resolvers.fulfilment import state_changes
 from resolvers.storefront import carts, checkout, quotes
 
-QUOTE_COMMENT = "Could you make us a price for these? We would order again every quarter."
-REJECTION = "We found a better offer, thank you."
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Cart:
@@ -31,6 +28,11 @@ class Cart:
     public_id: str
     secret: str
     viewer: access.Viewer
+
+
+# What the customers say when they ask for a quote and when they turn one down.
+QUOTE_COMMENT = "Could you make us a price for these? We would order again every quarter."
+REJECTION = "We found a better offer, thank you."
 
 
 async def fill_cart(tools: Tools, plan: Plan) -> Cart:
