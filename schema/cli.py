@@ -15,6 +15,10 @@ from models import database, migration
 from models.enums import Role
 from models.settings import get_settings
 from resolvers.core import access
+from resolvers.demo import orders as demo_orders
+from resolvers.demo import tools as demo_tools
+from resolvers.fulfilment import mail
+from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers, reconciliation
 from resolvers.setup import demo
 from schema import command_errors, token_listing
@@ -67,19 +71,31 @@ def migrate() -> None:
 
 @app.command()
 def seed(demo_data: Annotated[bool, typer.Option("--demo", help="Load the demo data.")] = False) -> None:
-    """Load the demo data (running it again adds nothing twice)."""
+    """Load the demo shop: its catalogue, customers and orders (running it again adds nothing twice)."""
     if not demo_data:
         typer.echo("nothing to seed: pass --demo", err=True)
         raise typer.Exit(2)
-    added = asyncio.run(_seed())
+    try:
+        added, orders = asyncio.run(_seed())
+    except demo_tools.DemoStepFailed as error:  # the store's catalogue is not the demo's any more
+        typer.echo(f"seed --demo stopped: {error}", err=True)
+        raise typer.Exit(1) from error
     typer.echo("added: " + (", ".join(f"{table} {count}" for table, count in sorted(added.items())) or "nothing"))
+    typer.echo(demo_orders.summary(orders))
 
 
-async def _seed() -> dict[str, int]:
-    db = database.connect(get_settings())
+async def _seed() -> tuple[dict[str, int], demo_orders.Report]:
+    settings = get_settings()
+    db = database.connect(settings)
+    webhook_outbox.install()  # the demo's orders notify the store's webhooks as the API's would
     try:
         async with db.write_sessions() as session, session.begin():
-            return await demo.seed(session, now=_now())
+            added = await demo.seed(session, now=_now())
+        orders = await demo_orders.seed(
+            db.write_sessions, providers=payment_providers.Providers(db.write_sessions),
+            composer=mail.composer_from(settings), timeout_seconds=settings.provider_timeout_seconds, now=_now(),
+        )  # fmt: skip
+        return added, orders
     finally:
         await db.dispose()
 

@@ -37,7 +37,13 @@ def test_migrate_seed_twice_and_create_a_token(database_url: str) -> None:
 
     assert migrated.returncode == 0, migrated.stderr
     assert "products 22" in first.stdout
-    assert second.stdout.strip() == "added: nothing"
+    first_orders = first.stdout.strip().splitlines()[-1]
+    assert first_orders.startswith("demo orders: added 180 of 180 planned and ")
+    same_records = first_orders.split("; ", 1)[1]
+    assert second.stdout.strip().splitlines() == [
+        "added: nothing",
+        f"demo orders: all 180 there already, nothing added; {same_records}",
+    ]
     assert token.returncode == 0, token.stderr
     assert token.stdout.strip().splitlines()[-1].startswith("og_")
 

@@ -2,7 +2,8 @@
 
 `ordergraph seed --demo`, the tests and the benchmarks start from it. Safe to run again: each record
 is looked up by a natural key first and only added when missing. `seed` adds the parts in a fixed
-order (their ids follow it), one function per part.
+order (their ids follow it), one function per part. The demo's customers and orders are
+`resolvers.demo`'s: they go through checkout, payments and the rest, which this package cannot import.
 """
 
 from __future__ import annotations
