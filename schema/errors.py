@@ -119,17 +119,23 @@ def user_errors(error: domain_errors.DomainError) -> list[UserError]:
 async def attempt(
     session: AsyncSession, operation: Callable[[], Awaitable[Result]]
 ) -> tuple[Result | None, list[UserError]]:
-    """Run one operation in a savepoint: its result, or its user errors with everything it wrote undone."""
-    savepoint = await session.begin_nested()
+    """Run one operation in a savepoint: its result, or its user errors with everything it wrote undone.
+
+    An operation that starts the session's transaction needs no savepoint (two round trips fewer): a
+    refusal rolls the whole transaction back, which holds nothing but the operation's own work.
+    """
+    savepoint = await session.begin_nested() if session.in_transaction() else None
+    undo = savepoint.rollback if savepoint is not None else session.rollback
     try:
         result = await operation()
     except domain_errors.DomainError as error:
-        await savepoint.rollback()
+        await undo()
         return None, user_errors(error)
     except BaseException:
-        await savepoint.rollback()
+        await undo()
         raise
-    await savepoint.commit()
+    if savepoint is not None:
+        await savepoint.commit()
     return result, []
 
 
