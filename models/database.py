@@ -34,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from models import statement_count, statistics
+from models.catalog import Currency, PaymentMethod, ShippingMethod, Shop
 from models.settings import Settings
 
 log = structlog.get_logger("ordergraph.database")
@@ -48,6 +49,9 @@ _CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 _CONFLICT_SQLITE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 # The `with_for_update` of `Session.get`: the row lock of `lock_rows`.
 ROW_LOCK = {"key_share": True}
+# Setup rows one request reads several times (its shop, currency, payment and shipping method). The
+# identity map holds rows weakly, so a row no longer referenced was read again by the next `Session.get`.
+KEPT_FOR_THE_SESSION = (Currency, PaymentMethod, ShippingMethod, Shop)
 
 
 @dataclasses.dataclass
@@ -88,6 +92,15 @@ def connect(settings: Settings, *, url: str | None = None) -> Database:
         ),
         read_sessions=async_sessionmaker(read_engine, expire_on_commit=False, class_=RequestSession),
     )
+
+
+def _keep_for_the_session(row: Any, context: Any) -> None:
+    if context.session is not None:
+        context.session.info.setdefault("kept_rows", []).append(row)
+
+
+for _model in KEPT_FOR_THE_SESSION:
+    event.listen(_model, "load", _keep_for_the_session)
 
 
 def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:

@@ -21,6 +21,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import PaymentMethod, ShippingMethod
@@ -99,12 +100,17 @@ async def create(
         state_id=state.id,
         **catalog.currency_values(currency),
     )
+    # Details and prices are set before the order is added, so it is written in one INSERT; custom fields
+    # point at it, so they follow.
+    if details is not None:
+        without_fields = dataclasses.replace(details, custom_fields=None)
+        await _apply_details(session, order=order, lines=[], details=without_fields, viewer=viewer)
+    await pricing.recalculate(session, order=order, lines=[], recalculate_fees=True, now=now)
     session.add(order)
     await session.flush()
     issued.order_id = order.id
     if details is not None:
-        await _apply_details(session, order=order, lines=[], details=details, viewer=viewer)
-    await pricing.recalculate(session, order=order, lines=[], recalculate_fees=True, now=now)
+        await _write_custom_fields(session, order=order, line=None, values=details.custom_fields, field=["details"])
     events.record(
         session, order_id=order.id, source="cart", message=f"Cart {order.public_id} created.", actor=actor, now=now
     )
@@ -266,7 +272,8 @@ async def _finish(
     """Reprice the changed cart, downgrade a changed checkout, bump the revision, write the event."""
     await session.flush()
     order = cart.order
-    lines = await orders.lines_of(session, order_id=order.id)
+    # The lines as the change left them, in display order (`orders.lines_of`), without reading them again.
+    lines = sorted((line for line in cart.lines if not sa.inspect(line).was_deleted), key=_display_order)
     await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     await checkout.downgrade_if_changed(
         session, order=order, before=cart.before, after=checkout.snapshot(order, lines), now=now, actor=actor
@@ -367,6 +374,10 @@ async def _method(
     if method is None or not method.is_active:
         raise not_found(model.__name__, method_id, field)
     return method.id
+
+
+def _display_order(line: OrderLine) -> tuple[int, int]:
+    return line.sort_order, line.id
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:

@@ -129,9 +129,10 @@ async def start(
     lines = await orders.lines_of(session, order_id=order.id)
     if not any(line.type is OrderLineType.PRODUCT for line in lines):
         raise invalid("The cart has no products.", ["cartId"])
-    await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     cart_public_id = order.public_id
+    # The new id first: its number is written before anything of the order, which then changes in one UPDATE.
     await orders.issue_id(session, order=order, kind=OrderKind.ORDER, now=now)
+    await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     order.checkout_started_at = now
     orders.touch(order, now=now)
     message = (

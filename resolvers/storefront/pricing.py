@@ -134,6 +134,19 @@ async def recalculate(
     Raises NEGATIVE_TOTAL when a discount or the total would go below zero (the caller's savepoint undoes
     whatever was set).
     """
+    # The setup rows read here need nothing unwritten: the order's changes go out together, in the next flush.
+    with session.no_autoflush:
+        await _repriced(session, order=order, lines=lines, recalculate_fees=recalculate_fees, now=now)
+
+
+async def _repriced(
+    session: AsyncSession,
+    *,
+    order: Order,
+    lines: Sequence[OrderLine],
+    recalculate_fees: bool,
+    now: datetime.datetime,
+) -> None:
     shop = await session.get_one(Shop, order.shop_id)
     totals = price_lines(lines, prices_include_vat=shop.prices_include_vat, minor_unit=order.currency_minor_unit)
     order.subtotal = totals.subtotal
