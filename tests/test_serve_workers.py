@@ -7,16 +7,19 @@ import collections
 import json
 import os
 import pathlib
+import select
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from multiprocessing.reduction import ForkingPickler
 
 import httpx
 import pytest
 
 from schema import serving
+from schema.command_errors import CommandError
 from tests import mail_helpers
 from tests.conftest import Store
 
@@ -121,3 +124,46 @@ def test_the_listening_socket_is_tcp_with_nodelay_and_so_are_its_connections() -
     # asyncio turns Nagle off for an accepted connection only when it is marked TCP (`proto`).
     assert listening_options == (socket.IPPROTO_TCP, 1, 1, True)
     assert (accepted_proto, accepted_nodelay) == (socket.IPPROTO_TCP, 1)
+
+
+def test_each_worker_gets_a_listening_socket_of_its_own_on_the_supervisors_address() -> None:
+    supervisor = serving.worker_socket("127.0.0.1", 0)
+    address = supervisor.getsockname()
+    # What each spawned worker unpickles (multiprocessing's pickler, as uvicorn hands the sockets over).
+    workers = [ForkingPickler.loads(ForkingPickler.dumps(supervisor)) for _ in range(2)]
+    try:
+        for worker in workers:
+            worker.listen()
+        with socket.create_connection(address) as _client:
+            ready, _, _ = select.select(workers, [], [], 5)
+            accepted, _ = ready[0].accept()
+            with accepted:
+                accepted_nodelay = accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        options = [
+            (
+                worker.getsockname(),
+                worker.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT),
+                worker.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
+            )
+            for worker in workers
+        ]
+        distinct = len({os.fstat(worker.fileno()).st_ino for worker in [supervisor, *workers]})
+        supervisor_listens = supervisor.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+    finally:
+        for open_socket in [supervisor, *workers]:
+            open_socket.close()
+
+    assert options == [(address, 1, 1)] * 2
+    assert distinct == 3, "the workers' sockets are sockets of their own, not copies of the supervisor's"
+    # The supervisor's socket never listens, so no connection waits where no worker accepts.
+    assert (supervisor_listens, accepted_nodelay) == (0, 1)
+
+
+def test_serving_workers_on_an_address_in_use_is_refused_even_by_a_server_sharing_ports() -> None:
+    other = serving.listening_socket("127.0.0.1", 0, reuse_port=True)
+    try:
+        other.listen()
+        with pytest.raises(CommandError, match="already in use"):
+            serving.worker_socket("127.0.0.1", other.getsockname()[1])
+    finally:
+        other.close()
