@@ -86,12 +86,17 @@ class Plan:
     `offline_message`: the provider has nothing online; the row is recorded SUCCEEDED without a call.
     `reserved`: ties something else to the PENDING row in the same transaction (a return to its refund).
     `saved_payment`: an authorization charged to another order's authorization (a recurring order's).
+    `last`: runs last in phase 1, just before its COMMIT, for what locks rows every movement of the kind
+    waits for (checkout's stock): the lock is then held for a round trip or two and the commit. It may
+    refuse like the plan; the whole of phase 1, the reservation too, is then rolled back. Single
+    movements only (`run`): a bulk one settles many orders in one transaction.
     """
 
     amount: Decimal | None
     offline_message: str | None = None
     reserved: Callable[[AsyncSession, Transaction], Awaitable[None]] | None = None
     saved_payment: str | None = None
+    last: Callable[[AsyncSession], Awaitable[None]] | None = None
 
 
 PlanStep = Callable[[AsyncSession, Facts], Awaitable[Plan]]
@@ -254,6 +259,9 @@ async def plan_and_reserve(
         answer = ProviderOutcome(approved=True, message=plan.offline_message)
         settled = await settle(session, pending, answer, movement)
         return Outcome(requested_id, settled.order if settled is not None else order)
+    if plan.last is not None:
+        await session.flush()  # the rest of phase 1 first: the rows `last` locks are held from here to COMMIT
+        await plan.last(session)
     number = transaction_rows.authorization_number(facts.transactions)
     return Reserved(requested_id, pending, order, number, plan.saved_payment)
 

@@ -205,13 +205,18 @@ async def plan(
     # Refused here, before anything is taken, when no default ORDER state is set up to complete into.
     await flows.default_state(session, kind=FlowKind.ORDER)
     await custom_fields.require_order_fields(session, order_id=order.id)
-    await stock.take(session, order=order, lines=await orders.lines_of(session, order_id=order.id))
+    lines = await orders.lines_of(session, order_id=order.id)
     amount = order.total.with_vat
     orders.touch(order, now=now)
     message = f"Completing checkout: stock taken; authorizing {_shown(amount, order)} with {facts.provider_name}."
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
     await session.flush()
-    return engine.Plan(amount)
+
+    async def take_stock(session: AsyncSession) -> None:
+        # Every checkout of a product waits for its stock row: locked last, held to the commit only.
+        await stock.take(session, order=order, lines=lines)
+
+    return engine.Plan(amount, last=take_stock)
 
 
 class _Authorization:
