@@ -32,6 +32,12 @@ async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine
     """
     if order.is_stock_taken:
         raise DomainError(ErrorCode.ALREADY_DONE, f"The stock of {order.public_id} is taken already.")
+    await take_lines(session, lines=lines, field=field)
+    order.is_stock_taken = True
+
+
+async def take_lines(session: AsyncSession, *, lines: Sequence[OrderLine], field: Sequence[str] = ()) -> None:
+    """`take` without the order's flag, for a caller that sets it in the same transaction itself (OUT_OF_STOCK)."""
     products = await _locked_products(session, lines)
     asked: dict[int, Decimal] = {}
     for index, line in enumerate(lines):
@@ -47,7 +53,6 @@ async def take(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine
             )
     for product_id, quantity in asked.items():
         products[product_id].stock -= quantity
-    order.is_stock_taken = True
 
 
 async def take_even_if_short(session: AsyncSession, *, order: Order, lines: Sequence[OrderLine]) -> list[Product]:

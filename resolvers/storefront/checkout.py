@@ -207,6 +207,7 @@ async def plan(
     await custom_fields.require_order_fields(session, order_id=order.id)
     lines = await orders.lines_of(session, order_id=order.id)
     amount = order.total.with_vat
+    order.is_stock_taken = True  # written with the rest; `take_stock` takes it, or refuses and all is undone
     orders.touch(order, now=now)
     message = f"Completing checkout: stock taken; authorizing {_shown(amount, order)} with {facts.provider_name}."
     events.record(session, order_id=order.id, source=EVENT_SOURCE, message=message, actor=actor, now=now)
@@ -214,7 +215,7 @@ async def plan(
 
     async def take_stock(session: AsyncSession) -> None:
         # Every checkout of a product waits for its stock row: locked last, held to the commit only.
-        await stock.take(session, order=order, lines=lines)
+        await stock.take_lines(session, lines=lines)
 
     return engine.Plan(amount, last=take_stock)
 
