@@ -13,32 +13,23 @@ import sqlalchemy as sa
 
 from models.catalog import Product
 from models.enums import TransactionKind, TransactionStatus
+from tests import storefront_helpers as shop
 from tests.conftest import GraphQLClient, Store
-from tests.storefront_helpers import (
-    COMPLETE,
-    catalogue,
-    checkout,
-    filled_cart,
-    mutate,
-    order_row,
-    stock_of,
-    transactions_of,
-)
 
 CHECKOUTS = 6
 IN_STOCK = 3
 
 
 async def test_checkouts_racing_for_the_last_units_take_each_unit_once(api: GraphQLClient, demo_store: Store) -> None:
-    ids = await catalogue(api)
-    carts = [await filled_cart(api, ids, lines=(("TSHIRT-BLK-M", "1"),)) for _ in range(CHECKOUTS)]
-    secrets = {(await checkout(api, cart))["id"]: cart.secret for cart in carts}
+    ids = await shop.catalogue(api)
+    carts = [await shop.filled_cart(api, ids, lines=(("TSHIRT-BLK-M", "1"),)) for _ in range(CHECKOUTS)]
+    secrets = {(await shop.checkout(api, cart))["id"]: cart.secret for cart in carts}
     async with demo_store.db.write_sessions() as session, session.begin():
         await session.execute(sa.update(Product).where(Product.number == "TSHIRT-BLK-M").values(stock=IN_STOCK))
     revisions_before = {order_id: await _revision(api, order_id, secret) for order_id, secret in secrets.items()}
 
     async def complete(order_id: str) -> tuple[str, dict[str, Any]]:
-        return order_id, await mutate(api, COMPLETE, {"o": order_id, "s": secrets[order_id]})
+        return order_id, await shop.mutate(api, shop.COMPLETE, {"o": order_id, "s": secrets[order_id]})
 
     payloads = dict(await asyncio.gather(*(complete(order_id) for order_id in secrets)))
 
@@ -46,15 +37,15 @@ async def test_checkouts_racing_for_the_last_units_take_each_unit_once(api: Grap
     refusals = {order_id: payload["userErrors"] for order_id, payload in payloads.items() if payload["order"] is None}
     assert len(won) == IN_STOCK
     assert [errors[0]["code"] for errors in refusals.values()] == ["OUT_OF_STOCK"] * (CHECKOUTS - IN_STOCK)
-    assert await stock_of(demo_store, "TSHIRT-BLK-M") == 0
+    assert await shop.stock_of(demo_store, "TSHIRT-BLK-M") == 0
     for order_id in won:
-        assert [(kind, status) for kind, status, _ in await transactions_of(demo_store, order_id)] == [
+        assert [(kind, status) for kind, status, _ in await shop.transactions_of(demo_store, order_id)] == [
             (TransactionKind.AUTHORIZE, TransactionStatus.SUCCEEDED)
         ]
     for order_id in refusals:
-        row = await order_row(demo_store, order_id)
+        row = await shop.order_row(demo_store, order_id)
         assert (row.is_stock_taken, row.is_complete) == (False, False)
-        assert await transactions_of(demo_store, order_id) == []
+        assert await shop.transactions_of(demo_store, order_id) == []
         assert await _revision(api, order_id, secrets[order_id]) == revisions_before[order_id]
 
 

@@ -136,18 +136,7 @@ async def recalculate(
     """
     # The setup rows read here need nothing unwritten: the order's changes go out together, in the next flush.
     with session.no_autoflush:
-        await _repriced(session, order=order, lines=lines, recalculate_fees=recalculate_fees, now=now)
-
-
-async def _repriced(
-    session: AsyncSession,
-    *,
-    order: Order,
-    lines: Sequence[OrderLine],
-    recalculate_fees: bool,
-    now: datetime.datetime,
-) -> None:
-    shop = await session.get_one(Shop, order.shop_id)
+        shop = await session.get_one(Shop, order.shop_id)
     totals = price_lines(lines, prices_include_vat=shop.prices_include_vat, minor_unit=order.currency_minor_unit)
     order.subtotal = totals.subtotal
     order.discount_total = totals.discount_total
@@ -157,8 +146,9 @@ async def _repriced(
     order.standard_vat_percent = shop.default_vat_percent
     if recalculate_fees:
         # The shipping rules read the order's price before fees and weight, set just above.
-        order.payment_fee = await _payment_fee(session, order=order, prices_include_vat=shop.prices_include_vat)
-        await _set_shipping_fee(session, order=order)
+        with session.no_autoflush:
+            order.payment_fee = await _payment_fee(session, order=order, prices_include_vat=shop.prices_include_vat)
+            await _set_shipping_fee(session, order=order)
     total = money.sum_prices([totals.price_before_fees, order.payment_fee, order.shipping_fee])
     _refuse_negative(total, "The order's total would be below zero.", prices_include_vat=shop.prices_include_vat)
     order.total = total
