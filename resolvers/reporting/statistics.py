@@ -12,7 +12,6 @@ import dataclasses
 import datetime
 import decimal
 import enum
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -57,15 +56,16 @@ async def sales_summary(
     group = _checked(from_=from_, to=to, group_by=group_by)
     first_day, end_day = _whole_days(from_, to)
     dialect = session.get_bind().dialect.name
-    results: list[Any] = []
+    parts: list[Any] = []
     if first_day < end_day:
-        results += (await session.execute(_rollup_statement(group, first_day, end_day))).all()
+        parts.append(_rollup_statement(group, first_day, end_day))
         edges = [(from_, first_day), (end_day, to)]
     else:
         edges = [(from_, to)]
-    for start, stop in edges:
-        if start < stop:
-            results += (await session.execute(_orders_statement(group, dialect, start, stop))).all()
+    parts += [_orders_statement(group, dialect, start, stop) for start, stop in edges if start < stop]
+    # One statement (one round trip) for the whole days and both edges.
+    statement = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    results = (await session.execute(statement)).all()
     return _rows(results, minor_unit=await _default_minor_unit(session))
 
 
@@ -158,19 +158,24 @@ def _key(group_by: GroupBy, dialect: str) -> Any:
 
 
 def _rows(results: Any, *, minor_unit: int) -> list[SummaryRow]:
-    counts: dict[str, int] = defaultdict(int)
-    with_vat: dict[str, Decimal] = defaultdict(Decimal)
-    without_vat: dict[str, Decimal] = defaultdict(Decimal)
-    for row in results:
-        counts[row.key] += row.orders
-        with_vat[row.key] = _EXACT.add(with_vat[row.key], _EXACT.divide(row.with_vat, row.currency_rate))
-        without_vat[row.key] = _EXACT.add(without_vat[row.key], _EXACT.divide(row.without_vat, row.currency_rate))
+    # Plain tuples and one list per key: a row's attributes by name cost more than the arithmetic here.
+    groups: dict[str, list[Any]] = {}
+    divide, add = _EXACT.divide, _EXACT.add
+    for key, rate, count, gross, net in results:
+        sums = groups.get(key)
+        if sums is None:
+            groups[key] = [count, divide(gross, rate), divide(net, rate)]
+        else:
+            sums[0] += count
+            sums[1] = add(sums[1], divide(gross, rate))
+            sums[2] = add(sums[2], divide(net, rate))
     summary = []
-    for key in sorted(counts):
-        gross = money.round_money(with_vat[key], minor_unit=minor_unit)
-        net = money.round_money(without_vat[key], minor_unit=minor_unit)
+    for key in sorted(groups):
+        count, with_vat, without_vat = groups[key]
+        gross = money.round_money(with_vat, minor_unit=minor_unit)
+        net = money.round_money(without_vat, minor_unit=minor_unit)
         percent = money.round_money(_EXACT.divide((gross - net) * 100, net), minor_unit=2) if net else Decimal("0.00")
-        summary.append(SummaryRow(key, counts[key], money.Price(gross, net, gross - net, percent)))
+        summary.append(SummaryRow(key, count, money.Price(gross, net, gross - net, percent)))
     return summary
 
 
