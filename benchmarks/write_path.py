@@ -23,7 +23,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from benchmarks import scenarios, server
+from benchmarks import scenarios, server, write_scenarios
 from benchmarks.in_process import timed
 from benchmarks.stores import Bench
 from models import database, migration
@@ -40,8 +40,10 @@ CHANGE_SIZE = 1000
 SUMMARY_ORDERS = 1_000_000
 SUMMARY_DAYS = 365
 SUMMARY_ROUNDS = 7
-SUMMARY = """query($from: DateTime!, $to: DateTime!) { salesSummary(from: $from, to: $to, groupBy: "DAY") {
-  key orders total { withVat } } }"""
+SUMMARY = write_scenarios.SALES_SUMMARY
+# The whole year, and a range cutting its first and last day (read partly from the orders themselves).
+WHOLE_YEAR = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
+CUT_RANGE = {"from": "2026-01-01T06:30:00Z", "to": "2026-12-31T18:15:00Z"}
 SHOWN = "id total { withVat } lines { id }"
 ERRORS = "userErrors { code message }"
 _CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "PRAGMA")
@@ -134,10 +136,15 @@ async def sales_summary_1m(bench: Bench) -> list[str]:
         )
         db = database.connect(Settings(pool_size=2), url=url)
         try:
-            whole, cut = await _summary_timings(bench, db, url)
+            headers = await _admin_headers(db)
+            whole, cut, cut_orders = await _summary_timings(db, url, headers)
         finally:
             await db.dispose()
-    return [f"sales_summary_1m store={bench.store} ms={whole:.1f} cut_range_ms={cut:.1f} orders={SUMMARY_ORDERS}"]
+        http_whole, http_cut = _summary_over_http(bench, url, headers, cut_orders)
+    return [
+        f"sales_summary_1m store={bench.store} ms={whole:.1f} cut_range_ms={cut:.1f} http_ms={http_whole:.1f}"
+        f" http_cut_range_ms={http_cut:.1f} orders={SUMMARY_ORDERS}"
+    ]
 
 
 async def checkout_params(bench: Bench) -> dict[str, Any]:
@@ -311,25 +318,49 @@ def _insert_orders(dialect: str, states: Sequence[Any], shop: int) -> str:
     return f"{series} INSERT INTO orders ({', '.join(columns)}) SELECT {', '.join(columns.values())} FROM {source}"
 
 
-async def _summary_timings(bench: Bench, db: database.Database, url: str) -> tuple[float, float]:
-    app = create_app(Settings(database_url=url), db=db)
+async def _admin_headers(db: database.Database) -> dict[str, str]:
     async with db.write_sessions() as session, session.begin():
         now = datetime.datetime.now(datetime.UTC)
         _, token = await access.create_token(session, role=Role.ADMIN, customer_id=None, name="bench", now=now)
-    headers = {"Authorization": f"Bearer {token}"}
-    whole = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
-    cut = {"from": "2026-01-01T06:30:00Z", "to": "2026-12-31T18:15:00Z"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _summary_timings(db: database.Database, url: str, headers: dict[str, str]) -> tuple[float, float, int]:
+    """In-process medians (httpx's ASGI transport) for the whole year and the cut range, checked first; the
+    orders the cut range holds."""
+    app = create_app(Settings(database_url=url), db=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
 
         async def summary(variables: dict[str, str]) -> list[dict[str, Any]]:
             response = await http.post("/graphql", json={"query": SUMMARY, "variables": variables}, headers=headers)
             return response.json()["data"]["salesSummary"]  # type: ignore[no-any-return]
 
-        await _check_against_orders(db, await summary(cut), cut)
-        assert sum(row["orders"] for row in await summary(whole)) == SUMMARY_ORDERS
-        whole_ms = statistics.median([await timed(lambda: summary(whole)) for _ in range(SUMMARY_ROUNDS)])
-        cut_ms = statistics.median([await timed(lambda: summary(cut)) for _ in range(SUMMARY_ROUNDS)])
-    return whole_ms, cut_ms
+        cut_rows = await summary(CUT_RANGE)
+        await _check_against_orders(db, cut_rows, CUT_RANGE)
+        assert sum(row["orders"] for row in await summary(WHOLE_YEAR)) == SUMMARY_ORDERS
+        whole_ms = statistics.median([await timed(lambda: summary(WHOLE_YEAR)) for _ in range(SUMMARY_ROUNDS)])
+        cut_ms = statistics.median([await timed(lambda: summary(CUT_RANGE)) for _ in range(SUMMARY_ROUNDS)])
+    return whole_ms, cut_ms, sum(row["orders"] for row in cut_rows)
+
+
+def _summary_over_http(bench: Bench, url: str, headers: dict[str, str], cut_orders: int) -> tuple[float, float]:
+    """Medians from a real `ordergraph serve` (1 worker) on loopback, driven by the load client's process."""
+    medians = []
+    with server.ordergraph(url, workers=1) as api:
+        for span, orders in ((WHOLE_YEAR, SUMMARY_ORDERS), (CUT_RANGE, cut_orders)):
+            params = {**span, "orders": orders}
+            for iterations in (2, SUMMARY_ROUNDS * 3):  # warm the server's caches and connections, then count
+                stats = bench.load.run(
+                    "benchmarks.write_scenarios:sales_summary",
+                    base_url=api.url,
+                    iterations=iterations,
+                    headers=headers,
+                    params=params,
+                )
+                if stats.errors:
+                    raise RuntimeError(f"salesSummary over HTTP failed: {stats.first_error}")
+            medians.append(stats.p50_ms)
+    return medians[0], medians[1]
 
 
 async def _check_against_orders(db: database.Database, served: list[dict[str, Any]], span: dict[str, str]) -> None:
