@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -55,17 +56,14 @@ async def sales_summary(
     """
     group = _checked(from_=from_, to=to, group_by=group_by)
     first_day, end_day = _whole_days(from_, to)
-    dialect = session.get_bind().dialect.name
-    parts: list[sa.Select[Any]] = []
-    if first_day < end_day:
-        parts.append(_rollup_statement(group, first_day, end_day))
-        edges = [(from_, first_day), (end_day, to)]
-    else:
-        edges = [(from_, to)]
-    parts += [_orders_statement(group, dialect, start, stop) for start, stop in edges if start < stop]
-    # One statement (one round trip) for the whole days and both edges.
-    statement = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    results = (await session.execute(statement)).all()
+    whole_days = first_day < end_day
+    spans = {"head": (from_, first_day), "tail": (end_day, to)} if whole_days else {"head": (from_, to)}
+    edges = {name: span for name, span in spans.items() if span[0] < span[1]}
+    params: dict[str, Any] = {"first_day": first_day.date().isoformat(), "end_day": end_day.date().isoformat()}
+    for name, (start, stop) in edges.items():
+        params.update({f"{name}_from": start, f"{name}_to": stop})
+    statement = _summary_statement(group, session.get_bind().dialect.name, whole_days, tuple(edges))
+    results = (await session.execute(statement, params)).all()
     return _rows(results, minor_unit=await _default_minor_unit(session))
 
 
@@ -74,8 +72,9 @@ async def sales_summary_from_orders(
 ) -> list[SummaryRow]:
     """The same totals computed from the orders alone (what the rollup must always agree with)."""
     group = _checked(from_=from_, to=to, group_by=group_by)
-    statement = _orders_statement(group, session.get_bind().dialect.name, from_, to)
-    return _rows((await session.execute(statement)).all(), minor_unit=await _default_minor_unit(session))
+    statement = _summary_statement(group, session.get_bind().dialect.name, False, ("head",))
+    results = (await session.execute(statement, {"head_from": from_, "head_to": to})).all()
+    return _rows(results, minor_unit=await _default_minor_unit(session))
 
 
 def _checked(*, from_: datetime.datetime, to: datetime.datetime, group_by: str) -> GroupBy:
@@ -95,10 +94,19 @@ def _whole_days(from_: datetime.datetime, to: datetime.datetime) -> tuple[dateti
     return first, end
 
 
-def _rollup_statement(group: GroupBy, first_day: datetime.datetime, end_day: datetime.datetime) -> Any:
+@functools.cache
+def _summary_statement(group: GroupBy, dialect: str, whole_days: bool, edges: tuple[str, ...]) -> Any:
+    """One statement (one round trip) for the whole days (`first_day`, `end_day`) from the rollup and each
+    named edge (`<edge>_from`, `<edge>_to`) from the orders; built once per shape, its values bound."""
+    parts: list[sa.Select[Any]] = [_rollup_statement(group)] if whole_days else []
+    parts += [_orders_statement(group, dialect, edge) for edge in edges]
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def _rollup_statement(group: GroupBy) -> Any:
     parts = [
         sa.select(*(table.c[name] for name in _ROLLUP_COLUMNS)).where(
-            table.c.day >= first_day.date().isoformat(), table.c.day < end_day.date().isoformat()
+            table.c.day >= sa.bindparam("first_day"), table.c.day < sa.bindparam("end_day")
         )
         for table in (SalesRollup.__table__, SalesRollupChange.__table__)
     ]
@@ -124,7 +132,7 @@ def _rollup_statement(group: GroupBy, first_day: datetime.datetime, end_day: dat
     )
 
 
-def _orders_statement(group: GroupBy, dialect: str, from_: datetime.datetime, to: datetime.datetime) -> Any:
+def _orders_statement(group: GroupBy, dialect: str, edge: str) -> Any:
     key = _key(group, dialect)
     exact = money.ExactDecimal(money.MONEY_SCALE)
     return (
@@ -140,8 +148,8 @@ def _orders_statement(group: GroupBy, dialect: str, from_: datetime.datetime, to
             Order.is_complete.is_(True),
             Order.is_cancelled.is_(False),
             Order.is_deleted.is_(False),
-            Order.completed_at >= from_,
-            Order.completed_at < to,
+            Order.completed_at >= sa.bindparam(f"{edge}_from"),
+            Order.completed_at < sa.bindparam(f"{edge}_to"),
             sa.or_(State.id.is_(None), State.exclude_from_statistics.is_(False)),
         )
         .group_by(key, Order.currency_rate)
