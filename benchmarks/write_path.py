@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import pathlib
 import statistics
 import tempfile
@@ -347,16 +348,11 @@ def _summary_over_http(bench: Bench, url: str, headers: dict[str, str], cut_orde
     """Medians from a real `ordergraph serve` (1 worker) on loopback, driven by the load client's process."""
     medians = []
     with server.ordergraph(url, workers=1) as api:
+        summary = functools.partial(bench.load.run, "benchmarks.write_scenarios:sales_summary", base_url=api.url)
         for span, orders in ((WHOLE_YEAR, SUMMARY_ORDERS), (CUT_RANGE, cut_orders)):
-            params = {**span, "orders": orders}
-            for iterations in (2, SUMMARY_ROUNDS * 3):  # warm the server's caches and connections, then count
-                stats = bench.load.run(
-                    "benchmarks.write_scenarios:sales_summary",
-                    base_url=api.url,
-                    iterations=iterations,
-                    headers=headers,
-                    params=params,
-                )
+            # Two to warm the server's caches and connections, then the counted ones.
+            for iterations in (2, SUMMARY_ROUNDS * 3):
+                stats = summary(iterations=iterations, headers=headers, params={**span, "orders": orders})
                 if stats.errors:
                     raise RuntimeError(f"salesSummary over HTTP failed: {stats.first_error}")
             medians.append(stats.p50_ms)
