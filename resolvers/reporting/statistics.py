@@ -13,6 +13,7 @@ import datetime
 import decimal
 import enum
 import functools
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -64,7 +65,7 @@ async def sales_summary(
         params.update({f"{name}_from": start, f"{name}_to": stop})
     statement = _summary_statement(group, session.get_bind().dialect.name, whole_days, tuple(edges))
     results = (await session.execute(statement, params)).all()
-    return _rows(results, minor_unit=await _default_minor_unit(session))
+    return _rows(results)
 
 
 async def sales_summary_from_orders(
@@ -74,7 +75,7 @@ async def sales_summary_from_orders(
     group = _checked(from_=from_, to=to, group_by=group_by)
     statement = _summary_statement(group, session.get_bind().dialect.name, False, ("head",))
     results = (await session.execute(statement, {"head_from": from_, "head_to": to})).all()
-    return _rows(results, minor_unit=await _default_minor_unit(session))
+    return _rows(results)
 
 
 def _checked(*, from_: datetime.datetime, to: datetime.datetime, group_by: str) -> GroupBy:
@@ -124,6 +125,7 @@ def _rollup_statement(group: GroupBy) -> Any:
             sa.type_coerce(rollup.c.currency_rate, money.ExactDecimal(money.RATE_SCALE)).label("currency_rate"),
             sa.func.sum(rollup.c.orders).label("orders"),
             *(sa.type_coerce(sa.func.sum(rollup.c[f"total_{part}"]), exact).label(part) for part in _PARTS),
+            _default_minor_unit(),
         )
         .outerjoin(State, State.id == rollup.c.state_key)
         .where(sa.or_(State.id.is_(None), State.exclude_from_statistics.is_(False)))
@@ -141,6 +143,7 @@ def _orders_statement(group: GroupBy, dialect: str, edge: str) -> Any:
             Order.currency_rate,
             sa.func.count().label("orders"),
             *(sa.type_coerce(sa.func.sum(_TOTALS[f"total_{part}"]), exact).label(part) for part in _PARTS),
+            _default_minor_unit(),
         )
         .outerjoin(State, State.id == Order.state_id)
         .where(
@@ -167,11 +170,12 @@ def _key(group_by: GroupBy, dialect: str) -> Any:
     return sa.func.to_char(sa.func.timezone("UTC", Order.completed_at), pattern, type_=sa.String())
 
 
-def _rows(results: Any, *, minor_unit: int) -> list[SummaryRow]:
+def _rows(results: Sequence[Any]) -> list[SummaryRow]:
     # Plain tuples and one list per key: a row's attributes by name cost more than the arithmetic here.
     groups: dict[str, list[Any]] = {}
     divide, add = _EXACT.divide, _EXACT.add
-    for key, rate, count, gross, net in results:
+    minor_unit = results[0].minor_unit if results else 2  # the same on every row
+    for key, rate, count, gross, net, _ in results:
         sums = groups.get(key)
         if sums is None:
             groups[key] = [count, divide(gross, rate), divide(net, rate)]
@@ -189,11 +193,14 @@ def _rows(results: Any, *, minor_unit: int) -> list[SummaryRow]:
     return summary
 
 
-async def _default_minor_unit(session: AsyncSession) -> int:
-    minor_unit = await session.scalar(
+def _default_minor_unit() -> Any:
+    """The minor unit of the default shop's currency (2 without one), as a column every row carries: an
+    uncorrelated subquery, evaluated once per statement, spares the request a round trip of its own."""
+    minor_unit = (
         sa.select(Currency.minor_unit)
         .join(Shop, Shop.default_currency_code == Currency.code)
         .order_by(Shop.is_default.desc(), Shop.id)
         .limit(1)
+        .scalar_subquery()
     )
-    return 2 if minor_unit is None else minor_unit
+    return sa.func.coalesce(minor_unit, 2).label("minor_unit")
