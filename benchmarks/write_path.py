@@ -3,8 +3,9 @@ salesSummary over a million orders. Each returns its benchmark lines (`name key=
 
 `sales_summary_1m` fills a store of its own: SQLite in a temporary folder, on PostgreSQL a database beside
 ORDERGRAPH_BENCH_POSTGRES_URL's (`<name>_summary`, dropped afterwards). It migrates to the revision before
-the sales rollup, inserts the orders with one INSERT … SELECT over a generated series, then migrates to
-head, so the rollup is built by the migration's own backfill.
+the sales rollup, inserts the orders with one INSERT … SELECT over a generated series (the secondary
+indexes of `orders` built again after it), then migrates to head, so the rollup is built by the migration's
+own backfill. It times the summary in-process and from a real `ordergraph serve`.
 """
 
 from __future__ import annotations
@@ -252,8 +253,8 @@ _INDEXES = {
 async def _secondary_indexes_after(connection: AsyncConnection) -> AsyncIterator[None]:
     """Drop the secondary indexes of `orders` for the bulk insert and build them again after it.
 
-    Maintaining 15 indexes row by row was almost all of the insert's time; building each once from the
-    finished table is a sort of its keys.
+    Maintaining every index row by row was almost all of the insert's time; building each once from the
+    finished table is one sort of its keys.
     """
     dialect = connection.dialect.name
     indexes = (await connection.execute(sa.text(_INDEXES[dialect]))).all()
