@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.scenarios import ADMIN_LIST
 from models.base import Base
+from models.catalog import Product
 from models.orders import Order
 from models.settings import Settings
 from resolvers.core.errors import DomainErrors, ErrorCode
@@ -413,6 +415,25 @@ async def test_a_long_value_stored_before_the_limit_does_not_block_other_changes
     await seeded.flush()
 
     assert (order.display_name, len(order.customer_comment or "")) == ("Renamed", 20_000)
+    order.customer_comment = "c" * 20_000  # set again, unchanged: still not this flush's to refuse
+    order.display_name = "Renamed again"
+    await seeded.flush()
+    order.customer_comment = "d" * 20_000
+    with pytest.raises(DomainErrors) as refused:
+        await seeded.flush()
+    assert [error.message for error in refused.value.errors] == ["`customerComment` may hold at most 10000 characters."]
+
+
+async def test_a_new_row_with_text_longer_than_its_column_is_never_written(seeded: AsyncSession) -> None:
+    before = await seeded.scalar(sa.select(sa.func.count()).select_from(Product))
+    seeded.add(Product(number="P" * 256, name="Long", price=Decimal(1), vat_percent=Decimal(25)))
+
+    with pytest.raises(DomainErrors) as refused:
+        await seeded.flush()
+
+    assert [error.message for error in refused.value.errors] == ["`number` may hold at most 255 characters."]
+    seeded.expunge_all()
+    assert await seeded.scalar(sa.select(sa.func.count()).select_from(Product)) == before
 
 
 @pytest.mark.parametrize(("declared", "status"), [(b"9" * 5000, 413), (b"12x", 400)])

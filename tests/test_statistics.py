@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
+from models.catalog import Currency, Shop
 from models.enums import OrderKind
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.fulfilment import flow_setup
@@ -63,6 +65,27 @@ async def test_summary_converts_each_order_at_its_rate_and_leaves_out_what_does_
     ]
     assert [(row.key, row.orders, row.total.with_vat) for row in by_month] == [("2026-11", 5, Decimal("351.68"))]
     assert [(row.key, row.orders, row.total.with_vat) for row in by_state] == [("Received", 5, Decimal("351.68"))]
+
+
+async def test_summary_rounds_to_the_minor_unit_of_the_default_currency(seeded: AsyncSession) -> None:
+    await _order(seeded, "125.40", at=DAY_ONE)  # 100.32 without VAT
+    await _order(seeded, "10.00", at=DAY_TWO, currency="DKK")  # 1.3404825... EUR, 1.0723860... without VAT
+    default = await seeded.scalar(
+        sa.select(Currency).join(Shop, Shop.default_currency_code == Currency.code).order_by(Shop.is_default.desc())
+    )
+    assert default is not None
+    default.minor_unit = 0
+    await seeded.flush()
+    whole_days = (DAY_ONE - datetime.timedelta(days=1), DAY_TWO + datetime.timedelta(days=1))
+    both_cut = (DAY_ONE - datetime.timedelta(hours=1), DAY_TWO + datetime.timedelta(hours=1))
+
+    for start, stop in (whole_days, both_cut):
+        rows = await statistics.sales_summary(seeded, from_=start, to=stop, group_by="DAY")
+        assert rows == await statistics.sales_summary_from_orders(seeded, from_=start, to=stop, group_by="DAY")
+        assert [(row.key, row.total.with_vat, row.total.without_vat, row.total.vat_percent) for row in rows] == [
+            ("2026-11-24", Decimal("125"), Decimal("100"), Decimal("25.00")),
+            ("2026-11-25", Decimal("1"), Decimal("1"), Decimal("0.00")),
+        ]
 
 
 @pytest.mark.parametrize(("group_by", "to_offset", "field"), [("WEEK", 1, ["groupBy"]), ("DAY", 0, ["to"])])

@@ -8,12 +8,13 @@ an operation forgot can reach the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction
+from sqlalchemy.orm import InstrumentedAttribute, Mapper, Session, UOWTransaction
 
 from models import money
 from models.base import TEXT_LENGTH, max_length
@@ -115,12 +116,26 @@ def _refuse_overlong_text(session: Session, _flush: UOWTransaction, _instances: 
 def _overlong_values(session: Session) -> Iterator[tuple[str, int]]:
     for instance in [*session.new, *session.dirty]:
         state = sa.inspect(instance)
-        is_new = state.key is None
-        for attribute in state.mapper.column_attrs:
-            length = max_length(attribute.columns[0])
-            if length is None:
-                continue
+        values = state.dict
+        if state.key is None:
+            written: Iterable[tuple[str, int]] = _limited_columns(state.mapper)
+        else:
             # Only what this flush writes: a value stored before the limit existed is left as it is.
-            values = [state.dict.get(attribute.key)] if is_new else state.attrs[attribute.key].history.added or ()
-            if any(isinstance(value, str) and len(value) > length for value in values):
-                yield attribute.key, length
+            changed = state.committed_state
+            written = (
+                (key, length)
+                for key, length in _limited_columns(state.mapper)
+                if key in changed and values.get(key) != changed[key]
+            )
+        for key, length in written:
+            value = values.get(key)
+            if isinstance(value, str) and len(value) > length:
+                yield key, length
+
+
+@functools.cache
+def _limited_columns(mapper: Mapper[Any]) -> tuple[tuple[str, int], ...]:
+    """The attributes of a mapped class whose column bounds its length, with the bound (computed once)."""
+    columns = ((attribute.key, cast("sa.Column[Any]", attribute.columns[0])) for attribute in mapper.column_attrs)
+    limited = ((key, max_length(column)) for key, column in columns)
+    return tuple((key, length) for key, length in limited if length is not None)

@@ -12,7 +12,8 @@ import dataclasses
 import datetime
 import decimal
 import enum
-from collections import defaultdict
+import functools
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -56,17 +57,15 @@ async def sales_summary(
     """
     group = _checked(from_=from_, to=to, group_by=group_by)
     first_day, end_day = _whole_days(from_, to)
-    dialect = session.get_bind().dialect.name
-    results: list[Any] = []
-    if first_day < end_day:
-        results += (await session.execute(_rollup_statement(group, first_day, end_day))).all()
-        edges = [(from_, first_day), (end_day, to)]
-    else:
-        edges = [(from_, to)]
-    for start, stop in edges:
-        if start < stop:
-            results += (await session.execute(_orders_statement(group, dialect, start, stop))).all()
-    return _rows(results, minor_unit=await _default_minor_unit(session))
+    whole_days = first_day < end_day
+    spans = {"head": (from_, first_day), "tail": (end_day, to)} if whole_days else {"head": (from_, to)}
+    edges = {name: span for name, span in spans.items() if span[0] < span[1]}
+    params: dict[str, Any] = {"first_day": first_day.date().isoformat(), "end_day": end_day.date().isoformat()}
+    for name, (start, stop) in edges.items():
+        params.update({f"{name}_from": start, f"{name}_to": stop})
+    statement = _summary_statement(group, session.get_bind().dialect.name, whole_days, tuple(edges))
+    results = (await session.execute(statement, params)).all()
+    return _rows(results)
 
 
 async def sales_summary_from_orders(
@@ -74,8 +73,9 @@ async def sales_summary_from_orders(
 ) -> list[SummaryRow]:
     """The same totals computed from the orders alone (what the rollup must always agree with)."""
     group = _checked(from_=from_, to=to, group_by=group_by)
-    statement = _orders_statement(group, session.get_bind().dialect.name, from_, to)
-    return _rows((await session.execute(statement)).all(), minor_unit=await _default_minor_unit(session))
+    statement = _summary_statement(group, session.get_bind().dialect.name, False, ("head",))
+    results = (await session.execute(statement, {"head_from": from_, "head_to": to})).all()
+    return _rows(results)
 
 
 def _checked(*, from_: datetime.datetime, to: datetime.datetime, group_by: str) -> GroupBy:
@@ -95,18 +95,29 @@ def _whole_days(from_: datetime.datetime, to: datetime.datetime) -> tuple[dateti
     return first, end
 
 
-def _rollup_statement(group: GroupBy, first_day: datetime.datetime, end_day: datetime.datetime) -> Any:
+@functools.cache
+def _summary_statement(group: GroupBy, dialect: str, whole_days: bool, edges: tuple[str, ...]) -> Any:
+    """One statement (one round trip) for the whole days (`first_day`, `end_day`) from the rollup and each
+    named edge (`<edge>_from`, `<edge>_to`) from the orders; built once per shape, its values bound."""
+    parts: list[sa.Select[Any]] = [_rollup_statement(group)] if whole_days else []
+    parts += [_orders_statement(group, dialect, edge) for edge in edges]
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def _rollup_statement(group: GroupBy) -> Any:
     parts = [
         sa.select(*(table.c[name] for name in _ROLLUP_COLUMNS)).where(
-            table.c.day >= first_day.date().isoformat(), table.c.day < end_day.date().isoformat()
+            table.c.day >= sa.bindparam("first_day"), table.c.day < sa.bindparam("end_day")
         )
         for table in (SalesRollup.__table__, SalesRollupChange.__table__)
     ]
     rollup = sa.union_all(*parts).subquery("rollup")
     if group is GroupBy.STATE:
         key: Any = sa.func.coalesce(State.name, "")
+    elif group is GroupBy.DAY:
+        key = rollup.c.day  # already the key: grouping the column itself spares an expression per row
     else:
-        key = sa.func.substr(rollup.c.day, 1, 10 if group is GroupBy.DAY else 7, type_=sa.String())
+        key = sa.func.substr(rollup.c.day, 1, 7, type_=sa.String())
     exact = money.ExactDecimal(money.MONEY_SCALE)
     return (
         sa.select(
@@ -114,6 +125,7 @@ def _rollup_statement(group: GroupBy, first_day: datetime.datetime, end_day: dat
             sa.type_coerce(rollup.c.currency_rate, money.ExactDecimal(money.RATE_SCALE)).label("currency_rate"),
             sa.func.sum(rollup.c.orders).label("orders"),
             *(sa.type_coerce(sa.func.sum(rollup.c[f"total_{part}"]), exact).label(part) for part in _PARTS),
+            _default_minor_unit(),
         )
         .outerjoin(State, State.id == rollup.c.state_key)
         .where(sa.or_(State.id.is_(None), State.exclude_from_statistics.is_(False)))
@@ -122,7 +134,7 @@ def _rollup_statement(group: GroupBy, first_day: datetime.datetime, end_day: dat
     )
 
 
-def _orders_statement(group: GroupBy, dialect: str, from_: datetime.datetime, to: datetime.datetime) -> Any:
+def _orders_statement(group: GroupBy, dialect: str, edge: str) -> Any:
     key = _key(group, dialect)
     exact = money.ExactDecimal(money.MONEY_SCALE)
     return (
@@ -131,6 +143,7 @@ def _orders_statement(group: GroupBy, dialect: str, from_: datetime.datetime, to
             Order.currency_rate,
             sa.func.count().label("orders"),
             *(sa.type_coerce(sa.func.sum(_TOTALS[f"total_{part}"]), exact).label(part) for part in _PARTS),
+            _default_minor_unit(),
         )
         .outerjoin(State, State.id == Order.state_id)
         .where(
@@ -138,8 +151,8 @@ def _orders_statement(group: GroupBy, dialect: str, from_: datetime.datetime, to
             Order.is_complete.is_(True),
             Order.is_cancelled.is_(False),
             Order.is_deleted.is_(False),
-            Order.completed_at >= from_,
-            Order.completed_at < to,
+            Order.completed_at >= sa.bindparam(f"{edge}_from"),
+            Order.completed_at < sa.bindparam(f"{edge}_to"),
             sa.or_(State.id.is_(None), State.exclude_from_statistics.is_(False)),
         )
         .group_by(key, Order.currency_rate)
@@ -157,28 +170,37 @@ def _key(group_by: GroupBy, dialect: str) -> Any:
     return sa.func.to_char(sa.func.timezone("UTC", Order.completed_at), pattern, type_=sa.String())
 
 
-def _rows(results: Any, *, minor_unit: int) -> list[SummaryRow]:
-    counts: dict[str, int] = defaultdict(int)
-    with_vat: dict[str, Decimal] = defaultdict(Decimal)
-    without_vat: dict[str, Decimal] = defaultdict(Decimal)
-    for row in results:
-        counts[row.key] += row.orders
-        with_vat[row.key] = _EXACT.add(with_vat[row.key], _EXACT.divide(row.with_vat, row.currency_rate))
-        without_vat[row.key] = _EXACT.add(without_vat[row.key], _EXACT.divide(row.without_vat, row.currency_rate))
+def _rows(results: Sequence[Any]) -> list[SummaryRow]:
+    # Plain tuples and one list per key: a row's attributes by name cost more than the arithmetic here.
+    groups: dict[str, list[Any]] = {}
+    divide, add = _EXACT.divide, _EXACT.add
+    minor_unit = results[0].minor_unit if results else 2  # the same on every row
+    for key, rate, count, gross, net, _ in results:
+        sums = groups.get(key)
+        if sums is None:
+            groups[key] = [count, divide(gross, rate), divide(net, rate)]
+        else:
+            sums[0] += count
+            sums[1] = add(sums[1], divide(gross, rate))
+            sums[2] = add(sums[2], divide(net, rate))
     summary = []
-    for key in sorted(counts):
-        gross = money.round_money(with_vat[key], minor_unit=minor_unit)
-        net = money.round_money(without_vat[key], minor_unit=minor_unit)
+    for key in sorted(groups):
+        count, with_vat, without_vat = groups[key]
+        gross = money.round_money(with_vat, minor_unit=minor_unit)
+        net = money.round_money(without_vat, minor_unit=minor_unit)
         percent = money.round_money(_EXACT.divide((gross - net) * 100, net), minor_unit=2) if net else Decimal("0.00")
-        summary.append(SummaryRow(key, counts[key], money.Price(gross, net, gross - net, percent)))
+        summary.append(SummaryRow(key, count, money.Price(gross, net, gross - net, percent)))
     return summary
 
 
-async def _default_minor_unit(session: AsyncSession) -> int:
-    minor_unit = await session.scalar(
+def _default_minor_unit() -> Any:
+    """The minor unit of the default shop's currency (2 without one), as a column every row carries: an
+    uncorrelated subquery, evaluated once per statement, spares the request a round trip of its own."""
+    minor_unit = (
         sa.select(Currency.minor_unit)
         .join(Shop, Shop.default_currency_code == Currency.code)
         .order_by(Shop.is_default.desc(), Shop.id)
         .limit(1)
+        .scalar_subquery()
     )
-    return 2 if minor_unit is None else minor_unit
+    return sa.func.coalesce(minor_unit, 2).label("minor_unit")

@@ -44,7 +44,8 @@ class StatisticsQuery:
             rows = await statistics.sales_summary(info.context.session, from_=from_, to=to, group_by=group_by)
         except DomainError as error:
             raise ClientError(error.message) from error
-        return [SalesSummaryRow(key=row.key, orders=row.orders, total=row.total) for row in rows]  # type: ignore[arg-type]
+        # The rows have SalesSummaryRow's fields (total a money.Price, as Price reads it): served as they are.
+        return rows  # type: ignore[return-value]
 
 
 @strawberry.type
