@@ -105,7 +105,7 @@ def _staff_only(column: str) -> Callable[..., Any]:
     return resolve
 
 
-async def _transitions_now(session: AsyncSession, orders: Sequence[order_models.Order]) -> list[Any]:
+async def transitions_now(session: AsyncSession, orders: Sequence[order_models.Order]) -> list[Any]:
     """The orders' transitions judged when the batch runs (one function, so the request's loader batches)."""
     return await transitions.transitions_of(session, orders, now=datetime.datetime.now(datetime.UTC))
 
@@ -338,7 +338,7 @@ class Order:
     ) -> list[Transition]:
         if not info.context.viewer.is_admin:
             return []
-        found = info.context.loaders.orders_batch(_transitions_now).load(root)
+        found = info.context.loaders.orders_batch(transitions_now).load(root)
         return loaded.then([found], lambda rows: [Transition.of(row) for row in rows])  # type: ignore[no-any-return]
 
     @strawberry.field(description="Its log, oldest first. Staff data: empty but for admins.")
