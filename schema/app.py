@@ -258,6 +258,7 @@ def create_app(
     *,
     db: database.Database | None = None,
     tracer_provider: TracerProvider | None = None,
+    schema: root.Schema | None = None,
 ) -> Starlette:
     """The app; traces go to `tracer_provider`, or where the OTEL_* variables say when they ask for traces."""
     settings = settings or get_settings()
@@ -269,7 +270,7 @@ def create_app(
     logs.configure_structlog()
     db = db or database.connect(settings)
     webhook_outbox.install()
-    view = GraphQLView(root.build(settings), db, settings)
+    view = GraphQLView(schema or root.build(settings), db, settings)
     authenticated = Authenticated(view, db, _customer_jwt(settings))
 
     @contextlib.asynccontextmanager

@@ -18,7 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from models.settings import Settings
-from schema import direct_resolvers, errors, limits, scalars
+from schema import direct_resolvers, errors, limits, plain_execution, scalars
 from schema.operations.channels.imports import ImportMutation
 from schema.operations.channels.recurring import RecurringMutation, RecurringQuery
 from schema.operations.core.orders import OrderQuery
@@ -105,7 +105,8 @@ class CodedMaskErrors(MaskErrors):
         return errors.masked(error)
 
 
-def build(settings: Settings) -> Schema:
+def build(settings: Settings, *, plain_completion: bool = True) -> Schema:
+    """The served schema; `plain_completion=False` leaves every field to graphql-core (to compare with)."""
     # The limiters' rule classes are made once, so the validation cache (keyed by document and rules) can hit:
     # a client sending the same document again is neither parsed nor validated again, and still limited.
     validation_rules = limits.coded_limit_rules(
@@ -130,6 +131,7 @@ def build(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=plain_execution.PlainExecutor if plain_completion else None,
         config=StrawberryConfig(
             scalar_map=scalars.SCALAR_MAP, batching_config={"max_operations": settings.max_batch_size}
         ),

@@ -208,8 +208,9 @@ async def test_the_order_list_reads_transitions_with_a_fixed_number_of_statement
 
     (ten, ten_edges), (hundred, edges) = await counted(10), await counted(100)
 
-    # the token, the page; for the transitions: states, rules, transactions, payment providers, open returns
-    assert (ten, hundred, len(ten_edges), len(edges)) == (7, 7, 10, 100), count_statements.statements
+    # the token, the page; for the transitions: states with their rules, transactions, payment providers, open
+    # returns
+    assert (ten, hundred, len(ten_edges), len(edges)) == (6, 6, 10, 100), count_statements.statements
     assert edges[0]["node"]["transitions"] == [
         {"state": {"name": "Picked"}, "allowed": True, "code": None},
         {"state": {"name": "Shipped"}, "allowed": False, "code": "TRANSITION_NOT_ALLOWED"},

@@ -3,9 +3,9 @@
 changeState (and so previewStateChange, which runs it and rolls back) and `Order.transitions` judge
 through the same `Judge`, so what a merchant is shown can never differ from what a change does:
 
-    states         the target states (changeState) or every state of the flows of the orders' kinds
-                   (transitions), deleted ones too, with the current states: one SELECT
-    rules          the rules from the orders' current states: one SELECT
+    states, rules  the target states (changeState) or every state of the flows of the orders' kinds
+                   (transitions), deleted ones too, with the current states, each joined to the rules
+                   from it: one SELECT
     fulfilment     only when a judged state has requirements: the transactions, the payment providers
                    and the open returns of the orders: three SELECTs
 
@@ -86,9 +86,9 @@ async def judge_moves(
 ) -> Judge:
     """A judge of moves of `orders` to the states `state_ids` (those that exist; the caller checks) at `now`."""
     current = {order.state_id for order in orders if order.state_id is not None}
-    states = await _states(session, sa.or_(State.id.in_(state_ids | current)))
+    states, rules = await _states_and_rules(session, sa.or_(State.id.in_(state_ids | current)))
     judged = [states[key][0] for key in state_ids if key in states]
-    return await _judge(session, orders, states, judged=judged, now=now)
+    return await _judge(session, orders, states, rules, judged=judged, now=now)
 
 
 async def transitions_of(
@@ -99,9 +99,9 @@ async def transitions_of(
         return []
     kinds = {FlowKind(order.kind.value) for order in orders}
     current = {order.state_id for order in orders if order.state_id is not None}
-    states = await _states(session, sa.or_(Flow.kind.in_(kinds), State.id.in_(current)))
+    states, rules = await _states_and_rules(session, sa.or_(Flow.kind.in_(kinds), State.id.in_(current)))
     judged = [state for state, kind in states.values() if kind in kinds]
-    judge = await _judge(session, orders, states, judged=judged, now=now)
+    judge = await _judge(session, orders, states, rules, judged=judged, now=now)
     return [judge.transitions(order) for order in orders]
 
 
@@ -112,12 +112,11 @@ async def _judge(
     session: AsyncSession,
     orders: Sequence[Order],
     states: dict[int, tuple[State, FlowKind]],
+    rules: dict[int, frozenset[int]],
     *,
     judged: list[State],
     now: datetime.datetime,
 ) -> Judge:
-    current = {order.state_id for order in orders if order.state_id is not None}
-    rules = await _rules_from(session, current)
     if not orders or not any(state.requirements for state in judged):
         return Judge(states=states, rules=rules, fulfilment={})
     money = await _money(session, orders, now=now)
@@ -133,27 +132,25 @@ async def _judge(
     return Judge(states=states, rules=rules, fulfilment=fulfilment)
 
 
-async def _states(session: AsyncSession, condition: sa.ColumnElement[bool]) -> dict[int, tuple[State, FlowKind]]:
-    """States with their flow's kind, in flow and sort order."""
+async def _states_and_rules(
+    session: AsyncSession, condition: sa.ColumnElement[bool]
+) -> tuple[dict[int, tuple[State, FlowKind]], dict[int, frozenset[int]]]:
+    """States with their flow's kind, in flow and sort order, and the rules from each of them (every state
+    that can be an order's current one is among them)."""
     rows = await session.execute(
-        sa.select(State, Flow.kind)
+        sa.select(State, Flow.kind, StateRule.to_state_id)
         .join(Flow, Flow.id == State.flow_id)
+        .outerjoin(StateRule, StateRule.from_state_id == State.id)
         .where(condition)
-        .order_by(Flow.id, State.sort_order, State.id)
+        .order_by(Flow.id, State.sort_order, State.id, StateRule.id)
     )
-    return {state.id: (state, kind) for state, kind in rows.all()}
-
-
-async def _rules_from(session: AsyncSession, state_ids: set[int]) -> dict[int, frozenset[int]]:
-    if not state_ids:
-        return {}
-    rows = await session.execute(
-        sa.select(StateRule.from_state_id, StateRule.to_state_id).where(StateRule.from_state_id.in_(state_ids))
-    )
+    states: dict[int, tuple[State, FlowKind]] = {}
     rules: dict[int, set[int]] = defaultdict(set)
-    for from_id, to_id in rows.all():
-        rules[from_id].add(to_id)
-    return {from_id: frozenset(targets) for from_id, targets in rules.items()}
+    for state, kind, to_id in rows.all():
+        states.setdefault(state.id, (state, kind))
+        if to_id is not None:
+            rules[state.id].add(to_id)
+    return states, {from_id: frozenset(targets) for from_id, targets in rules.items()}
 
 
 async def _money(

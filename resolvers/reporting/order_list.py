@@ -16,11 +16,12 @@ import dataclasses
 import datetime
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
@@ -56,6 +57,9 @@ _SORT_COLUMNS: dict[SortField, Any] = {
     SortField.ID: Order.number,
 }
 _NULLABLE = {SortField.COMPLETED_AT}
+# What every page reads of its orders whatever is asked: keys, the loaders' keys and the cache key of
+# batches over orders (id, revision, state).
+_ALWAYS_READ = ("id", "number", "public_id", "kind", "revision", "state_id", "flow_id", "payment_method_id")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -102,8 +106,13 @@ async def page(
     last: int | None = None,
     before: str | None = None,
     with_total: bool = False,
+    columns: Collection[str] | None = None,
 ) -> Page:
-    """One page of orders; `last` pages backwards from `before`. Raises INVALID for a malformed or foreign cursor."""
+    """One page of orders; `last` pages backwards from `before`. Raises INVALID for a malformed or foreign cursor.
+
+    `columns` (model attribute names) loads only those of each order, with the keys and the sort value; any
+    other attribute then raises when read instead of loading on its own. None loads whole rows.
+    """
     conditions = await _conditions(session, filter)
     backwards = last is not None
     size = last if backwards else (DEFAULT_PAGE_SIZE if first is None else first)
@@ -125,6 +134,8 @@ async def page(
         .order_by(*_ordering(column, sort, descending=walk_descending))
         .limit(size + 1)
     )
+    if columns is not None:
+        statement = statement.options(_only(columns, sort))
     if with_total:
         statement = statement.add_columns(_count(conditions).scalar_subquery().label("total_count"))
     results = list((await session.execute(statement)).all())
@@ -181,6 +192,12 @@ def capture_state_of(state: CaptureState) -> sa.ColumnElement[bool]:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _only(columns: Collection[str], sort: SortField) -> Any:
+    sort_attribute = "total" if sort is SortField.TOTAL else _SORT_COLUMNS[sort].key
+    loaded = sorted({*columns, *_ALWAYS_READ, sort_attribute})
+    return orm.load_only(*(getattr(Order, name) for name in loaded), raiseload=True)
 
 
 async def _conditions(session: AsyncSession, filter: Filter) -> list[sa.ColumnElement[bool]]:

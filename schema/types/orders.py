@@ -14,7 +14,7 @@ null, an empty list or a comparison without changes, never as an error, so one f
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,6 +22,7 @@ import strawberry
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
+from strawberry.utils.str_converters import to_camel_case
 
 from models import money
 from models import orders as order_models
@@ -105,7 +106,7 @@ def _staff_only(column: str) -> Callable[..., Any]:
     return resolve
 
 
-async def _transitions_now(session: AsyncSession, orders: Sequence[order_models.Order]) -> list[Any]:
+async def transitions_now(session: AsyncSession, orders: Sequence[order_models.Order]) -> list[Any]:
     """The orders' transitions judged when the batch runs (one function, so the request's loader batches)."""
     return await transitions.transitions_of(session, orders, now=datetime.datetime.now(datetime.UTC))
 
@@ -338,7 +339,7 @@ class Order:
     ) -> list[Transition]:
         if not info.context.viewer.is_admin:
             return []
-        found = info.context.loaders.orders_batch(_transitions_now).load(root)
+        found = info.context.loaders.orders_batch(transitions_now).load(root)
         return loaded.then([found], lambda rows: [Transition.of(row) for row in rows])  # type: ignore[no-any-return]
 
     @strawberry.field(description="Its log, oldest first. Staff data: empty but for admins.")
@@ -427,3 +428,55 @@ class OrderConnection:
     edges: list[OrderEdge] = strawberry.field(description="The page's records, in the order asked for.")
     page_info: PageInfo = strawberry.field(description="Where the page stands.")
     total_count: int = strawberry.field(description="How many records match the filter, over every page.")
+
+
+_MONEY_COLUMNS = ("payment_method_id", "is_cancelled", "total", "currency_minor_unit")
+# The model attributes an Order field with a resolver reads; the order list's page statement loads only what
+# its nodes select (`columns_read`). A resolver field not named here may read anything: its page loads all.
+_COLUMNS_OF_RESOLVER: dict[str, tuple[str, ...]] = {
+    "__typename": (),
+    "id": ("public_id",),
+    "previousIds": ("id", "number"),
+    "kind": ("kind",),
+    "shop": ("shop_id",),
+    "complete": ("is_complete",),
+    "cancelled": ("is_cancelled",),
+    "deleted": ("is_deleted",),
+    "channel": ("import_channel",),
+    "flow": ("flow_id",),
+    "state": ("state_id",),
+    "customer": tuple(f"customer_{field}" for field in ADDRESS_FIELDS),
+    "delivery": tuple(f"delivery_{field}" for field in ADDRESS_FIELDS),
+    "currency": ("currency_code", "currency_name", "currency_rate"),
+    "paymentMethod": ("payment_method_id",),
+    "shippingMethod": ("shipping_method_id",),
+    "trackAndTrace": ("track_and_trace_id",),
+    "quoteStatus": ("quote_status",),
+    "comment": ("comment",),
+    "ip": ("ip",),
+    "generatedBy": ("generated_by_schedule_id",),
+    **dict.fromkeys(
+        ["captureState", "authorizedAmount", "capturedAmount", "refundedAmount", "paymentDelta"], _MONEY_COLUMNS
+    ),
+    **dict.fromkeys(["customFields", "lines", "transactions", "events", "versions", "returns", "recurring"], ("id",)),
+    "authorizationExpiresAt": ("id",),
+}
+# Fields without a resolver read the model attribute of their own name (a column or a Price's four).
+_ATTRIBUTE_OF_FIELD = {
+    field.graphql_name or to_camel_case(field.python_name): field.python_name
+    for field in Order.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    if field.base_resolver is None
+}
+
+
+def columns_read(field_names: Iterable[str]) -> set[str] | None:
+    """The Order model attributes that these fields of Order read; None when one of them may read any."""
+    columns: set[str] = set()
+    for name in field_names:
+        if name in _ATTRIBUTE_OF_FIELD:
+            columns.add(_ATTRIBUTE_OF_FIELD[name])
+        elif name in _COLUMNS_OF_RESOLVER:
+            columns.update(_COLUMNS_OF_RESOLVER[name])
+        else:
+            return None
+    return columns

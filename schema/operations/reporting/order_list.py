@@ -16,6 +16,7 @@ from schema.enums import OrderKind as OrderKindEnum
 from schema.errors import ClientError
 from schema.guards import require_admin, require_customer
 from schema.inputs import OrderFilter, OrderSort
+from schema.types import orders as order_types
 from schema.types.orders import OrderConnection, OrderEdge, PageInfo
 
 # Filters the domain takes exactly as the input gives them.
@@ -99,9 +100,11 @@ def _filter(given: OrderFilter | None) -> order_list.Filter:
 
 async def _connection(info: strawberry.Info[Context], filter: order_list.Filter, **paging: Any) -> OrderConnection:
     """Read the page, prime the loaders with the rows it joined, and build the connection."""
+    selected = _node_fields(info)
+    columns = order_types.columns_read(name for name in selected if "." not in name)
     try:
         page = await order_list.page(
-            info.context.session, filter=filter, with_total=_selects(info, "totalCount"), **paging
+            info.context.session, filter=filter, with_total=_selects(info, "totalCount"), columns=columns, **paging
         )
     except DomainError as error:
         raise ClientError(error.message) from error
@@ -114,7 +117,7 @@ async def _connection(info: strawberry.Info[Context], filter: order_list.Filter,
         ):
             if related is not None:
                 loader.prime(related.id, related)
-    await _preload(info, [row.order.id for row in page.rows])
+    await _preload(info, selected, [row.order for row in page.rows])
     edges = [OrderEdge(node=row.order, cursor=row.cursor) for row in page.rows]  # type: ignore[arg-type]
     page_info = PageInfo(
         has_next_page=page.has_next_page,
@@ -129,7 +132,8 @@ async def _connection(info: strawberry.Info[Context], filter: order_list.Filter,
 
 
 # What a node's field reads through which loader (by its name on `Loaders`); `lines.customFields` reads the
-# order's custom field values too, and `events` is read for admins only.
+# order's custom field values too; `events` and `transitions` (judged for all the page's orders at once) are read
+# for admins only.
 _PRELOADED = {
     "lines": "order_lines_by_order_id",
     "customFields": "custom_field_values_by_order_id",
@@ -150,18 +154,20 @@ _PRELOADED = {
 }
 
 
-async def _preload(info: strawberry.Info[Context], order_ids: list[int]) -> None:
+async def _preload(info: strawberry.Info[Context], selected: set[str], orders: list[Any]) -> None:
     """Load the page's relations its nodes select, one batch each, before any field asks.
 
     Every field of the page then finds its loader's value done and resolves without an awaitable
     (`schema.loaded`); the statements are the batches the fields would have run anyway.
     """
-    selected = _node_fields(info)
     if not info.context.viewer.is_admin:
-        selected.discard("events")
+        selected = selected - {"events", "transitions"}
     loaders = info.context.loaders
+    order_ids = [order.id for order in orders]
     for name in dict.fromkeys(_PRELOADED[field] for field in selected if field in _PRELOADED):
         await getattr(loaders, name).load_many(order_ids)
+    if "transitions" in selected:
+        await loaders.orders_batch(order_types.transitions_now).load_many(orders)
 
 
 def _node_fields(info: strawberry.Info[Context]) -> set[str]:
