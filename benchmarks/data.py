@@ -22,6 +22,7 @@ from resolvers.setup import demo
 FULL_ORDERS = 10_000
 BARE_ORDERS = 90_000
 BATCH = 5_000
+FULL_NUMBERS = range(BARE_ORDERS + 1, BARE_ORDERS + FULL_ORDERS + 1)
 START = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 CURRENCIES = (
     ("EUR", "Euro", Decimal(1)),
@@ -39,7 +40,11 @@ class Generated:
 
 
 async def generate(url: str) -> Generated:
-    """Seed the demo setup, then 10,000 full orders and 90,000 bare completed ones."""
+    """Seed the demo setup, then 90,000 bare completed orders and the 10,000 newest, full ones.
+
+    The full orders are the newest so that the admin page (newest first) shows orders with lines,
+    transactions, an event and custom fields, as a shop's order list does.
+    """
     db = database.connect(Settings(), url=url)
     async with db.write_sessions() as session, session.begin():
         await demo.seed(session, now=START)
@@ -62,7 +67,7 @@ async def generate(url: str) -> Generated:
         await connection.execute(sa.text("ANALYZE"))
         await connection.commit()
     await engine.dispose()
-    return Generated(FULL_ORDERS + BARE_ORDERS, list(range(1, FULL_ORDERS + 1)), ids["picked"])
+    return Generated(FULL_ORDERS + BARE_ORDERS, list(FULL_NUMBERS), ids["picked"])
 
 
 async def _advance_sequences(connection: Any) -> None:
@@ -94,7 +99,7 @@ async def _setup_ids(connection: Any) -> dict[str, int]:
 async def _insert(connection: Any, numbers: range, ids: dict[str, int]) -> None:
     orders, lines, transactions, events, values = [], [], [], [], []
     for number in numbers:
-        full = number <= FULL_ORDERS
+        full = number in FULL_NUMBERS
         at = START + datetime.timedelta(minutes=number * 3)
         code, name, rate = CURRENCIES[number % 3]
         gross = Decimal(5 * 25) * rate if full else Decimal(number % 200 + 1)
