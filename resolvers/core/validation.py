@@ -9,7 +9,7 @@ an operation forgot can reach the store.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -116,20 +116,11 @@ def _refuse_overlong_text(session: Session, _flush: UOWTransaction, _instances: 
 def _overlong_values(session: Session) -> Iterator[tuple[str, int]]:
     for instance in [*session.new, *session.dirty]:
         state = sa.inspect(instance)
-        values = state.dict
-        if state.key is None:
-            written: Iterable[tuple[str, int]] = _limited_columns(state.mapper)
-        else:
+        is_new = state.key is None
+        for key, length in _limited_columns(state.mapper):
             # Only what this flush writes: a value stored before the limit existed is left as it is.
-            changed = state.committed_state
-            written = (
-                (key, length)
-                for key, length in _limited_columns(state.mapper)
-                if key in changed and values.get(key) != changed[key]
-            )
-        for key, length in written:
-            value = values.get(key)
-            if isinstance(value, str) and len(value) > length:
+            values = [state.dict.get(key)] if is_new else state.attrs[key].history.added or ()
+            if any(isinstance(value, str) and len(value) > length for value in values):
                 yield key, length
 
 
