@@ -10,6 +10,7 @@ import datetime
 import json
 import pathlib
 from decimal import Decimal
+from typing import Any
 
 import graphql
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from models import database
 from models.enums import Role, TransactionKind, TransactionStatus
 from models.orders import Order
 from models.settings import Settings
-from resolvers.core import events
+from resolvers.core import events, loaders
 from schema import app, direct_resolvers, root
 from tests import factories
 from tests.conftest import GraphQLClient, StatementCounter, Store, make_token
@@ -51,8 +52,8 @@ async def test_the_admin_page_with_transitions_costs_the_same_statements_at_ever
         pages.append((await admin.execute(ADMIN_LIST_WITH_TRANSITIONS, {"first": size}))["orders"]["edges"])
         counts.append(count_statements.count)
 
-    # the admin page's 6 (see test_order_list_api), then the flows' states joined to the rules from them
-    assert counts == [7, 7, 7, 7], count_statements.statements
+    # the admin page's 4 (see test_order_list_api), then the flows' states joined to the rules from them
+    assert counts == [5, 5, 5, 5], count_statements.statements
     assert [len(page) for page in pages] == [10, 30, 30, 30]
     node = pages[3][0]["node"]
     assert node["customFields"] == [{"systemName": "Channel", "name": "Channel", "type": "TEXT", "value": "web"}]
@@ -72,8 +73,8 @@ async def test_fields_asked_through_fragments_are_preloaded_as_asked_directly(
         answers.append(await admin.execute(document, {"first": 12}))
         counts.append(count_statements.count)
 
-    # the token, the page, lines, transactions, custom field values: one batch each either way
-    assert counts == [5, 5], count_statements.statements
+    # the token, the page, the lines, then transactions and custom field values in one statement, either way
+    assert counts == [4, 4], count_statements.statements
     assert answers[0] == answers[1]
     assert answers[1]["orders"]["edges"][0]["node"]["lines"][0]["customFields"] == [
         {"systemName": "Engraving", "value": "A"}
@@ -163,3 +164,45 @@ def _top_level_selections(selection: str) -> list[str]:
     [operation] = graphql.parse(selection).definitions
     assert isinstance(operation, graphql.OperationDefinitionNode)
     return [graphql.print_ast(field).replace("\n", " ") for field in operation.selection_set.selections]
+
+
+async def test_relations_read_together_are_the_rows_each_loader_reads_alone(
+    demo_store: Store, count_statements: StatementCounter
+) -> None:
+    await _orders_with_everything(demo_store, 3)
+    names = (
+        "custom_field_values_by_order_id",
+        "events_by_order_id",
+        "transactions_by_order_id",
+        "order_lines_by_order_id",
+    )
+    async with demo_store.db.read_sessions() as session:
+        order_ids = [*(await session.scalars(sa.select(Order.id).order_by(Order.id))).all(), -1]  # -1: no order
+        alone = loaders.Loaders(session)
+        expected = {name: _values(await getattr(alone, name).load_many(order_ids)) for name in names}
+    async with demo_store.db.read_sessions() as session:
+        together = loaders.Loaders(session)
+        count_statements.statements.clear()
+        await loaders.prime_together(session, [getattr(together, name) for name in names], order_ids)
+        assert count_statements.count == 1, count_statements.statements
+        read = {name: _values(await getattr(together, name).load_many(order_ids)) for name in names}
+        definitions = await together.custom_field_definition_by_id.load_many(
+            sorted({value["definition_id"] for rows in read[names[0]] for value in rows})
+        )
+        assert count_statements.count == 1, count_statements.statements  # primed, definitions too
+
+    assert read == expected
+    assert [len(rows) for rows in read["order_lines_by_order_id"]][-4:] == [5, 5, 5, 0]
+    assert {len(rows) for rows in read["transactions_by_order_id"][-4:-1]} == {2}
+    assert {definition.system_name for definition in definitions} == {"Channel", "Engraving"}
+
+
+def _values(lists: list[list[Any]]) -> list[list[dict[str, Any]]]:
+    """Each row's mapped column values."""
+    return [
+        [
+            {attribute.key: getattr(row, attribute.key) for attribute in sa.inspect(row).mapper.column_attrs}
+            for row in rows
+        ]
+        for rows in lists
+    ]

@@ -62,14 +62,27 @@ class RowListsByKeyLoader(DataLoader[Any, list[Any]], Generic[Row]):
         self.where = where
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[Row]]:
-        statement = sa.select(self.model).where(self.column.in_(keys)).order_by(*self.order_by)
-        if self.where is not None:
-            statement = statement.where(self.where())
-        rows = (await self.session.scalars(statement)).all()
+        statement = sa.select(*self.entities()).where(self.condition(keys)).order_by(*self.order_by)
         grouped: dict[Any, list[Row]] = defaultdict(list)
-        for row in rows:
-            grouped[getattr(row, self.column.key)].append(row)
+        for row in (await self.session.execute(statement)).all():
+            self.take(grouped, row)
         return [grouped.get(key, []) for key in keys]
+
+    def entities(self) -> list[Any]:
+        """What its statement selects: the model first, then what `joins` adds."""
+        return [self.model]
+
+    def joins(self) -> list[tuple[Any, Any]]:
+        """Entities joined to the model's rows, each with its ON clause."""
+        return []
+
+    def condition(self, keys: Sequence[Any]) -> sa.ColumnElement[bool]:
+        condition = self.column.in_(keys)
+        return condition if self.where is None else sa.and_(condition, self.where())
+
+    def take(self, grouped: dict[Any, list[Row]], row: Sequence[Any]) -> None:
+        """Add a result row (the entities, in `entities` order) to its key's list."""
+        grouped[getattr(row[0], self.column.key)].append(row[0])
 
 
 class OrdersBatchLoader(DataLoader[Order, Any]):
@@ -153,15 +166,74 @@ class CustomFieldValuesByOrderIdLoader(RowListsByKeyLoader[CustomFieldValue]):
         super().__init__(session, CustomFieldValue, CustomFieldValue.order_id, (CustomFieldValue.id,))
         self.loaders = loaders
 
+    def entities(self) -> list[Any]:
+        return [CustomFieldValue, CustomFieldDefinition]
+
+    def joins(self) -> list[tuple[Any, Any]]:
+        return [(CustomFieldDefinition, CustomFieldDefinition.id == CustomFieldValue.definition_id)]
+
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[CustomFieldValue]]:
-        rows = await self.session.execute(
+        statement = (
             sa.select(CustomFieldValue, CustomFieldDefinition)
-            .join(CustomFieldDefinition, CustomFieldDefinition.id == CustomFieldValue.definition_id)
-            .where(CustomFieldValue.order_id.in_(keys))
-            .order_by(CustomFieldValue.id)
+            .join(*self.joins()[0])
+            .where(self.condition(keys))
+            .order_by(*self.order_by)
         )
         grouped: dict[Any, list[CustomFieldValue]] = defaultdict(list)
-        for value, definition in rows.all():
-            grouped[value.order_id].append(value)
-            self.loaders.custom_field_definition_by_id.prime(definition.id, definition)
+        for row in (await self.session.execute(statement)).all():
+            self.take(grouped, row)
         return [grouped.get(key, []) for key in keys]
+
+    def take(self, grouped: dict[Any, list[CustomFieldValue]], row: Sequence[Any]) -> None:
+        value, definition = row
+        grouped[value.order_id].append(value)
+        self.loaders.custom_field_definition_by_id.prime(definition.id, definition)
+
+
+async def prime_together(
+    session: AsyncSession, loaders: Sequence[RowListsByKeyLoader[Any]], keys: Sequence[Any]
+) -> None:
+    """Prime each loader with its rows for `keys`, read for all of them in one statement.
+
+    The loaders' own statements are the branches of one UNION ALL: branch i selects loader i's entities into
+    columns of their own and nulls into the others', so each result row holds one loader's row. One round trip
+    where each loader's batch would have been one.
+    """
+    if len(loaders) < 2:
+        for loader in loaders:
+            await loader.load_many(keys)
+        return
+    # Every column of every loader's entities, in the order each branch selects them.
+    columns = [column for loader in loaders for entity in loader.entities() for column in entity.__table__.columns]
+    branches = []
+    for index, loader in enumerate(loaders):
+        own = {column for entity in loader.entities() for column in entity.__table__.columns}
+        joined = loader.entities()[0]
+        for entity, onclause in loader.joins():
+            joined = sa.join(joined, entity, onclause)
+        branches.append(
+            sa.select(
+                sa.literal_column(str(index)).label("part"),
+                *(
+                    (column if column in own else sa.cast(sa.null(), column.type)).label(f"c{position}")
+                    for position, column in enumerate(columns)
+                ),
+            )
+            .select_from(joined)
+            .where(loader.condition(keys))
+        )
+    together = sa.union_all(*branches).subquery("together")
+    aliases = [[sa.orm.aliased(entity, together) for entity in loader.entities()] for loader in loaders]
+    order_by = [together.c.part]
+    for loader, (alias, *_) in zip(loaders, aliases, strict=True):
+        order_by.extend(getattr(alias, attribute.key) for attribute in loader.order_by)
+    statement = sa.select(together.c.part, *(alias for loader_aliases in aliases for alias in loader_aliases))
+    starts = [1 + sum(len(earlier) for earlier in aliases[:index]) for index in range(len(loaders))]
+    grouped: list[dict[Any, list[Any]]] = [defaultdict(list) for _ in loaders]
+    for row in (await session.execute(statement.order_by(*order_by))).all():
+        part = row[0]
+        start = starts[part]
+        loaders[part].take(grouped[part], row[start : start + len(aliases[part])])
+    for loader, rows in zip(loaders, grouped, strict=True):
+        for key in keys:
+            loader.prime(key, rows.get(key, []))
