@@ -52,17 +52,15 @@ class RowListsByKeyLoader(DataLoader[Any, list[Any]], Generic[Row]):
         model: type[Row],
         column: Any,
         order_by: Iterable[Any],
-        where: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.model = model
         self.column = column
         self.order_by = tuple(order_by)
-        self.where = where
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[Row]]:
-        statement = sa.select(*self.entities()).where(self.condition(keys)).order_by(*self.order_by)
+        statement = sa.select(*self.entities()).where(self.column.in_(keys)).order_by(*self.order_by)
         grouped: dict[Any, list[Row]] = defaultdict(list)
         for row in (await self.session.execute(statement)).all():
             self.take(grouped, row)
@@ -75,10 +73,6 @@ class RowListsByKeyLoader(DataLoader[Any, list[Any]], Generic[Row]):
     def joins(self) -> list[tuple[Any, Any]]:
         """Entities joined to the model's rows, each with its ON clause."""
         return []
-
-    def condition(self, keys: Sequence[Any]) -> sa.ColumnElement[bool]:
-        condition = self.column.in_(keys)
-        return condition if self.where is None else sa.and_(condition, self.where())
 
     def take(self, grouped: dict[Any, list[Row]], row: Sequence[Any]) -> None:
         """Add a result row (the entities, in `entities` order) to its key's list."""
@@ -176,7 +170,7 @@ class CustomFieldValuesByOrderIdLoader(RowListsByKeyLoader[CustomFieldValue]):
         statement = (
             sa.select(CustomFieldValue, CustomFieldDefinition)
             .join(*self.joins()[0])
-            .where(self.condition(keys))
+            .where(self.column.in_(keys))
             .order_by(*self.order_by)
         )
         grouped: dict[Any, list[CustomFieldValue]] = defaultdict(list)
@@ -193,47 +187,65 @@ class CustomFieldValuesByOrderIdLoader(RowListsByKeyLoader[CustomFieldValue]):
 async def prime_together(
     session: AsyncSession, loaders: Sequence[RowListsByKeyLoader[Any]], keys: Sequence[Any]
 ) -> None:
-    """Prime each loader with its rows for `keys`, read for all of them in one statement.
-
-    The loaders' own statements are the branches of one UNION ALL: branch i selects loader i's entities into
-    columns of their own and nulls into the others', so each result row holds one loader's row. One round trip
-    where each loader's batch would have been one.
-    """
+    """Prime each loader with its rows for `keys`, read for all of them in one statement (`Together`)."""
     if len(loaders) < 2:
         for loader in loaders:
             await loader.load_many(keys)
         return
-    # Every column of every loader's entities, in the order each branch selects them.
-    columns = [column for loader in loaders for entity in loader.entities() for column in entity.__table__.columns]
-    branches = []
-    for index, loader in enumerate(loaders):
-        own = {column for entity in loader.entities() for column in entity.__table__.columns}
-        joined = loader.entities()[0]
-        for entity, onclause in loader.joins():
-            joined = sa.join(joined, entity, onclause)
-        branches.append(
-            sa.select(
-                sa.literal_column(str(index)).label("part"),
-                *(
-                    (column if column in own else sa.cast(sa.null(), column.type)).label(f"c{position}")
-                    for position, column in enumerate(columns)
-                ),
-            )
-            .select_from(joined)
-            .where(loader.condition(keys))
-        )
-    together = sa.union_all(*branches).subquery("together")
-    aliases = [[sa.orm.aliased(entity, together) for entity in loader.entities()] for loader in loaders]
-    order_by = [together.c.part]
-    for loader, (alias, *_) in zip(loaders, aliases, strict=True):
-        order_by.extend(getattr(alias, attribute.key) for attribute in loader.order_by)
-    statement = sa.select(together.c.part, *(alias for loader_aliases in aliases for alias in loader_aliases))
-    starts = [1 + sum(len(earlier) for earlier in aliases[:index]) for index in range(len(loaders))]
+    signature = tuple(
+        (type(loader), loader.model, loader.column.key, *(attribute.key for attribute in loader.order_by))
+        for loader in loaders
+    )
+    together = _TOGETHER.get(signature) or _TOGETHER.setdefault(signature, Together(loaders))
     grouped: list[dict[Any, list[Any]]] = [defaultdict(list) for _ in loaders]
-    for row in (await session.execute(statement.order_by(*order_by))).all():
+    for row in (await session.execute(together.statement, {"keys": list(keys)})).all():
         part = row[0]
-        start = starts[part]
-        loaders[part].take(grouped[part], row[start : start + len(aliases[part])])
+        start, width = together.positions[part]
+        loaders[part].take(grouped[part], row[start : start + width])
     for loader, rows in zip(loaders, grouped, strict=True):
         for key in keys:
             loader.prime(key, rows.get(key, []))
+
+
+class Together:
+    """One statement for the batches of several loaders by the same keys (the bound parameter `keys`).
+
+    The loaders' own statements are the branches of a UNION ALL: branch i selects loader i's entities into
+    columns of their own and typed nulls into the others', so each result row holds one loader's row, which
+    the ORM reads through aliases of the entities over the union. Built once per set of loaders: building
+    it costs more than running it.
+    """
+
+    def __init__(self, loaders: Sequence[RowListsByKeyLoader[Any]]) -> None:
+        keys: sa.BindParameter[list[Any]] = sa.bindparam("keys", expanding=True)
+        columns = [column for loader in loaders for entity in loader.entities() for column in entity.__table__.columns]
+        branches = []
+        for index, loader in enumerate(loaders):
+            own = {column for entity in loader.entities() for column in entity.__table__.columns}
+            joined = loader.entities()[0]
+            for entity, onclause in loader.joins():
+                joined = sa.join(joined, entity, onclause)
+            selected = [
+                (column if column in own else sa.cast(sa.null(), column.type)).label(f"c{position}")
+                for position, column in enumerate(columns)
+            ]
+            branches.append(
+                sa.select(sa.literal_column(str(index)).label("part"), *selected)
+                .select_from(joined)
+                .where(loader.column.in_(keys))
+            )
+        union = sa.union_all(*branches).subquery("together")
+        aliases = [[sa.orm.aliased(entity, union) for entity in loader.entities()] for loader in loaders]
+        order_by = [union.c.part]
+        for loader, (alias, *_) in zip(loaders, aliases, strict=True):
+            order_by.extend(getattr(alias, attribute.key) for attribute in loader.order_by)
+        self.statement = sa.select(union.c.part, *(alias for entities in aliases for alias in entities)).order_by(
+            *order_by
+        )
+        # Where each loader's entities are in a result row: (first index, how many).
+        self.positions = [
+            (1 + sum(len(earlier) for earlier in aliases[:index]), len(aliases[index])) for index in range(len(loaders))
+        ]
+
+
+_TOGETHER: dict[tuple[Any, ...], Together] = {}
