@@ -24,6 +24,7 @@ from models import database, migration
 from models.enums import Role
 from models.settings import Settings
 from resolvers.core import access
+from schema import garbage
 from schema.app import create_app
 
 
@@ -78,6 +79,7 @@ async def filled(store: str, postgres_url: str | None, client: load.Client) -> A
         try:
             token = await _admin_token(db)
             app = create_app(Settings(database_url=url), db=db)
+            garbage.tune()  # as a served process does once started (the ASGI transport runs no lifespan)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                 yield Bench(store, url, db, ids, token, http, client)

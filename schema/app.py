@@ -33,7 +33,20 @@ from models.settings import Settings, get_settings
 from resolvers.core import access, customer_jwt
 from resolvers.integrations import webhook_outbox
 from resolvers.payments import payment_providers
-from schema import admin_console, cost, errors, graphiql, health, limits, logs, metrics, request_body, root, tracing
+from schema import (
+    admin_console,
+    cost,
+    errors,
+    garbage,
+    graphiql,
+    health,
+    limits,
+    logs,
+    metrics,
+    request_body,
+    root,
+    tracing,
+)
 from schema.context import Context
 from schema.errors import TopLevelCode
 
@@ -275,6 +288,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        garbage.tune()  # a server's process, started (tests over the ASGI transport run no lifespan)
         yield
         await db.dispose()
 

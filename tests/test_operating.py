@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from models import migration
 from models.settings import Settings
-from schema import logs, tracing
+from schema import garbage, logs, tracing
 from schema.app import create_app
 from tests.conftest import GraphQLClient, StatementCounter, Store
 
@@ -216,3 +217,21 @@ def test_without_the_variables_opentelemetry_is_not_imported(tmp_path: pathlib.P
     )
 
     assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
+
+
+async def test_a_started_app_freezes_what_start_up_made_and_collects_young_garbage_less_often(
+    tmp_path: pathlib.Path,
+) -> None:
+    defaults = gc.get_threshold()
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_threshold() == (garbage.YOUNG_THRESHOLD, *garbage.OLDER_THRESHOLDS)
+            frozen = gc.get_freeze_count()
+            assert frozen > 10_000  # the modules and the schema at least
+            garbage.tune()
+            assert gc.get_freeze_count() == frozen  # once per process
+    finally:
+        gc.set_threshold(*defaults)
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
