@@ -51,22 +51,35 @@ def values_of(info: strawberry.Info[Context], *, order_id: int, line_id: int | N
     """The values of an order (line_id None) or of one of its lines, with their definitions (see `loaded`)."""
     loaders = info.context.loaders
 
-    def with_definitions(values: Sequence[custom_field_models.CustomFieldValue]) -> Any:
-        mine = [value for value in values if value.order_line_id == line_id]
-        definitions = [loaders.custom_field_definition_by_id.load(value.definition_id) for value in mine]
-        return loaded.then(definitions, lambda *found: _served(mine, found))
+    def served(values: Sequence[custom_field_models.CustomFieldValue]) -> Any:
+        # The order's values served and grouped by line once per request, keyed by the loaded list itself as
+        # the ledger is (a page of 100 orders with 5 lines each asks 600 times).
+        known = loaders.computed.get(("custom field values", id(values)))
+        if known is not None and known[0] is values:
+            return known[1].get(line_id, [])
+        definitions = [loaders.custom_field_definition_by_id.load(value.definition_id) for value in values]
 
-    return loaded.then([loaders.custom_field_values_by_order_id.load(order_id)], with_definitions)
+        def grouped(*found: custom_field_models.CustomFieldDefinition | None) -> list[CustomFieldValue]:
+            by_line = _by_line(values, found)
+            loaders.computed[("custom field values", id(values))] = (values, by_line)
+            return by_line.get(line_id, [])
+
+        return loaded.then(definitions, grouped)
+
+    return loaded.then([loaders.custom_field_values_by_order_id.load(order_id)], served)
 
 
-def _served(
+def _by_line(
     values: Sequence[custom_field_models.CustomFieldValue],
     definitions: Sequence[custom_field_models.CustomFieldDefinition | None],
-) -> list[CustomFieldValue]:
-    return [
-        CustomFieldValue(
-            system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value
-        )
-        for value, definition in zip(values, definitions, strict=True)
-        if definition is not None
-    ]
+) -> dict[int | None, list[CustomFieldValue]]:
+    """The served values by line id (None: the order's own), in the values' order."""
+    by_line: dict[int | None, list[CustomFieldValue]] = {}
+    for value, definition in zip(values, definitions, strict=True):
+        if definition is not None:
+            by_line.setdefault(value.order_line_id, []).append(
+                CustomFieldValue(
+                    system_name=definition.system_name, name=definition.name, type=definition.type, value=value.value
+                )
+            )
+    return by_line
