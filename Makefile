@@ -51,9 +51,11 @@ stop-postgres:
 	if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$bin_dir/pg_ctl -D $(PG_DATA) -m fast stop; \
 	else $$bin_dir/pg_ctl -D $(PG_DATA) -m fast stop; fi
 
-# SQLite always; PostgreSQL too when ORDERGRAPH_TEST_POSTGRES_URL is set (CI fails without it).
+# SQLite always; PostgreSQL too when ORDERGRAPH_TEST_POSTGRES_URL is set (CI fails without it). In
+# TEST_PROCESSES processes (pytest-xdist; each makes its own stores and template databases); 0: one process.
+TEST_PROCESSES ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ import pytest
 
 from models.enums import TransactionKind, TransactionStatus
 from resolvers.payments import payment_providers, reconciliation
+from tests import late_answers
 from tests.conftest import GraphQLClient, Store
 from tests.storefront_helpers import (
     COMPLETE,
@@ -33,10 +34,11 @@ class AnswerLostProvider:
     def __init__(self, gateway: payment_providers.TestProvider, *, reaches_gateway: bool) -> None:
         self.gateway = gateway
         self.reaches_gateway = reaches_gateway
+        self.bookings = late_answers.Bookings()
 
     async def call(self, request: payment_providers.ProviderCall, *, now: datetime.datetime) -> None:
         if self.reaches_gateway:
-            await self.gateway.call(request, now=now)
+            await self.bookings.book(self.gateway.call(request, now=now))
         await asyncio.sleep(5)
 
     async def lookup(self, reference: str) -> payment_providers.ProviderOutcome | None:
@@ -65,6 +67,7 @@ async def test_reconciliation_concludes_a_checkout_whose_answer_was_lost(
     stock_before = await stock_of(demo_store, "TSHIRT-BLK-M")
     timed_out = await mutate(api, COMPLETE, {"o": order["id"], "s": cart.secret})
     assert [error["code"] for error in timed_out["userErrors"]] == ["ALREADY_DONE"]
+    await providers.get("test").bookings.done()  # type: ignore[attr-defined]
 
     report = await reconciliation.run(
         demo_store.db.write_sessions,

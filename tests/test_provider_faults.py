@@ -13,6 +13,7 @@ import pytest
 
 from resolvers.payments import payment_providers, reconciliation, transaction_rows
 from schema import worker
+from tests import late_answers
 from tests.conftest import GraphQLClient, Store
 from tests.payment_factories import ledger_of
 from tests.storefront_helpers import (
@@ -44,13 +45,14 @@ class FaultyGateway(payment_providers.TestProvider):
         self.fails_after: dict[str, Exception] = {}
         self.late: set[str] = set()
         self.lookup_fails: set[str] = set()
+        self.bookings = late_answers.Bookings()
 
     async def call(
         self, request: payment_providers.ProviderCall, *, now: datetime.datetime
     ) -> payment_providers.ProviderOutcome:
         if request.order_id in self.fails_before:
             raise self.fails_before[request.order_id]
-        outcome = await super().call(request, now=now)
+        outcome = await self.bookings.book(super().call(request, now=now))
         if request.order_id in self.fails_after:
             raise self.fails_after[request.order_id]
         if request.order_id in self.late:
@@ -200,6 +202,7 @@ async def test_reconciliation_settles_the_rows_after_one_whose_lookup_raises(
     assert [codes(r) for r in captured["results"]] == [["ALREADY_DONE"]] * 4
     references = {public_id: (await ledger_of(money.store.db, public_id))[1][-1].reference for public_id in ids}
     faulty.lookup_fails.add(references[ids[1]])
+    await faulty.bookings.done()
 
     report = await _reconcile(money)
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from resolvers.payments import payment_providers, reconciliation
+from tests import late_answers
 from tests.conftest import GraphQLClient, Store
 from tests.return_helpers import (
     RECEIVE,
@@ -191,11 +192,12 @@ class RefundsAnsweredLate:
 
     def __init__(self, gateway: payment_providers.TestProvider) -> None:
         self.gateway = gateway
+        self.bookings = late_answers.Bookings()
 
     async def call(
         self, request: payment_providers.ProviderCall, *, now: datetime.datetime
     ) -> payment_providers.ProviderOutcome:
-        outcome = await self.gateway.call(request, now=now)
+        outcome = await self.bookings.book(self.gateway.call(request, now=now))
         if request.operation == "refund":
             await asyncio.sleep(5)
         return outcome
@@ -218,6 +220,7 @@ async def test_a_refund_pending_at_the_provider_is_concluded_by_reconciliation(
     pending = await act(admin, REFUND, returned["id"])
     again = await act(admin, REFUND, returned["id"])
     reject = await act(admin, REJECT, returned["id"])
+    await providers.get("test").bookings.done()  # type: ignore[attr-defined]
     await reconciliation.run(
         demo_store.db.write_sessions,
         providers,
