@@ -124,13 +124,9 @@ async def test_a_thousand_orders_move_with_a_fixed_number_of_statements(
     created = [await factories.create_order(seeded, now=now, lines=()) for _ in range(1000)]
     count_statements.statements.clear()
 
+    ids = [order.public_id for order in created]
     outcomes = await state_changes.change_state(
-        seeded,
-        order_ids=[order.public_id for order in created],
-        state_id=str(picked.id),
-        now=now,
-        actor="admin:bulk",
-        with_orders=False,
+        seeded, order_ids=ids, state_id=str(picked.id), now=now, actor="admin:bulk", with_orders=False
     )
 
     assert all(outcome.error is None and outcome.order is None for outcome in outcomes)
