@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.core import bulk
 from resolvers.core.errors import DomainError
@@ -43,6 +44,24 @@ async def run_admin_bulk(
     if outcomes is None:
         return _refused(order_ids, refusal)
     return BulkOrderPayload(results=[_result(outcome) for outcome in outcomes])
+
+
+def selects_orders(info: strawberry.Info[Context]) -> bool:
+    """Whether the document asks for `results { order }` of this bulk field (through a fragment too).
+
+    An operation told no can leave the orders unread: the answer is their ids and errors alone.
+    """
+    return any(_asks(field.selections, ("results", "order")) for field in info.selected_fields)
+
+
+def _asks(selections: Sequence[Selection], path: tuple[str, ...]) -> bool:
+    for selection in selections:
+        if not isinstance(selection, SelectedField):  # a fragment: look inside
+            if _asks(selection.selections, path):
+                return True
+        elif selection.name == path[0] and (len(path) == 1 or _asks(selection.selections, path[1:])):
+            return True
+    return False
 
 
 def _result(outcome: bulk.Outcome) -> OrderResult:

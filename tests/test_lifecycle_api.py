@@ -28,6 +28,9 @@ EDIT = f"""mutation($o: ID!, $i: EditOrderInput!) {{
 CREATE_STATE = f"""mutation($i: StateInput!) {{
   createState(input: $i) {{ state {{ id name requirements mail {{ template }} }} {ERRORS} }} }}"""
 NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.UTC)
+# Without `order` in the results, changeState judges rows of the orders' judged columns, not the orders.
+IDS_ONLY_PREVIEW = """mutation($ids: [ID!]!, $state: ID!) {
+  previewStateChange(orderIds: $ids, stateId: $state) { results { orderId userErrors { code message } } } }"""
 
 
 async def _committed(store: Store, **kwargs: Any) -> str:
@@ -307,16 +310,22 @@ async def test_requirements_are_set_with_update_state_and_checked_by_change_stat
         set_ = await admin.execute(UPDATE_STATE, {"id": state_id, "i": {"requirements": requirements}})
         assert set_["updateState"]["state"]["requirements"] == requirements
     before = [await stored(demo_store, public_id) for public_id in (unpaid, untracked, returning)]
+    moves = ((picked, [unpaid, settled]), (shipped, [untracked, tracked]), (completed, [returning]))
+    previews = [
+        (await admin.execute(IDS_ONLY_PREVIEW, {"ids": ids, "state": state_id}))["previewStateChange"]
+        for state_id, ids in moves
+    ]
 
-    to_picked = await change(admin, [unpaid, settled], picked)
-    to_shipped = await change(admin, [untracked, tracked], shipped)
-    to_completed = await change(admin, [returning], completed)
+    to_picked, to_shipped, to_completed = [await change(admin, ids, state_id) for state_id, ids in moves]
 
     messages = [
         r["userErrors"][0]["message"] if r["userErrors"] else None
         for payload in (to_picked, to_shipped, to_completed)
         for r in payload["results"]
     ]
+    assert [r["userErrors"][0]["message"] if r["userErrors"] else None for p in previews for r in p["results"]] == (
+        messages
+    )
     assert messages == [
         f"{unpaid} does not meet the requirements of state Picked: "
         "CAPTURED (captureState is NOT_CAPTURED, paymentDelta 0.00 EUR).",

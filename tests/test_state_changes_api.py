@@ -105,3 +105,20 @@ async def test_change_state_is_for_admins(storefront: GraphQLClient, admin: Grap
         {"orderId": ids[0], "order": None, "userErrors": [{"field": None, "code": "FORBIDDEN"}]}
     ]
     assert [row["state"]["name"] for row in await _orders(admin, ids)] == ["Received"]
+
+
+async def test_orders_asked_for_through_fragments_are_answered_as_the_move_left_them(
+    admin: GraphQLClient, demo_store: Store
+) -> None:
+    ids = await factories.committed_orders(demo_store.db, 2)
+    states = await _state_ids(admin)
+    document = """mutation($ids: [ID!]!, $state: ID!) { changeState(orderIds: $ids, stateId: $state) { ...Moved } }
+      fragment Moved on BulkOrderPayload {
+        results { ... on OrderResult { orderId order { id revision state { name } } } } }"""
+
+    data = await admin.execute(document, {"ids": ids, "state": states["Picked"]})
+
+    assert data["changeState"]["results"] == [
+        {"orderId": public_id, "order": {"id": public_id, "revision": 2, "state": {"name": "Picked"}}}
+        for public_id in ids
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,12 +48,29 @@ def check_ids(order_ids: Sequence[str]) -> None:
 
 async def find_many(session: AsyncSession, public_ids: Sequence[str], *, for_update: bool) -> list[Outcome]:
     """Find every requested order (current or earlier id) in one statement; NOT_FOUND outcomes for the rest."""
+    found = await _find(session, public_ids, Order, for_update=for_update)
+    return [Outcome(public_id, order, error) for public_id, order, error in found]
+
+
+async def find_rows(
+    session: AsyncSession, public_ids: Sequence[str], columns: Sequence[Any], *, for_update: bool
+) -> list[tuple[str, Any, DomainError | None]]:
+    """`find_many` reading `columns` of each order: each requested id with its row (None when not found) and its
+    NOT_FOUND error. Columns alone give plain rows (no ORM object, nothing in the session), for a bulk
+    operation that judges many orders over a few of their columns; `(Order,)` gives the orders.
+    """
+    return await _find(session, public_ids, *columns, for_update=for_update)
+
+
+async def _find(
+    session: AsyncSession, public_ids: Sequence[str], *selected: Any, for_update: bool
+) -> list[tuple[str, Any, DomainError | None]]:
     wanted = {public_id: orders.parse_public_id(public_id) for public_id in public_ids}
     numbers = {parsed[1] for parsed in wanted.values() if parsed is not None}
-    found: dict[tuple[str, int], Order] = {}
+    found: dict[tuple[str, int], Any] = {}
     if numbers:
         statement = (
-            sa.select(Order, OrderNumber.prefix, OrderNumber.number)
+            sa.select(*selected, OrderNumber.prefix, OrderNumber.number)
             .join(OrderNumber, OrderNumber.order_id == Order.id)
             .where(OrderNumber.number.in_(numbers))
             .execution_options(populate_existing=True)
@@ -61,15 +78,16 @@ async def find_many(session: AsyncSession, public_ids: Sequence[str], *, for_upd
         if for_update:
             # In id order, so two bulk requests sharing orders never deadlock.
             statement = lock_rows(statement.order_by(Order.id), of=Order)
-        for row, prefix, number in (await session.execute(statement)).all():
-            found[(str(prefix), number)] = row
-    outcomes = []
+        for row in (await session.execute(statement)).all():
+            *columns, prefix, number = row
+            found[(str(prefix), number)] = columns[0] if len(selected) == 1 else row
+    answers: list[tuple[str, Any, DomainError | None]] = []
     for position, public_id in enumerate(public_ids):
         parsed = wanted[public_id]
         order = found.get((str(parsed[0]), parsed[1])) if parsed is not None else None
         error = None if order is not None else not_found("Order", public_id, ["orderIds", str(position)])
-        outcomes.append(Outcome(public_id, order, error))
-    return outcomes
+        answers.append((public_id, order, error))
+    return answers
 
 
 async def update_orders(
@@ -77,19 +95,26 @@ async def update_orders(
 ) -> None:
     """Apply `values` to the orders in one UPDATE, bumping revision and modification time, and mirror it in memory."""
     by_id = {order.id: order for order in changed}
-    if not by_id:
-        return
-    await session.execute(
-        sa.update(Order)
-        .where(Order.id.in_(by_id))
-        .values(**values, revision=Order.revision + 1, modified_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await update_by_id(session, by_id, values=values, now=now)
     for order in by_id.values():
         for attribute, value in values.items():
             set_committed_value(order, attribute, value)
         set_committed_value(order, "revision", order.revision + 1)
         set_committed_value(order, "modified_at", now)
+
+
+async def update_by_id(
+    session: AsyncSession, order_ids: Collection[int], *, values: dict[str, Any], now: datetime.datetime
+) -> None:
+    """`update_orders` by key alone, for orders not loaded: nothing in memory is changed."""
+    if not order_ids:
+        return
+    await session.execute(
+        sa.update(Order)
+        .where(Order.id.in_(order_ids))
+        .values(**values, revision=Order.revision + 1, modified_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def record_events(

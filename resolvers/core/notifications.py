@@ -34,24 +34,30 @@ _PAYMENT_EVENTS = {
 @dataclasses.dataclass(frozen=True, slots=True)
 class Notice:
     event: WebhookEventName
-    # The model itself: a record created in this transaction has its key only once flushed.
-    order: Order
+    # The model itself (a record created in this transaction has its key only once flushed), or the key
+    # of an order that a bulk change moved without loading it.
+    order: Order | int
     at: datetime.datetime
     # Event details beside the order (a transaction's amount, a return's id), JSON-ready.
     data: dict[str, Any]
     # The innermost transaction it was noted in: rolling that back drops it.
     transaction: SessionTransaction | None
 
+    @property
+    def order_id(self) -> int:
+        return self.order if isinstance(self.order, int) else self.order.id
+
 
 def notify(
     session: AsyncSession | Session,
     *,
     event: WebhookEventName,
-    order: Order,
+    order: Order | int,
     now: datetime.datetime,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Note that `event` happened to `order`: its listeners write it when the transaction commits."""
+    """Note that `event` happened to `order` (the model, or the key of one that exists): its listeners write
+    it when the transaction commits."""
     sync_session = session.sync_session if isinstance(session, AsyncSession) else session
     transaction = sync_session.get_nested_transaction() or sync_session.get_transaction()
     notice = Notice(event=event, order=order, at=now, data=dict(data or {}), transaction=transaction)
@@ -59,11 +65,11 @@ def notify(
 
 
 def notify_all(
-    session: AsyncSession, *, event: WebhookEventName, orders: Iterable[Order], now: datetime.datetime
+    session: AsyncSession, *, event: WebhookEventName, order_ids: Iterable[int], now: datetime.datetime
 ) -> None:
-    """Note that `event` happened to each of `orders` (a bulk operation)."""
-    for order in orders:
-        notify(session, event=event, order=order, now=now)
+    """Note that `event` happened to each of the orders with these keys (a bulk operation)."""
+    for order_id in order_ids:
+        notify(session, event=event, order=order_id, now=now)
 
 
 def notify_settled(

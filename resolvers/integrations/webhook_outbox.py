@@ -40,14 +40,14 @@ def write_deliveries(session: Session) -> None:
     if not wanted:
         return
     latest = max(notice.at for notice, _ in wanted)
-    orders = webhook_bodies.orders_by_id(session, {notice.order.id for notice, _ in wanted}, now=latest)
+    orders = webhook_bodies.orders_by_id(session, {notice.order_id for notice, _ in wanted}, now=latest)
     for notice, hooks in wanted:
-        payload = webhook_bodies.body(event=notice.event, at=notice.at, order=orders[notice.order.id], data=notice.data)
+        payload = webhook_bodies.body(event=notice.event, at=notice.at, order=orders[notice.order_id], data=notice.data)
         session.add_all(
             WebhookDelivery(
                 webhook_id=hook.id,
                 event=notice.event,
-                order_id=notice.order.id,
+                order_id=notice.order_id,
                 payload=payload,
                 status=DeliveryStatus.PENDING,
                 attempts=0,
