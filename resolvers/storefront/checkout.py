@@ -118,8 +118,9 @@ async def start(
     order and INVALID for a cart without products.
     """
     order = await orders.get_visible(
-        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
-    )
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, with_pricing_rows=True,
+        field=["cartId"],
+    )  # fmt: skip
     if order.is_complete:
         raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is completed already.")
     if order.kind is OrderKind.ORDER and order.checkout_started_at is not None:
@@ -168,8 +169,9 @@ async def complete(
 
     async def find(session: AsyncSession, requested_id: str) -> Order:
         return await orders.get_visible(
-            session, requested_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["orderId"]
-        )
+            session, requested_id, viewer=viewer, secret=secret, now=now, for_update=True, with_pricing_rows=True,
+            field=["orderId"],
+        )  # fmt: skip
 
     async def prepare_and_plan(session: AsyncSession, facts: engine.Facts) -> engine.Plan:
         if prepare is not None:
