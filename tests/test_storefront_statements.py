@@ -31,14 +31,15 @@ SUBMIT = f"""mutation($c: ID!, $s: String) {{
 BOUNDS = {
     # Were 9, 12/11, 9, 8, 15 and 11: a setup row (shop, payment or shipping method) was read again once
     # nothing referred to it, and each read in between flushed the order's changes so far as an UPDATE of its own.
-    "createCart": (8, 8),
-    # Were 11/10, 8, 7, 11 and 10: the shop and the order's payment and shipping methods were read one by one
-    # after the cart's lock (now they come with it), and a new or changed line was written, then priced.
+    "createCart": (7, 7),
+    # Were 11/10, 8, 7, 11 and 10: the shop, the order's payment and shipping methods and the fee rules were read
+    # one by one after the cart's lock (now they come with it; two methods chosen at once come together, the
+    # default shop with its currency), and a new or changed line was written, then priced.
     "addToCart": (8, 7),
     "updateCartLine": (6, 6),
     "setCartDetails addresses": (5, 5),
-    "setCartDetails payment and shipping": (9, 9),
-    "startCheckout": (7, 7),
+    "setCartDetails payment and shipping": (6, 6),
+    "startCheckout": (6, 6),
     # Was 24 and 25: settling re-read the row and looked its order up apart; then 22 and 23: the payment
     # method's provider was read apart from the lock. PostgreSQL's one more statement folds the order into
     # the sales rollup.

@@ -10,9 +10,10 @@ import datetime
 import re
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.catalog import PaymentMethod, ShippingMethod, Shop
+from models.catalog import PaymentMethod, ShippingFeeRule, ShippingMethod, Shop
 from models.database import lock_rows
 from models.enums import OrderKind
 from models.orders import Order, OrderLine, OrderNumber
@@ -56,8 +57,9 @@ async def find(
 ) -> Order | None:
     """The order with this current or earlier id, or None.
 
-    `with_pricing_rows`: its shop and payment and shipping methods come in the same statement (not
-    locked), so pricing and checkout find them in the session (`database.KEPT_FOR_THE_SESSION`).
+    `with_pricing_rows`: its shop, payment and shipping methods and the shipping method's fee rules come
+    in the same statement (not locked), so pricing and checkout find them in the session
+    (`database.KEPT_FOR_THE_SESSION`); a method with several rules repeats the order's row once a rule.
     """
     parsed = parse_public_id(public_id)
     if parsed is None:
@@ -74,11 +76,13 @@ async def find(
             .join(Shop, Shop.id == Order.shop_id)
             .outerjoin(PaymentMethod, PaymentMethod.id == Order.payment_method_id)
             .outerjoin(ShippingMethod, ShippingMethod.id == Order.shipping_method_id)
+            .outerjoin(ShippingFeeRule, ShippingFeeRule.shipping_method_id == ShippingMethod.id)
+            .options(orm.contains_eager(ShippingMethod.fee_rules))
         )
     if for_update:
         # The rows the lock took before the setup rows joined it: never a shop or a method.
         statement = lock_rows(statement, of=[Order, OrderNumber])
-    return (await session.execute(statement)).scalar()
+    return (await session.execute(statement)).unique().scalar()
 
 
 def is_own(order: Order, *, viewer: access.Viewer) -> bool:

@@ -299,6 +299,10 @@ async def _apply_details(
     for name, value in texts.items():
         if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
             changed.append(name)
+    payment_key, shipping_key = (
+        validation.integer_id(key or "") for key in (details.payment_method_id, details.shipping_method_id)
+    )
+    await pricing.load_methods(session, payment_method_id=payment_key, shipping_method_id=shipping_key)
     if details.payment_method_id is not None:
         key = await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
         changed += _set_if_different(order, "payment_method_id", key)
