@@ -180,7 +180,7 @@ async def complete(
 
     movement = engine.Movement(
         purpose=AUTHORIZATION, plan=prepare_and_plan, actor=actor, now=now, timeout_seconds=timeout_seconds,
-        keyed=await _keyed(sessions, order_id=order_id, secret=secret, viewer=viewer, key=idempotency_key, now=now),
+        keyed=_keyed(order_id=order_id, secret=secret, viewer=viewer, key=idempotency_key, now=now),
         find=find, replays_failures=False, unanswered=_unanswered,
     )  # fmt: skip
     [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order_id], movement=movement)
@@ -265,21 +265,21 @@ class _Authorization:
 AUTHORIZATION = purposes.register(_Authorization())
 
 
-async def _keyed(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    order_id: str,
-    secret: str | None,
-    viewer: access.Viewer,
-    key: str | None,
-    now: datetime.datetime,
+def _keyed(
+    *, order_id: str, secret: str | None, viewer: access.Viewer, key: str | None, now: datetime.datetime
 ) -> idempotency.KeyedRequest | None:
-    """The completion's key, its request the order's internal id: any of the order's ids replays it."""
+    """The completion's key, its request the order's internal id: any of the order's ids replays it.
+
+    The order is looked up in the claim's transaction (NOT_FOUND there, before the key is judged).
+    """
     if key is None:
         return None
-    async with sessions() as session:
+
+    async def request(session: AsyncSession) -> dict[str, object]:
         order = await orders.get_visible(session, order_id, viewer=viewer, secret=secret, now=now, field=["orderId"])
-    return idempotency.KeyedRequest(IDEMPOTENCY_SCOPE, key, {"order": order.id})
+        return {"order": order.id}
+
+    return idempotency.KeyedRequest(IDEMPOTENCY_SCOPE, key, request)
 
 
 async def _unanswered(session: AsyncSession, settled: Settlement) -> DomainError:
