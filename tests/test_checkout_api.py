@@ -177,10 +177,15 @@ async def test_a_refused_completion_leaves_its_key_free_for_the_retry(api: Graph
     cart = await filled_cart(api, ids)
     too_early = await mutate(api, COMPLETE, {"o": cart.id, "s": cart.secret, "k": "early"})
     order = await checkout(api, cart)
+    # Not the shopper's: the order is not found, whatever the key, and the key stays free.
+    wrong_secret = await mutate(api, COMPLETE, {"o": order["id"], "s": "wrong", "k": "early"})
+    wrong_secret_bad_key = await mutate(api, COMPLETE, {"o": order["id"], "s": "wrong", "k": "k" * 300})
 
     completed = await succeed(api, COMPLETE, {"o": order["id"], "s": cart.secret, "k": "early"})
 
     assert [(e["code"], e["field"]) for e in too_early["userErrors"]] == [("INVALID", ["orderId"])]
+    for refused in (wrong_secret, wrong_secret_bad_key):
+        assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("NOT_FOUND", ["orderId"])]
     assert (completed["id"], completed["complete"]) == (order["id"], True)
     assert await transactions_of(demo_store, order["id"]) == [(AUTHORIZE, SUCCEEDED, D("73.85"))]
 

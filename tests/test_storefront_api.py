@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -176,6 +177,47 @@ async def test_a_line_quantity_is_updated_and_zero_removes_the_line(api: GraphQL
     removed = await succeed(api, REMOVE_LINE, {"c": cart.id, "s": cart.secret, "line": book["id"]})
     assert removed["lines"] == []
     assert amounts(removed["subtotal"])[0] == D(0)
+
+
+FEE = "id lines { id } shippingFee { withVat } shippingFeeRuleName"
+FEE_CREATE = f"mutation($d: CartDetailsInput) {{ createCart(details: $d) {{ secret cart {{ {FEE} }} }} }}"
+FEE_ADD = f"""mutation($c: ID!, $s: String, $l: [CartLineInput!]!) {{
+  addToCart(cartId: $c, secret: $s, lines: $l) {{ cart {{ {FEE} }} userErrors {{ code }} }} }}"""
+FEE_UPDATE = f"""mutation($c: ID!, $s: String, $line: ID!, $q: Decimal!) {{
+  updateCartLine(cartId: $c, secret: $s, lineId: $line, quantity: $q) {{ cart {{ {FEE} }} userErrors {{ code }} }} }}"""
+FEE_DETAILS = f"""mutation($c: ID!, $s: String, $d: CartDetailsInput!) {{
+  setCartDetails(cartId: $c, secret: $s, details: $d) {{ cart {{ {FEE} }} userErrors {{ code }} }} }}"""
+FEE_START = f"""mutation($c: ID!, $s: String) {{
+  startCheckout(cartId: $c, secret: $s) {{ order {{ {FEE} }} userErrors {{ code }} }} }}"""
+
+
+async def test_the_shipping_fee_follows_the_methods_rules_through_every_cart_change(api: GraphQLClient) -> None:
+    """Parcel: free over 100 in Denmark, 4.95 in Denmark, 9.95 elsewhere (its flat fee) below 5 kg."""
+    ids = await catalogue(api)
+    parcel = {"paymentMethodId": ids["Card"], "shippingMethodId": ids["Parcel"], "customer": {"countryCode": "DK"}}
+    created = (await api.execute(FEE_CREATE, {"d": parcel}))["createCart"]
+    cart = {"c": created["cart"]["id"], "s": created["secret"]}
+    fees = [_fee(created["cart"])]
+    jeans = [{"productId": ids["JEANS-32-32"], "quantity": "2"}]
+    added = await succeed(api, FEE_ADD, {**cart, "l": jeans})
+    fees.append(_fee(added))
+    fees.append(_fee(await succeed(api, FEE_UPDATE, {**cart, "line": added["lines"][0]["id"], "q": "1"})))
+    flat_then_parcel = [{"shippingMethodId": ids["Flat rate"]}, {**parcel, "delivery": {"countryCode": "SE"}}]
+    fees += [_fee(await succeed(api, FEE_DETAILS, {**cart, "d": details})) for details in flat_then_parcel]
+    fees.append(_fee(await succeed(api, FEE_START, cart)))
+
+    assert fees == [
+        ("4.95", "Denmark"),
+        ("0.00", "Free in Denmark over 100"),
+        ("4.95", "Denmark"),
+        ("4.95", None),
+        ("9.95", None),
+        ("9.95", None),
+    ]
+
+
+def _fee(cart: dict[str, Any]) -> tuple[str, str | None]:
+    return cart["shippingFee"]["withVat"], cart["shippingFeeRuleName"]
 
 
 async def test_bad_lines_name_the_field_and_change_nothing(api: GraphQLClient) -> None:

@@ -31,16 +31,21 @@ SUBMIT = f"""mutation($c: ID!, $s: String) {{
 BOUNDS = {
     # Were 9, 12/11, 9, 8, 15 and 11: a setup row (shop, payment or shipping method) was read again once
     # nothing referred to it, and each read in between flushed the order's changes so far as an UPDATE of its own.
-    "createCart": (8, 8),
-    "addToCart": (11, 10),
-    "updateCartLine": (8, 8),
-    "setCartDetails addresses": (7, 7),
-    "setCartDetails payment and shipping": (11, 11),
-    "startCheckout": (10, 10),
-    # Was 24 and 25: settling re-read the row and looked its order up apart. PostgreSQL's one more
-    # statement folds the order into the sales rollup.
-    "completeCheckout": (22, 23),
-    "submitQuote": (13, 13),
+    "createCart": (7, 7),
+    # Were 11/10, 8, 7, 11 and 10: the shop, the order's payment and shipping methods and the fee rules were read
+    # one by one after the cart's lock (now they come with it; two methods chosen at once come together, the
+    # default shop with its currency), and a new or changed line was written, then priced.
+    "addToCart": (8, 7),
+    "updateCartLine": (6, 6),
+    "setCartDetails addresses": (5, 5),
+    "setCartDetails payment and shipping": (6, 6),
+    "startCheckout": (6, 6),
+    # Was 24 and 25: settling re-read the row and looked its order up apart; then 22 and 23: the payment
+    # method's provider was read apart from the lock. PostgreSQL's one more statement folds the order into
+    # the sales rollup.
+    "completeCheckout": (21, 22),
+    # Was 13: the cart's shop, methods and fee rules read one by one after its lock.
+    "submitQuote": (9, 9),
 }
 
 

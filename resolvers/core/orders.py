@@ -10,8 +10,10 @@ import datetime
 import re
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.catalog import PaymentMethod, ShippingFeeRule, ShippingMethod, Shop
 from models.database import lock_rows
 from models.enums import OrderKind
 from models.orders import Order, OrderLine, OrderNumber
@@ -50,8 +52,15 @@ async def new_number(session: AsyncSession, *, kind: OrderKind, now: datetime.da
     return issued
 
 
-async def find(session: AsyncSession, public_id: str, *, for_update: bool = False) -> Order | None:
-    """The order with this current or earlier id, or None."""
+async def find(
+    session: AsyncSession, public_id: str, *, for_update: bool = False, with_pricing_rows: bool = False
+) -> Order | None:
+    """The order with this current or earlier id, or None.
+
+    `with_pricing_rows`: its shop, payment and shipping methods and the shipping method's fee rules come
+    in the same statement (not locked), so pricing and checkout find them in the session
+    (`database.KEPT_FOR_THE_SESSION`); a method with several rules repeats the order's row once a rule.
+    """
     parsed = parse_public_id(public_id)
     if parsed is None:
         return None
@@ -61,9 +70,19 @@ async def find(session: AsyncSession, public_id: str, *, for_update: bool = Fals
         .join(OrderNumber, OrderNumber.order_id == Order.id)
         .where(OrderNumber.number == number, OrderNumber.prefix == kind)
     )
+    if with_pricing_rows:
+        statement = (
+            statement.add_columns(Shop, PaymentMethod, ShippingMethod)
+            .join(Shop, Shop.id == Order.shop_id)
+            .outerjoin(PaymentMethod, PaymentMethod.id == Order.payment_method_id)
+            .outerjoin(ShippingMethod, ShippingMethod.id == Order.shipping_method_id)
+            .outerjoin(ShippingFeeRule, ShippingFeeRule.shipping_method_id == ShippingMethod.id)
+            .options(orm.contains_eager(ShippingMethod.fee_rules))
+        )
     if for_update:
-        statement = lock_rows(statement.with_only_columns(Order))
-    return await session.scalar(statement)
+        # The rows the lock took before the setup rows joined it: never a shop or a method.
+        statement = lock_rows(statement, of=[Order, OrderNumber])
+    return (await session.execute(statement)).unique().scalar()
 
 
 def is_own(order: Order, *, viewer: access.Viewer) -> bool:
@@ -94,10 +113,11 @@ async def get_visible(
     secret: str | None,
     now: datetime.datetime,
     for_update: bool = False,
+    with_pricing_rows: bool = False,
     field: list[str] | None = None,
 ) -> Order:
     """The order if the caller may see it; a wrong secret and a missing id raise the same NOT_FOUND."""
-    order = await find(session, public_id, for_update=for_update)
+    order = await find(session, public_id, for_update=for_update, with_pricing_rows=with_pricing_rows)
     if order is None or not may_see(order, viewer=viewer, secret=secret, now=now):
         raise not_found("Order", public_id, field)
     return order

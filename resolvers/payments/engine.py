@@ -388,7 +388,8 @@ def _settlement(order: Order, transaction: Transaction | None, movement: Movemen
 async def provider_name(session: AsyncSession, order: Order) -> str | None:
     if order.payment_method_id is None:
         return None
-    return await session.scalar(sa.select(PaymentMethod.provider).where(PaymentMethod.id == order.payment_method_id))
+    # The row, not the one column: a checkout's lock read it already (`orders.find`), and the session keeps it.
+    return (await session.get_one(PaymentMethod, order.payment_method_id)).provider
 
 
 async def _or_conflict(run: Callable[[], Awaitable[Result]]) -> Result:

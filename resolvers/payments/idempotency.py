@@ -21,6 +21,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,13 +35,18 @@ MAX_KEY_LENGTH = 255
 CLAIM_ATTEMPTS = 3
 
 
+# The meaningful values of a request that are read from the store (completeCheckout: the order's internal
+# id), read in the claim's own transaction; what it raises is the request's answer, before the key is judged.
+RequestOf = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class KeyedRequest:
     """An idempotency key with the meaningful values of the request it came with."""
 
     scope: str
     key: str
-    request: dict[str, Any]
+    request: dict[str, Any] | RequestOf
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -82,8 +88,8 @@ async def claim(
     Raises IDEMPOTENCY_CONFLICT when the key was used with a different request, INVALID for a bad key,
     and ALREADY_DONE when concurrent first uses kept inserting it (a request with it is in flight).
     """
-    if not keyed.key or len(keyed.key) > MAX_KEY_LENGTH:
-        raise invalid(f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
+    if isinstance(keyed.request, dict):
+        _refuse_bad_key(keyed.key)
     for _ in range(CLAIM_ATTEMPTS):
         try:
             async with sessions() as session, session.begin():
@@ -138,8 +144,18 @@ async def purge(session: AsyncSession, *, older_than: datetime.datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _refuse_bad_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise invalid(f"An idempotency key is 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
+
+
 async def _claim(session: AsyncSession, keyed: KeyedRequest, *, now: datetime.datetime) -> ClaimedKey:
-    digest = request_hash(keyed.request)
+    if isinstance(keyed.request, dict):
+        request = keyed.request
+    else:
+        request = await keyed.request(session)
+        _refuse_bad_key(keyed.key)
+    digest = request_hash(request)
     record = await session.scalar(
         sa.select(IdempotencyRecord)
         .where(IdempotencyRecord.scope == keyed.scope, IdempotencyRecord.key == keyed.key)

@@ -25,8 +25,17 @@ CURRENCY_FIELDS = ("code", "name", "rate", "minor_unit")
 
 
 async def default_shop(session: AsyncSession) -> Shop:
-    """The shop orders are placed in (the store holds one default shop)."""
-    shop = await session.scalar(sa.select(Shop).order_by(Shop.is_default.desc(), Shop.id).limit(1))
+    """The shop orders are placed in (the store holds one default shop).
+
+    Its default currency comes in the same statement: `currency` then finds it in the session.
+    """
+    statement = (
+        sa.select(Shop, Currency)
+        .join(Currency, Currency.code == Shop.default_currency_code)
+        .order_by(Shop.is_default.desc(), Shop.id)
+        .limit(1)
+    )
+    shop = await session.scalar(statement)
     if shop is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No shop is set up: run `ordergraph seed --demo` or create one.")
     return shop

@@ -259,8 +259,9 @@ async def _open(
 ) -> _OpenCart:
     """Lock the cart the caller may see and refuse one that is not editable as a cart."""
     order = await orders.get_visible(
-        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
-    )
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, with_pricing_rows=True,
+        field=["cartId"],
+    )  # fmt: skip
     refuse_unless_editable(order, open_quote_allowed=open_quote_allowed)
     lines = await orders.lines_of(session, order_id=order.id)
     return _OpenCart(order, lines, checkout.snapshot(order, lines))
@@ -270,10 +271,10 @@ async def _finish(
     session: AsyncSession, cart: _OpenCart, *, message: str, now: datetime.datetime, actor: str | None
 ) -> Order:
     """Reprice the changed cart, downgrade a changed checkout, bump the revision, write the event."""
-    await session.flush()
     order = cart.order
     # The lines as the change left them, in display order (`orders.lines_of`), without reading them again.
-    lines = sorted((line for line in cart.lines if not sa.inspect(line).was_deleted), key=_display_order)
+    # Nothing is flushed before they are priced: a new or changed line is written once, with its price.
+    lines = sorted((line for line in cart.lines if not _is_removed(session, line)), key=_display_order)
     await pricing.recalculate(session, order=order, lines=lines, recalculate_fees=True, now=now)
     await checkout.downgrade_if_changed(
         session, order=order, before=cart.before, after=checkout.snapshot(order, lines), now=now, actor=actor
@@ -298,6 +299,10 @@ async def _apply_details(
     for name, value in texts.items():
         if value is not None and _set_text(order, name, value, ["details", validation.camel(name)]):
             changed.append(name)
+    payment_key, shipping_key = (
+        validation.integer_id(key or "") for key in (details.payment_method_id, details.shipping_method_id)
+    )
+    await pricing.load_methods(session, payment_method_id=payment_key, shipping_method_id=shipping_key)
     if details.payment_method_id is not None:
         key = await _method(session, PaymentMethod, details.payment_method_id, ["details", "paymentMethodId"])
         changed += _set_if_different(order, "payment_method_id", key)
@@ -376,8 +381,13 @@ async def _method(
     return method.id
 
 
-def _display_order(line: OrderLine) -> tuple[int, int]:
-    return line.sort_order, line.id
+def _is_removed(session: AsyncSession, line: OrderLine) -> bool:
+    return line in session.deleted or sa.inspect(line).was_deleted
+
+
+def _display_order(line: OrderLine) -> tuple[int, bool, int]:
+    # A line added by this change has no key yet; it is last in its place (the key it will get is the highest).
+    return line.sort_order, line.id is None, line.id or 0
 
 
 def _merge_target(lines: Sequence[OrderLine], *, product_id: int, unit_id: str | None) -> OrderLine | None:

@@ -118,8 +118,9 @@ async def start(
     order and INVALID for a cart without products.
     """
     order = await orders.get_visible(
-        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
-    )
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, with_pricing_rows=True,
+        field=["cartId"],
+    )  # fmt: skip
     if order.is_complete:
         raise DomainError(ErrorCode.ALREADY_DONE, f"{order.public_id} is completed already.")
     if order.kind is OrderKind.ORDER and order.checkout_started_at is not None:
@@ -168,8 +169,9 @@ async def complete(
 
     async def find(session: AsyncSession, requested_id: str) -> Order:
         return await orders.get_visible(
-            session, requested_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["orderId"]
-        )
+            session, requested_id, viewer=viewer, secret=secret, now=now, for_update=True, with_pricing_rows=True,
+            field=["orderId"],
+        )  # fmt: skip
 
     async def prepare_and_plan(session: AsyncSession, facts: engine.Facts) -> engine.Plan:
         if prepare is not None:
@@ -178,7 +180,7 @@ async def complete(
 
     movement = engine.Movement(
         purpose=AUTHORIZATION, plan=prepare_and_plan, actor=actor, now=now, timeout_seconds=timeout_seconds,
-        keyed=await _keyed(sessions, order_id=order_id, secret=secret, viewer=viewer, key=idempotency_key, now=now),
+        keyed=_keyed(order_id=order_id, secret=secret, viewer=viewer, key=idempotency_key, now=now),
         find=find, replays_failures=False, unanswered=_unanswered,
     )  # fmt: skip
     [outcome] = await engine.run(sessions, providers=providers, requested_ids=[order_id], movement=movement)
@@ -263,21 +265,21 @@ class _Authorization:
 AUTHORIZATION = purposes.register(_Authorization())
 
 
-async def _keyed(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    order_id: str,
-    secret: str | None,
-    viewer: access.Viewer,
-    key: str | None,
-    now: datetime.datetime,
+def _keyed(
+    *, order_id: str, secret: str | None, viewer: access.Viewer, key: str | None, now: datetime.datetime
 ) -> idempotency.KeyedRequest | None:
-    """The completion's key, its request the order's internal id: any of the order's ids replays it."""
+    """The completion's key, its request the order's internal id: any of the order's ids replays it.
+
+    The order is looked up in the claim's transaction (NOT_FOUND there, before the key is judged).
+    """
     if key is None:
         return None
-    async with sessions() as session:
+
+    async def request(session: AsyncSession) -> dict[str, object]:
         order = await orders.get_visible(session, order_id, viewer=viewer, secret=secret, now=now, field=["orderId"])
-    return idempotency.KeyedRequest(IDEMPOTENCY_SCOPE, key, {"order": order.id})
+        return {"order": order.id}
+
+    return idempotency.KeyedRequest(IDEMPOTENCY_SCOPE, key, request)
 
 
 async def _unanswered(session: AsyncSession, settled: Settlement) -> DomainError:

@@ -32,10 +32,12 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
+import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import money
-from models.catalog import PaymentMethod, Product, Shop
+from models.catalog import PaymentMethod, Product, ShippingFeeRule, ShippingMethod, Shop
 from models.enums import OrderLineType
 from models.orders import Order, OrderLine
 from resolvers.core.errors import DomainError, ErrorCode
@@ -117,6 +119,31 @@ def price_lines(lines: Sequence[OrderLine], *, prices_include_vat: bool, minor_u
         weight=_measure(products, "weight"),
         volume=_measure(products, "volume"),
     )
+
+
+async def load_methods(session: AsyncSession, *, payment_method_id: int | None, shipping_method_id: int | None) -> None:
+    """Read the payment and the shipping method chosen together, the latter's fee rules too, in one statement.
+
+    Nothing when only one is chosen or the session holds both (a cart's lock reads its own). Either may
+    not exist: `session.get` then asks again and finds nothing.
+    """
+    if payment_method_id is None or shipping_method_id is None:
+        return
+    held = [
+        session.identity_key(PaymentMethod, payment_method_id),
+        session.identity_key(ShippingMethod, shipping_method_id),
+    ]
+    if all(key in session.identity_map for key in held):
+        return
+    statement = (
+        sa.select(PaymentMethod, ShippingMethod)
+        .select_from(sa.select(sa.literal(1)).subquery())
+        .outerjoin(PaymentMethod, PaymentMethod.id == payment_method_id)
+        .outerjoin(ShippingMethod, ShippingMethod.id == shipping_method_id)
+        .outerjoin(ShippingFeeRule, ShippingFeeRule.shipping_method_id == ShippingMethod.id)
+        .options(orm.contains_eager(ShippingMethod.fee_rules))
+    )
+    (await session.execute(statement)).unique().all()
 
 
 async def recalculate(

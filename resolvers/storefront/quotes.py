@@ -51,8 +51,9 @@ async def submit(
     Raises NOT_FOUND, NOT_EDITABLE (not a cart, or its checkout is under way), INVALID (no products).
     """
     order = await orders.get_visible(
-        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, field=["cartId"]
-    )
+        session, cart_id, viewer=viewer, secret=secret, now=now, for_update=True, with_pricing_rows=True,
+        field=["cartId"],
+    )  # fmt: skip
     if order.kind is not OrderKind.CART or order.is_complete or order.is_cancelled or order.is_deleted:
         raise DomainError(ErrorCode.NOT_EDITABLE, f"{order.public_id} is not a cart.", ["cartId"])
     lines = await orders.lines_of(session, order_id=order.id)

@@ -49,9 +49,7 @@ def matching_rule(
 async def fee_for(session: AsyncSession, *, method_id: int, order: Order) -> Fee:
     """The method's fee for the order as it stands, in the order's currency, with the rule that set it."""
     method = await session.get_one(ShippingMethod, method_id)
-    rules = (
-        await session.scalars(sa.select(ShippingFeeRule).where(ShippingFeeRule.shipping_method_id == method_id))
-    ).all()
+    rules = await _fee_rules(session, method)
     shop = await session.get_one(Shop, order.shop_id)
     total_in_default = order.price_before_fees.with_vat / order.currency_rate if order.currency_rate else Decimal(0)
     rule = matching_rule(
@@ -77,3 +75,11 @@ async def fee_for_order(
     if order is None or not orders.is_own(order, viewer=viewer):
         return None
     return (await fee_for(session, method_id=method_id, order=order)).price
+
+
+async def _fee_rules(session: AsyncSession, method: ShippingMethod) -> Sequence[ShippingFeeRule]:
+    """The method's rules: as loaded with it (`orders.find`, `pricing.load_methods`), else read now."""
+    if "fee_rules" in sa.inspect(method).dict:
+        return method.fee_rules
+    statement = sa.select(ShippingFeeRule).where(ShippingFeeRule.shipping_method_id == method.id)
+    return (await session.scalars(statement)).all()
