@@ -28,7 +28,7 @@ from models.flows import State, StateRule
 from models.orders import Order
 from models.payments import Transaction
 from models.returns import Return
-from resolvers.core import events, notifications, orders
+from resolvers.core import events, lifecycle, notifications, orders
 
 SOURCE = "returns"
 
@@ -66,8 +66,10 @@ def record(
     now: datetime.datetime,
     touch: bool = True,
 ) -> None:
-    """A return's change is a change of its order: bump the order (unless done already) and write its event."""
-    if touch:
+    """A return's change is a change of its order: bump the order (unless done already, or the order is closed:
+    a return of a cancelled order can still be received or rejected, and the closed order does not move) and
+    write its event."""
+    if touch and lifecycle.closed_because(order) is None:
         orders.touch(order, now=now)
     suffix = f" Its state is now {state.name}." if state is not None else ""
     events.record(session, order_id=order.id, source=SOURCE, message=message + suffix, actor=actor, now=now)
