@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import GraphQLClient, Store
 from tests.return_helpers import RECEIVE, REJECT, act, created, line, placed_order
 from tests.storefront_helpers import stock_of
@@ -17,8 +19,7 @@ async def test_a_received_return_is_not_restocked_again_by_a_cancellation(
     api: GraphQLClient, admin: GraphQLClient, demo_store: Store
 ) -> None:
     before = await stock_of(demo_store, "TSHIRT-BLK-M")
-    order = await placed_order(api, admin, capture=False)
-    returned = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1")])
+    order, [returned] = await _uncaptured_with_returns(api, admin, 1)
     received = await act(admin, RECEIVE, returned["id"])
     assert received["userErrors"] == []
 
@@ -32,9 +33,7 @@ async def test_a_return_of_a_cancelled_order_is_received_and_rejected_without_mo
     api: GraphQLClient, admin: GraphQLClient, demo_store: Store
 ) -> None:
     before = await stock_of(demo_store, "TSHIRT-BLK-M")
-    order = await placed_order(api, admin, capture=False)
-    first = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1")])
-    second = await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1")])
+    order, [first, second] = await _uncaptured_with_returns(api, admin, 2)
     assert (await admin.execute(CANCEL, {"ids": [order.id]}))["cancel"]["ok"] is True
     closed = (await admin.execute(CLOSED_ORDER, {"id": order.id}))["order"]
     events = (await admin.execute(EVENTS, {"id": order.id}))["order"]["events"]
@@ -50,3 +49,10 @@ async def test_a_return_of_a_cancelled_order_is_received_and_rejected_without_mo
     history = (await admin.execute(EVENTS, {"id": order.id}))["order"]["events"]
     assert len(history) == len(events) + 2
     assert await stock_of(demo_store, "TSHIRT-BLK-M") == before
+
+
+async def _uncaptured_with_returns(api: GraphQLClient, admin: GraphQLClient, count: int) -> tuple[Any, list[Any]]:
+    """An order placed and not captured, with `count` returns of one T-shirt each."""
+    order = await placed_order(api, admin, capture=False)
+    returns = [await created(admin, order.id, [line(order.line_ids["TSHIRT-BLK-M"], "1")]) for _ in range(count)]
+    return order, returns
