@@ -60,7 +60,10 @@ class RowListsByKeyLoader(DataLoader[Any, list[Any]], Generic[Row]):
         self.order_by = tuple(order_by)
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[Row]]:
-        statement = sa.select(*self.entities()).where(self.column.in_(keys)).order_by(*self.order_by)
+        statement = sa.select(*self.entities())
+        for entity, onclause in self.joins():
+            statement = statement.join(entity, onclause)
+        statement = statement.where(self.column.in_(keys)).order_by(*self.order_by)
         grouped: dict[Any, list[Row]] = defaultdict(list)
         for row in (await self.session.execute(statement)).all():
             self.take(grouped, row)
@@ -165,18 +168,6 @@ class CustomFieldValuesByOrderIdLoader(RowListsByKeyLoader[CustomFieldValue]):
 
     def joins(self) -> list[tuple[Any, Any]]:
         return [(CustomFieldDefinition, CustomFieldDefinition.id == CustomFieldValue.definition_id)]
-
-    async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[CustomFieldValue]]:
-        statement = (
-            sa.select(CustomFieldValue, CustomFieldDefinition)
-            .join(*self.joins()[0])
-            .where(self.column.in_(keys))
-            .order_by(*self.order_by)
-        )
-        grouped: dict[Any, list[CustomFieldValue]] = defaultdict(list)
-        for row in (await self.session.execute(statement)).all():
-            self.take(grouped, row)
-        return [grouped.get(key, []) for key in keys]
 
     def take(self, grouped: dict[Any, list[CustomFieldValue]], row: Sequence[Any]) -> None:
         value, definition = row
